@@ -1,0 +1,1 @@
+"""The PokerTracker services: gateway, handler and session."""

@@ -1,0 +1,38 @@
+"""Loading a service's settings from the environment, failing at start with one clear line."""
+
+from __future__ import annotations
+
+import sys
+from typing import TypeVar
+
+from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class ServiceSettings(BaseSettings):
+    """Base of every service's settings: environment variables only, names in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+
+def describe_error(err: ValidationError) -> str:
+    """One line naming every bad or missing setting, without echoing any value."""
+    parts = []
+    for e in err.errors():
+        name = ".".join(str(p) for p in e["loc"]).upper() or "?"
+        if e["type"] == "missing":
+            parts.append(f"{name} is required but not set")
+        else:
+            parts.append(f"{name} is invalid ({e['msg']})")
+    return "configuration error: " + "; ".join(parts)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Read settings, or exit with status 2 and one line on stderr naming what is wrong."""
+    try:
+        return cls()
+    except ValidationError as err:
+        print(f"{cls.__module__.split('.')[1]}: {describe_error(err)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,0 +1,1 @@
+"""Contracts used by more than one service: broker topology and typed messages."""
