@@ -1,0 +1,1 @@
+"""Session service: owns ``bot_sessions`` and serves get / compare-and-set update over RabbitMQ."""

@@ -1,0 +1,81 @@
+"""Composition of the session service: ``create_app(settings)`` wires broker, pool and timers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from faststream import FastStream
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.schemas import Channel
+
+from services.common import db
+from services.common.health import heartbeat
+from services.session.rpc import Resources, build_router, error_replies
+from services.session.schema import MIGRATIONS, SCHEMA
+from services.session.settings import SessionSettings
+from services.session.store import SessionStore, init_connection
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+
+async def cleanup_loop(store: SessionStore, interval: float, batch_size: int) -> None:
+    """Delete expired sessions every ``interval`` seconds; a failure waits for the next round."""
+    while True:
+        try:
+            deleted = await store.delete_expired(batch_size)
+            if deleted:
+                log.info("expired sessions deleted", extra={"deleted": deleted})
+        except Exception:
+            log.exception("session cleanup failed; retrying next round")
+        await asyncio.sleep(interval)
+
+
+def create_app(settings: SessionSettings) -> FastStream:
+    topology = Topology(settings.amqp_namespace)
+    broker = RabbitBroker(
+        settings.amqp_url,
+        default_channel=Channel(prefetch_count=settings.session_prefetch),
+        middlewares=[error_replies()],
+        logger=None,
+    )
+    resources = Resources()
+    broker.include_router(build_router(topology, resources))
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        pool = await db.create_pool(
+            settings.database_url, max_size=settings.db_pool_size, init=init_connection
+        )
+        async with pool.acquire() as conn:
+            await db.migrate(conn, SCHEMA, MIGRATIONS)
+        store = SessionStore(pool, timedelta(seconds=settings.session_ttl_seconds))
+        resources.store = store
+        tasks = [
+            asyncio.create_task(
+                cleanup_loop(
+                    store,
+                    settings.session_cleanup_interval_seconds,
+                    settings.session_cleanup_batch_size,
+                )
+            )
+        ]
+        if settings.health_file:
+
+            async def probe() -> bool:
+                return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
+
+            tasks.append(asyncio.create_task(heartbeat(settings.health_file, probe)))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await pool.close()
+
+    return FastStream(broker, lifespan=lifespan, logger=log)

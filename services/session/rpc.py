@@ -1,0 +1,75 @@
+"""Request/reply subscribers of the session service."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from faststream import ExceptionMiddleware
+from faststream.rabbit import RabbitRouter
+from pydantic import ValidationError
+
+from services.session.store import SessionStore
+from shared.session_api import (
+    GetSession,
+    SessionConflict,
+    SessionError,
+    SessionSaved,
+    SessionSnapshot,
+    UpdateSession,
+)
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Resources:
+    """What the subscribers need, filled in by the app's lifespan before the broker starts."""
+
+    store: SessionStore | None = None
+
+    def require_store(self) -> SessionStore:
+        if self.store is None:  # pragma: no cover - the lifespan always sets it first
+            raise RuntimeError("session store not initialised")
+        return self.store
+
+
+def error_replies() -> ExceptionMiddleware:
+    """Turn every failure into a typed ``SessionError`` reply instead of a silent timeout."""
+    middleware = ExceptionMiddleware()
+
+    @middleware.add_handler(ValidationError, publish=True)
+    async def invalid(exc: ValidationError) -> SessionError:
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in exc.errors()
+        )
+        log.warning("invalid session request", extra={"problems": problems})
+        return SessionError(code="bad_request", message=problems)
+
+    @middleware.add_handler(json.JSONDecodeError, publish=True)
+    async def not_json(exc: json.JSONDecodeError) -> SessionError:
+        log.warning("session request is not JSON")
+        return SessionError(code="bad_request", message="body is not JSON")
+
+    @middleware.add_handler(Exception, publish=True)
+    async def internal(exc: Exception) -> SessionError:
+        log.exception("session request failed", exc_info=exc)
+        return SessionError(code="internal", message=type(exc).__name__)
+
+    return middleware
+
+
+def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
+    router = RabbitRouter()
+
+    @router.subscriber(topology.session_get_queue)
+    async def get_session(request: GetSession) -> SessionSnapshot:
+        return await resources.require_store().get(request.user_id)
+
+    @router.subscriber(topology.session_update_queue)
+    async def update_session(request: UpdateSession) -> SessionSaved | SessionConflict:
+        return await resources.require_store().update(request)
+
+    return router

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+import uvicorn
+from faststream import FastStream
+
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.asynccontextmanager
+async def running_app(app: FastStream) -> AsyncIterator[FastStream]:
+    """Run a FastStream app (lifespan included) in this event loop until the block ends."""
+    task = asyncio.create_task(app.run())
+
+    async def started() -> bool:
+        if task.done():
+            task.result()  # surface a start-up failure
+        return getattr(app, "running", False)
+
+    await eventually(started, timeout=20)
+    try:
+        yield app
+    finally:
+        app.exit()
+        await asyncio.wait_for(task, 60)
+
+
+@contextlib.asynccontextmanager
+async def serving(asgi_app: object, port: int) -> AsyncIterator[str]:
+    """Serve an ASGI app over real HTTP on 127.0.0.1:port."""
+    server = uvicorn.Server(
+        uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+    )
+    server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        if task.done():
+            task.result()
+        return server.started
+
+    await eventually(started, timeout=20)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)
+
+
+@pytest.fixture
+async def pg(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        yield conn
+    finally:
+        await conn.close()

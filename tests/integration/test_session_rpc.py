@@ -1,0 +1,92 @@
+"""The session service over the real broker: typed replies, errors in replies, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import aio_pika
+import pytest
+
+from services.handler.errors import DependencyUnavailable
+from services.handler.session_client import SessionClient
+from services.session.app import create_app
+from services.session.settings import SessionSettings
+from shared.session_api import SessionConflict, SessionError, SessionSaved
+from shared.topology import Topology
+from tests.conftest import random_user_id
+from tests.integration.conftest import running_app
+
+pytestmark = pytest.mark.integration
+
+
+def session_settings(amqp_url: str, database_url: str, namespace: str, **kw) -> SessionSettings:
+    return SessionSettings(amqp_url=amqp_url, database_url=database_url, amqp_namespace=namespace, **kw)
+
+
+@pytest.fixture
+async def client(amqp_url: str, namespace: str):
+    c = SessionClient(amqp_url, Topology(namespace), timeout=3.0)
+    yield c
+    await c.close()
+
+
+async def test_get_update_and_conflict_round_trip(amqp_url, database_url, namespace, client) -> None:
+    async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+        uid = random_user_id()
+        assert (await client.get(uid)).version == 0
+        saved = await client.update(uid, 0, {"step": "register"})
+        assert isinstance(saved, SessionSaved) and saved.version == 1
+        assert isinstance(await client.update(uid, 0, {"step": "x"}), SessionConflict)
+        snap = await client.get(uid)
+        assert (snap.version, snap.data) == (1, {"step": "register"})
+
+
+async def test_many_requests_in_flight_at_once_all_answered(amqp_url, database_url, namespace, client) -> None:
+    async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+        users = [random_user_id() for _ in range(300)]
+        saved = await asyncio.gather(*(client.update(u, 0, {"u": u}) for u in users))
+        assert all(isinstance(s, SessionSaved) for s in saved)
+        snaps = await asyncio.gather(*(client.get(u) for u in users))
+        assert [s.data["u"] for s in snaps] == users
+
+
+async def test_malformed_request_gets_a_typed_error_reply(amqp_url, database_url, namespace) -> None:
+    async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+        conn = await aio_pika.connect(amqp_url)
+        channel = await conn.channel()
+        replies = aio_pika.Queue(channel, "amq.rabbitmq.reply-to", durable=False, exclusive=False,
+                                 auto_delete=False, arguments=None)
+        got: asyncio.Queue[bytes] = asyncio.Queue()
+
+        async def on_reply(m: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await got.put(m.body)
+
+        await replies.consume(on_reply, no_ack=True)
+        for body in [b"not json", json.dumps({"user_id": "abc"}).encode(),
+                     json.dumps({"user_id": 1, "expected_version": -1, "data": {}}).encode()]:
+            queue = Topology(namespace).session_update_queue.name
+            await channel.default_exchange.publish(
+                aio_pika.Message(body, reply_to="amq.rabbitmq.reply-to", correlation_id="c"),
+                routing_key=queue,
+            )
+            reply = SessionError.model_validate_json(await asyncio.wait_for(got.get(), 5))
+            assert reply.code == "bad_request"
+        await conn.close()
+
+
+async def test_no_session_service_fails_fast_instead_of_hanging(client: SessionClient) -> None:
+    started = time.monotonic()
+    with pytest.raises(DependencyUnavailable):
+        await client.get(random_user_id())  # the queue does not even exist in this namespace
+    assert time.monotonic() - started < 3.0
+
+
+async def test_session_service_that_never_answers_hits_the_deadline(amqp_url, namespace, client) -> None:
+    conn = await aio_pika.connect(amqp_url)
+    channel = await conn.channel()
+    await channel.declare_queue(Topology(namespace).session_get_queue.name, durable=True)  # nobody consumes
+    with pytest.raises(DependencyUnavailable, match="in time"):
+        await client.get(random_user_id())
+    await conn.close()
