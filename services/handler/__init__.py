@@ -1,0 +1,1 @@
+"""Handler service: stateless replicas that run the bot's conversations."""

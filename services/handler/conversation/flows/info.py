@@ -1,0 +1,30 @@
+"""/start and /help, and the answers to anything the bot does not understand."""
+
+from __future__ import annotations
+
+from services.handler.conversation.context import Context
+
+
+async def start(ctx: Context) -> None:
+    ctx.say(ctx.texts.start)
+
+
+async def help(ctx: Context) -> None:  # noqa: A001 - the command's name
+    ctx.say(ctx.texts.help)
+
+
+async def unknown_command(ctx: Context) -> None:
+    ctx.say(ctx.texts.unknown_command.format(command="/" + ctx.incoming.command))
+
+
+async def short_help(ctx: Context) -> None:
+    ctx.say(ctx.texts.short_help)
+
+
+async def unsupported(ctx: Context) -> None:
+    ctx.say(ctx.texts.unsupported_message)
+
+
+async def stale_button(ctx: Context) -> None:
+    """A button the bot no longer knows (an old keyboard, forged data)."""
+    ctx.answer_callback(ctx.texts.tournament_unavailable)

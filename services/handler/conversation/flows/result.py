@@ -1,0 +1,75 @@
+"""/result: pick a tournament by button, then type ``place | payout``."""
+
+from __future__ import annotations
+
+from services.handler.conversation import keyboards
+from services.handler.conversation.context import Context, fmt_date
+from services.handler.conversation.state import IDLE, ConversationState, Step
+from services.handler.domain import stats
+from services.handler.domain.money import format_amount, format_percent, format_signed
+from services.handler.domain.parsing import ParseError, parse_result
+from services.handler.tracker.model import RecordOutcome
+
+PENDING_LIMIT = 10
+
+
+async def start(ctx: Context) -> None:
+    pending = await ctx.tracker.pending(ctx.user_id, PENDING_LIMIT)
+    if not pending:
+        ctx.state = IDLE
+        ctx.say(ctx.texts.result_none_pending)
+        return
+    ctx.state = ConversationState(step=Step.RESULT_PICK)
+    ctx.say(ctx.texts.result_pick, keyboards.pending_tournaments(pending))
+
+
+async def on_pick(ctx: Context) -> None:
+    """A tournament button, in any step: buttons carry their own context."""
+    tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
+    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
+    if t is None:  # unknown, deleted, or another player's id in forged data
+        ctx.answer_callback(ctx.texts.tournament_unavailable)
+        ctx.say(ctx.texts.tournament_unavailable)
+        return
+    ctx.answer_callback()
+    if t.result is not None:
+        ctx.say(ctx.texts.result_already.format(name=t.name))
+        return
+    ctx.state = ConversationState(step=Step.RESULT, tournament_id=t.id)
+    ctx.say(ctx.texts.result_ask.format(name=t.name, date=fmt_date(t.played_on)))
+
+
+async def on_text_while_picking(ctx: Context) -> None:
+    ctx.say(ctx.texts.result_pick_first)
+
+
+async def on_score(ctx: Context) -> None:
+    parsed = parse_result(ctx.incoming.text)
+    if isinstance(parsed, ParseError):  # the step stays open
+        ctx.say(getattr(ctx.texts, f"result_{parsed.code}").format(value=parsed.value))
+        return
+    tournament_id = ctx.state.tournament_id
+    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
+    if t is None:
+        ctx.state = IDLE
+        ctx.say(ctx.texts.tournament_unavailable)
+        return
+    outcome = await ctx.tracker.record_result(
+        ctx.user_id, t.id, parsed.place, parsed.payout, ctx.incoming.update_id
+    )
+    ctx.state = IDLE
+    if outcome is RecordOutcome.ALREADY_RECORDED:
+        ctx.say(ctx.texts.result_already.format(name=t.name))
+        return
+    profit = stats.profit(t.buy_in, parsed.payout)
+    ctx.say(
+        ctx.texts.result_saved.format(
+            name=t.name,
+            date=fmt_date(t.played_on),
+            place=parsed.place,
+            payout=format_amount(parsed.payout),
+            buy_in=format_amount(t.buy_in),
+            profit=format_signed(profit),
+            roi=format_percent(stats.roi(profit, t.buy_in)),
+        )
+    )

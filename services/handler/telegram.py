@@ -1,0 +1,105 @@
+"""The part of Telegram's Update the bot reads, and its reduction to one ``Incoming`` event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class User(_Model):
+    id: int
+    is_bot: bool = False
+    first_name: str = ""
+    username: str | None = None
+    language_code: str | None = None
+
+
+class Chat(_Model):
+    id: int
+    type: str = "private"
+
+
+class Message(_Model):
+    message_id: int
+    from_: User | None = Field(None, alias="from")
+    chat: Chat
+    text: str | None = None
+
+
+class CallbackQuery(_Model):
+    id: str
+    from_: User = Field(alias="from")
+    message: Message | None = None
+    data: str | None = None
+
+
+class Update(_Model):
+    update_id: int
+    message: Message | None = None
+    callback_query: CallbackQuery | None = None
+
+
+Kind = Literal["command", "text", "callback", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a user did, as the conversation sees it."""
+
+    update_id: int
+    kind: Kind
+    user_id: int
+    chat_id: int
+    language_code: str | None
+    first_name: str = ""
+    text: str = ""
+    command: str = ""  # lower case, without the leading "/" and any "@botname"
+    args: str = ""
+    callback_id: str = ""
+    callback_data: str = ""
+
+
+def to_incoming(update: Update) -> Incoming | None:
+    """``None`` for updates the bot does not act on (no sender, bots, edits, channel posts)."""
+    if update.callback_query is not None:
+        cq = update.callback_query
+        if cq.from_.is_bot:
+            return None
+        chat_id = cq.message.chat.id if cq.message else cq.from_.id
+        return Incoming(
+            update_id=update.update_id,
+            kind="callback",
+            user_id=cq.from_.id,
+            chat_id=chat_id,
+            language_code=cq.from_.language_code,
+            first_name=cq.from_.first_name,
+            callback_id=cq.id,
+            callback_data=cq.data or "",
+        )
+    msg = update.message
+    if msg is None or msg.from_ is None or msg.from_.is_bot:
+        return None
+    common = dict(
+        update_id=update.update_id,
+        user_id=msg.from_.id,
+        chat_id=msg.chat.id,
+        language_code=msg.from_.language_code,
+        first_name=msg.from_.first_name,
+    )
+    if msg.text is None:
+        return Incoming(kind="unsupported", **common)  # type: ignore[arg-type]
+    text = msg.text.strip()
+    if text.startswith("/") and len(text) > 1:
+        head, _, args = text.partition(" ")
+        if "\n" in head:
+            head, _, rest = head.partition("\n")
+            args = (rest + " " + args).strip()
+        command = head[1:].split("@", 1)[0].lower()
+        return Incoming(kind="command", text=text, command=command, args=args.strip(), **common)  # type: ignore[arg-type]
+    return Incoming(kind="text", text=text, **common)  # type: ignore[arg-type]

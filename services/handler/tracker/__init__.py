@@ -1,0 +1,1 @@
+"""The tracker data the handler owns: players, tournaments and results."""

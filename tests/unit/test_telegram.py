@@ -1,0 +1,47 @@
+from services.handler.telegram import Update, to_incoming
+
+
+def _message(text: str | None, **extra: object) -> Update:
+    msg: dict[str, object] = {
+        "message_id": 1,
+        "from": {"id": 42, "is_bot": False, "first_name": "Ann", "language_code": "ru"},
+        "chat": {"id": 42, "type": "private"},
+        **extra,
+    }
+    if text is not None:
+        msg["text"] = text
+    return Update.model_validate({"update_id": 9, "message": msg})
+
+
+def test_command_with_arguments_and_bot_mention() -> None:
+    inc = to_incoming(_message("/Register@pokertracker_bot A | 01.01.2025 | 1 | V"))
+    assert inc is not None
+    assert (inc.kind, inc.command, inc.args) == ("command", "register", "A | 01.01.2025 | 1 | V")
+    assert (inc.user_id, inc.chat_id, inc.language_code) == (42, 42, "ru")
+
+
+def test_plain_text_and_non_text() -> None:
+    assert to_incoming(_message("3 | 850")).kind == "text"  # type: ignore[union-attr]
+    assert to_incoming(_message(None, photo=[{"file_id": "x"}])).kind == "unsupported"  # type: ignore[union-attr]
+
+
+def test_callback_query() -> None:
+    update = Update.model_validate(
+        {
+            "update_id": 10,
+            "callback_query": {
+                "id": "cb1",
+                "from": {"id": 42, "first_name": "Ann"},
+                "message": {"message_id": 5, "chat": {"id": 42}},
+                "data": "res:7",
+            },
+        }
+    )
+    inc = to_incoming(update)
+    assert inc is not None and (inc.kind, inc.callback_data, inc.callback_id) == ("callback", "res:7", "cb1")
+
+
+def test_updates_without_a_human_sender_are_not_for_the_bot() -> None:
+    assert to_incoming(Update.model_validate({"update_id": 1, "channel_post": {"x": 1}})) is None
+    bot = {"message_id": 1, "from": {"id": 1, "is_bot": True}, "chat": {"id": 1}, "text": "hi"}
+    assert to_incoming(Update.model_validate({"update_id": 2, "message": bot})) is None
