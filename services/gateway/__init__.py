@@ -1,0 +1,1 @@
+"""Gateway: receives Telegram webhooks and answers only once RabbitMQ holds the update."""

@@ -1,0 +1,99 @@
+"""The gateway's HTTP app: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from services.gateway.publisher import PublishFailed, UpdatePublisher, make_broker
+from services.gateway.settings import GatewaySettings
+from services.gateway.webhook import Rejection, check_secret, parse_update
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+def _reject(rejection: Rejection, **extra: object) -> JSONResponse:
+    log.info("webhook rejected", extra={"status": rejection.status, "reason": rejection.reason, **extra})
+    return JSONResponse({"ok": False, "error": rejection.reason}, status_code=rejection.status)
+
+
+async def _read_limited(request: Request, limit: int) -> bytes | None:
+    """The body, or ``None`` as soon as it exceeds ``limit`` bytes."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def create_app(settings: GatewaySettings) -> Starlette:
+    secret = settings.webhook_secret.get_secret_value()
+    broker = make_broker(settings.amqp_url)
+    publisher = UpdatePublisher(
+        broker, Topology(settings.amqp_namespace), settings.publish_timeout_seconds
+    )
+
+    async def webhook(request: Request) -> Response:
+        if (rejection := check_secret(request.headers.get(SECRET_HEADER), secret)) is not None:
+            return _reject(rejection)
+        try:
+            body = await _read_limited(request, settings.max_body_bytes)
+        except ClientDisconnect:
+            return Response(status_code=400)
+        if body is None:
+            return _reject(Rejection(413, "body larger than the limit"))
+        parsed = parse_update(body)
+        if isinstance(parsed, Rejection):
+            return _reject(parsed)
+        try:
+            await publisher.publish(body, parsed.update_id, parsed.user_id)
+        except PublishFailed as exc:
+            log.warning("update not queued, asking Telegram to retry",
+                        extra={"update_id": parsed.update_id, "error": str(exc)})
+            return JSONResponse(
+                {"ok": False, "error": "temporarily unavailable"},
+                status_code=503,
+                headers={"Retry-After": "1"},
+            )
+        return JSONResponse({"ok": True})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "alive"})
+
+    async def readyz(request: Request) -> Response:
+        ready = publisher.ready
+        return JSONResponse({"ready": ready}, status_code=200 if ready else 503)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        connecting = asyncio.create_task(publisher.connect_forever())
+        try:
+            yield
+        finally:
+            connecting.cancel()
+            await asyncio.gather(connecting, return_exceptions=True)
+            await broker.stop()
+
+    return Starlette(
+        routes=[
+            Route("/telegram/webhook", webhook, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/readyz", readyz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )

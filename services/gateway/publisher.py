@@ -1,0 +1,96 @@
+"""Publishing accepted updates to RabbitMQ, confirmed and persistent, or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.schemas import Channel
+
+from shared.topology import (
+    HEADER_ACCEPTED_AT,
+    HEADER_UPDATE_ID,
+    HEADER_USER_ID,
+    UPDATES_ROUTING_KEY,
+    Topology,
+)
+
+log = logging.getLogger(__name__)
+
+
+class PublishFailed(Exception):
+    """RabbitMQ did not confirm the update: unreachable, unroutable, or too slow."""
+
+
+def make_broker(amqp_url: str) -> RabbitBroker:
+    # Confirms on, and a returned (unroutable) message raises: "sent" means "queued".
+    return RabbitBroker(
+        amqp_url,
+        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+        logger=None,
+    )
+
+
+class UpdatePublisher:
+    def __init__(self, broker: RabbitBroker, topology: Topology, timeout: float) -> None:
+        self._broker = broker
+        self._topology = topology
+        self._timeout = timeout
+        self._ready = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set() and self._connected()
+
+    def _connected(self) -> bool:
+        conn = self._broker._connection  # noqa: SLF001 - FastStream exposes no sync check
+        return conn is not None and conn.connected.is_set()
+
+    async def connect_forever(self, retry_cap: float = 5.0) -> None:
+        """Connect and declare the topology, retrying until it works (runs in background)."""
+        delay = 0.5
+        while True:
+            try:
+                await self._broker.connect()
+                await self.declare()
+            except Exception as exc:
+                log.warning("broker not reachable, retrying", extra={"error": type(exc).__name__, "retry_in": delay})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, retry_cap)
+                continue
+            self._ready.set()
+            log.info("broker connected, topology declared")
+            return
+
+    async def declare(self) -> None:
+        """Declare exchange, queue and binding so an update is routable before any handler runs."""
+        exchange = await self._broker.declare_exchange(self._topology.updates_exchange)
+        queue = await self._broker.declare_queue(self._topology.updates_queue)
+        await queue.bind(exchange, routing_key=UPDATES_ROUTING_KEY)
+
+    async def publish(self, body: bytes, update_id: int, user_id: int | None) -> None:
+        if not self.ready:
+            raise PublishFailed("broker not connected")
+        headers: dict[str, int | float | str] = {
+            HEADER_UPDATE_ID: update_id,
+            HEADER_ACCEPTED_AT: time.time(),
+        }
+        if user_id is not None:
+            headers[HEADER_USER_ID] = user_id
+        try:
+            async with asyncio.timeout(self._timeout):
+                await self._broker.publish(
+                    body,
+                    exchange=self._topology.updates_exchange,
+                    routing_key=UPDATES_ROUTING_KEY,
+                    persist=True,
+                    mandatory=True,
+                    timeout=self._timeout,
+                    content_type="application/json",
+                    message_id=str(update_id),
+                    headers=headers,
+                )
+        except Exception as exc:
+            raise PublishFailed(type(exc).__name__) from exc

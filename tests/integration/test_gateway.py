@@ -1,0 +1,118 @@
+"""The gateway over real HTTP and the real broker."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import aio_pika
+import httpx
+import pytest
+
+from services.gateway.app import create_app
+from services.gateway.settings import GatewaySettings
+from shared.topology import HEADER_ACCEPTED_AT, HEADER_UPDATE_ID, HEADER_USER_ID, Topology
+from tests.conftest import eventually
+from tests.integration.conftest import free_port, serving
+
+pytestmark = pytest.mark.integration
+
+SECRET = "s3cret_" + "x" * 40
+
+
+def gateway(amqp_url: str, namespace: str, **kw) -> object:
+    return create_app(GatewaySettings(amqp_url=amqp_url, amqp_namespace=namespace, webhook_secret=SECRET, **kw))
+
+
+async def post(client: httpx.AsyncClient, body: bytes | dict, secret: str | None = SECRET) -> httpx.Response:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
+    content = json.dumps(body).encode() if isinstance(body, dict) else body
+    return await client.post("/telegram/webhook", content=content, headers=headers)
+
+
+async def ready(client: httpx.AsyncClient) -> bool:
+    return (await client.get("/readyz")).status_code == 200
+
+
+async def queued(amqp_url: str, namespace: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    conn = await aio_pika.connect(amqp_url)
+    channel = await conn.channel()
+    queue = await channel.declare_queue(Topology(namespace).updates_queue.name, passive=True)
+    messages = []
+    while (m := await queue.get(fail=False, no_ack=True)) is not None:
+        messages.append(m)
+    await conn.close()
+    return messages
+
+
+async def test_accepted_update_is_queued_persistent_with_headers(amqp_url: str, namespace: str) -> None:
+    update = {"update_id": 77, "message": {"message_id": 1, "from": {"id": 5}, "chat": {"id": 5}, "text": "hi"}}
+    async with serving(gateway(amqp_url, namespace), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            await eventually(lambda: ready(client))
+            response = await post(client, update)
+            assert response.status_code == 200
+    [message] = await queued(amqp_url, namespace)
+    assert json.loads(message.body) == update
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert message.headers[HEADER_UPDATE_ID] == 77 and message.headers[HEADER_USER_ID] == 5
+    assert isinstance(message.headers[HEADER_ACCEPTED_AT], float)
+
+
+@pytest.mark.parametrize(
+    ("body", "secret", "status"),
+    [
+        ({"update_id": 1}, None, 401),
+        ({"update_id": 1}, "wrong" * 8, 403),
+        (b"{not json", SECRET, 400),
+        (b"\xff\xfe", SECRET, 400),
+        (b"[" * 100_000 + b"]" * 100_000, SECRET, 400),
+        ({"message": {}}, SECRET, 400),
+        ({"update_id": "12"}, SECRET, 400),
+        ({"update_id": 1.5}, SECRET, 400),
+        ({"update_id": True}, SECRET, 400),
+        ({"update_id": -1}, SECRET, 400),
+        ({"update_id": 2**70}, SECRET, 400),
+        (b'{"update_id": 1, "pad": "' + b"x" * 1_048_600 + b'"}', SECRET, 413),
+    ],
+)
+async def test_rejected_requests_get_a_clear_status_and_are_not_queued(
+    amqp_url: str, namespace: str, body: bytes | dict, secret: str | None, status: int
+) -> None:
+    async with serving(gateway(amqp_url, namespace), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            await eventually(lambda: ready(client))
+            assert (await post(client, body, secret)).status_code == status
+            assert (await client.get("/healthz")).status_code == 200
+    assert await queued(amqp_url, namespace) == []
+
+
+async def test_unroutable_update_is_refused_with_503(amqp_url: str, namespace: str) -> None:
+    async with serving(gateway(amqp_url, namespace), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            await eventually(lambda: ready(client))
+            conn = await aio_pika.connect(amqp_url)
+            channel = await conn.channel()
+            await channel.queue_delete(Topology(namespace).updates_queue.name)
+            await conn.close()
+            response = await post(client, {"update_id": 3})
+            assert response.status_code == 503 and response.headers["retry-after"] == "1"
+
+
+async def test_broker_unreachable_means_not_ready_and_503(namespace: str) -> None:
+    dead = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    async with serving(gateway(dead, namespace, publish_timeout_seconds=1.0), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            assert (await client.get("/healthz")).status_code == 200
+            assert (await client.get("/readyz")).status_code == 503
+            assert (await post(client, {"update_id": 4})).status_code == 503
+
+
+async def test_gateway_answers_many_concurrent_deliveries(amqp_url: str, namespace: str) -> None:
+    async with serving(gateway(amqp_url, namespace), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            await eventually(lambda: ready(client))
+            responses = await asyncio.gather(*(post(client, {"update_id": i}) for i in range(200)))
+    assert {r.status_code for r in responses} == {200}
+    ids = sorted(json.loads(m.body)["update_id"] for m in await queued(amqp_url, namespace))
+    assert ids == list(range(200))
