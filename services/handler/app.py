@@ -1,0 +1,83 @@
+"""Composition of a handler replica: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+from faststream import FastStream
+from faststream.rabbit import RabbitBroker
+from faststream.rabbit.schemas import Channel
+
+from services.common import db
+from services.common.health import heartbeat
+from services.handler.bot_api import BotApi
+from services.handler.consumer import Resources, build_router
+from services.handler.processing import UpdateProcessor
+from services.handler.session_client import SessionClient
+from services.handler.settings import HandlerSettings
+from services.handler.tracker.schema import MIGRATIONS, SCHEMA
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: HandlerSettings) -> FastStream:
+    topology = Topology(settings.amqp_namespace)
+    broker = RabbitBroker(
+        settings.amqp_url,
+        default_channel=Channel(prefetch_count=settings.handler_concurrency),
+        # Longer than the longest an update may take, so SIGTERM finishes the update in hand.
+        graceful_timeout=settings.dependency_retry_seconds + 15,
+        log_level=logging.DEBUG,
+    )
+    resources = Resources()
+    broker.include_router(build_router(topology, resources))
+
+    @contextlib.asynccontextmanager
+    async def lifespan() -> AsyncIterator[None]:
+        pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
+        async with pool.acquire() as conn:
+            await db.migrate(conn, SCHEMA, MIGRATIONS)
+        sessions = SessionClient(
+            settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds
+        )
+        http = httpx.AsyncClient(
+            timeout=settings.bot_api_timeout_seconds,
+            limits=httpx.Limits(max_connections=settings.handler_concurrency * 2),
+        )
+        bot = BotApi(
+            http,
+            settings.telegram_api_url,
+            settings.bot_token.get_secret_value(),
+            max_attempts=settings.bot_api_max_attempts,
+        )
+        resources.processor = UpdateProcessor(
+            sessions,
+            pool,
+            bot,
+            retry_for=settings.dependency_retry_seconds,
+            instance=settings.instance_name,
+        )
+        tasks = []
+        if settings.health_file:
+
+            async def probe() -> bool:
+                return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
+
+            tasks.append(asyncio.create_task(heartbeat(settings.health_file, probe)))
+        log.info("handler ready", extra={"instance": settings.instance_name})
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await sessions.close()
+            await http.aclose()
+            await pool.close()
+
+    return FastStream(broker, lifespan=lifespan, logger=log)

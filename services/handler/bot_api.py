@@ -1,0 +1,90 @@
+"""Telegram Bot API over httpx, with the retry policy Telegram asks clients to follow.
+
+429 waits the ``retry_after`` Telegram gives; 5xx and network errors back off and retry;
+any other 4xx is logged and dropped (retrying a bad request cannot help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from services.handler.conversation.replies import Reply
+from services.handler.errors import DependencyUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class BotApi:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        token: str,
+        *,
+        max_attempts: int = 5,
+        max_backoff: float = 10.0,
+    ) -> None:
+        self._client = client
+        self._base = f"{base_url.rstrip('/')}/bot{token}/"
+        self._max_attempts = max_attempts
+        self._max_backoff = max_backoff
+
+    async def send(self, reply: Reply) -> Any | None:
+        return await self.call(*reply.to_call())
+
+    async def call(self, method: str, payload: dict[str, Any]) -> Any | None:
+        """The method's ``result``, or ``None`` if Telegram refused the request (4xx)."""
+        delay = 0.5
+        for attempt in range(1, self._max_attempts + 1):
+            wait = delay
+            try:
+                response = await self._client.post(self._base + method, json=payload)
+            except httpx.TransportError as exc:
+                # str(exc) may hold the URL, and the URL holds the token: log the type only.
+                log.warning(
+                    "bot api unreachable",
+                    extra={"method": method, "error": type(exc).__name__, "attempt": attempt},
+                )
+            else:
+                status = response.status_code
+                if status < 400:
+                    return _json(response).get("result")
+                body = _json(response)
+                if status == 429:
+                    retry_after = (body.get("parameters") or {}).get("retry_after", 1)
+                    wait = float(retry_after) if isinstance(retry_after, int | float) else 1.0
+                    log.warning(
+                        "bot api rate limited",
+                        extra={"method": method, "retry_after": wait, "attempt": attempt},
+                    )
+                elif status >= 500:
+                    log.warning(
+                        "bot api server error",
+                        extra={"method": method, "status": status, "attempt": attempt},
+                    )
+                else:
+                    log.warning(
+                        "bot api refused request",
+                        extra={
+                            "method": method,
+                            "status": status,
+                            "description": str(body.get("description", ""))[:200],
+                        },
+                    )
+                    return None
+            if attempt < self._max_attempts:
+                await asyncio.sleep(wait)
+                delay = min(delay * 2, self._max_backoff)
+        raise DependencyUnavailable(f"bot api {method} failed {self._max_attempts} times")
+
+
+def _json(response: httpx.Response) -> dict[str, Any]:
+    try:
+        data = response.json()
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}

@@ -1,0 +1,140 @@
+"""Client of the session service's request/reply API.
+
+Uses RabbitMQ's direct reply-to with one consumer and a future per correlation id, so any
+number of requests are in flight at once and each has its own deadline.  FastStream's
+``broker.request()`` is not used on purpose: it serialises every round trip behind one lock
+and waits forever by default.  The request's ``expiration`` equals the caller's timeout, so
+a request nobody answered in time is dropped rather than applied late.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from typing import Any
+
+import aio_pika
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+from pydantic import BaseModel, TypeAdapter
+
+from services.handler.errors import DependencyUnavailable
+from shared.session_api import (
+    GetSession,
+    SessionConflict,
+    SessionError,
+    SessionSaved,
+    SessionSnapshot,
+    UpdateSession,
+    get_reply_adapter,
+    update_reply_adapter,
+)
+from shared.topology import Topology
+
+log = logging.getLogger(__name__)
+
+REPLY_TO = "amq.rabbitmq.reply-to"
+
+
+class SessionServiceError(Exception):
+    """The session service rejected the request as malformed: a bug, not worth retrying."""
+
+
+class SessionClient:
+    def __init__(self, amqp_url: str, topology: Topology, timeout: float) -> None:
+        self._url = amqp_url
+        self._topology = topology
+        self._timeout = timeout
+        self._connection: AbstractConnection | None = None
+        self._channel: AbstractChannel | None = None
+        self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._lock = asyncio.Lock()
+
+    async def get(self, user_id: int) -> SessionSnapshot:
+        reply = await self._call(
+            self._topology.session_get_queue.name, GetSession(user_id=user_id), get_reply_adapter
+        )
+        assert isinstance(reply, SessionSnapshot)
+        return reply
+
+    async def update(
+        self, user_id: int, expected_version: int, data: dict[str, Any]
+    ) -> SessionSaved | SessionConflict:
+        request = UpdateSession(user_id=user_id, expected_version=expected_version, data=data)
+        reply = await self._call(
+            self._topology.session_update_queue.name, request, update_reply_adapter
+        )
+        assert isinstance(reply, SessionSaved | SessionConflict)
+        return reply
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+        self._fail_pending()
+
+    async def _call(self, queue: str, request: BaseModel, adapter: TypeAdapter[Any]) -> Any:
+        correlation_id = uuid.uuid4().hex
+        future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+        self._pending[correlation_id] = future
+        try:
+            async with asyncio.timeout(self._timeout):
+                channel = await self._ensure_channel()
+                await channel.default_exchange.publish(
+                    aio_pika.Message(
+                        request.model_dump_json().encode(),
+                        content_type="application/json",
+                        correlation_id=correlation_id,
+                        reply_to=REPLY_TO,
+                        expiration=self._timeout,
+                    ),
+                    routing_key=queue,
+                    mandatory=True,
+                )
+                body = await future
+        except TimeoutError:
+            raise DependencyUnavailable("session service did not answer in time") from None
+        except aio_pika.exceptions.DeliveryError:
+            raise DependencyUnavailable("session service queue does not exist") from None
+        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+            raise DependencyUnavailable(f"broker: {type(exc).__name__}") from None
+        finally:
+            self._pending.pop(correlation_id, None)
+        reply = adapter.validate_json(body)
+        if isinstance(reply, SessionError):
+            if reply.code == "bad_request":
+                raise SessionServiceError(reply.message)
+            raise DependencyUnavailable(f"session service error: {reply.message}")
+        return reply
+
+    async def _ensure_channel(self) -> AbstractChannel:
+        channel = self._channel
+        if channel is not None and not channel.is_closed:
+            return channel
+        async with self._lock:
+            if self._channel is not None and not self._channel.is_closed:
+                return self._channel
+            if self._connection is None or self._connection.is_closed:
+                self._connection = await aio_pika.connect(self._url)
+                self._connection.close_callbacks.add(lambda *_: self._fail_pending())
+            channel = await self._connection.channel(
+                publisher_confirms=True, on_return_raises=True
+            )
+            # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
+            replies = aio_pika.Queue(
+                channel, REPLY_TO, durable=False, exclusive=False, auto_delete=False, arguments=None
+            )
+            await replies.consume(self._on_reply, no_ack=True)
+            channel.close_callbacks.add(lambda *_: self._fail_pending())
+            self._channel = channel
+            return channel
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending.get(message.correlation_id or "")
+        if future is not None and not future.done():
+            future.set_result(message.body)
+
+    def _fail_pending(self) -> None:
+        for future in self._pending.values():
+            if not future.done():
+                future.set_exception(DependencyUnavailable("broker connection lost"))
