@@ -1,37 +1,63 @@
-"""A heartbeat file for container healthchecks of services that serve no HTTP."""
+"""A heartbeat file for container healthchecks of services that serve no HTTP, and the
+background tasks a service runs beside its broker."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any
+
+import asyncpg
+from faststream.rabbit import RabbitBroker
 
 log = logging.getLogger(__name__)
 
-Probe = Callable[[], Awaitable[bool]]
 
+async def heartbeat(path: Path, broker: RabbitBroker, pool: asyncpg.Pool, interval: float = 5.0) -> None:
+    """Touch ``path`` every ``interval`` seconds while RabbitMQ and PostgreSQL both answer."""
 
-async def heartbeat(path: Path, probe: Probe, interval: float = 5.0) -> None:
-    """Touch ``path`` every ``interval`` seconds while ``probe()`` says the service is healthy."""
+    async def healthy() -> bool:
+        return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
+
     while True:
         try:
-            healthy = await asyncio.wait_for(probe(), timeout=interval)
+            ok = await asyncio.wait_for(healthy(), timeout=interval)
         except Exception:  # a failing probe is exactly what the file reports
-            healthy = False
-        if healthy:
+            ok = False
+        if ok:
             path.touch()
         await asyncio.sleep(interval)
 
 
+@contextlib.asynccontextmanager
+async def background(*jobs: Coroutine[Any, Any, None] | None) -> AsyncIterator[None]:
+    """Run ``jobs`` (``None`` entries skipped) for the duration of the block, then cancel them."""
+    tasks = [asyncio.create_task(job) for job in jobs if job is not None]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
 def main() -> None:
-    """``python -m services.common.health FILE [MAX_AGE]``: exit 0 if FILE is fresh."""
-    path, max_age = Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 30.0
+    """``python -m services.common.health [FILE [MAX_AGE]]``: exit 0 if FILE is fresh.
+
+    FILE defaults to $HEALTH_FILE and MAX_AGE to 30 seconds (the container healthcheck).
+    """
+    args = sys.argv[1:]
+    path = Path(args[0] if args else os.environ.get("HEALTH_FILE", ""))
+    max_age = float(args[1]) if len(args) > 1 else 30.0
     try:
         fresh = time.time() - path.stat().st_mtime < max_age
-    except FileNotFoundError:
+    except OSError:  # missing, or HEALTH_FILE unset
         fresh = False
     raise SystemExit(0 if fresh else 1)
 

@@ -1,5 +1,8 @@
 """``python -m services.gateway``"""
 
+import signal
+import sys
+
 import uvicorn
 
 from services.common.config import load_settings
@@ -8,9 +11,17 @@ from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def main() -> None:
     settings = load_settings(GatewaySettings)
-    setup_logging("gateway", settings.log_level, secrets=[settings.webhook_secret.get_secret_value(), url_password(settings.amqp_url)])
+    setup_logging(
+        "gateway",
+        settings.log_level,
+        secrets=[settings.webhook_secret.get_secret_value(), url_password(settings.amqp_url)],
+    )
     config = uvicorn.Config(
         create_app(settings),
         host=settings.gateway_host,
@@ -20,7 +31,12 @@ def main() -> None:
         lifespan="on",
         timeout_graceful_shutdown=30,
     )
+    # Uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal once
+    # its own handlers are gone; these make that final re-raise a clean exit with status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    signal.signal(signal.SIGINT, _exit_cleanly)
     uvicorn.Server(config).run()
+    sys.exit(0)
 
 
 if __name__ == "__main__":

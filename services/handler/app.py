@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -13,7 +12,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
 from services.common import db
-from services.common.health import heartbeat
+from services.common.health import background, heartbeat
 from services.handler.bot_api import BotApi
 from services.handler.consumer import Resources, build_router
 from services.handler.processing import UpdateProcessor
@@ -62,20 +61,12 @@ def create_app(settings: HandlerSettings) -> FastStream:
             retry_for=settings.dependency_retry_seconds,
             instance=settings.instance_name,
         )
-        tasks = []
-        if settings.health_file:
-
-            async def probe() -> bool:
-                return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
-
-            tasks.append(asyncio.create_task(heartbeat(settings.health_file, probe)))
+        health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
-            yield
+            async with background(health):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             await sessions.close()
             await http.aclose()
             await pool.close()

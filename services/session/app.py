@@ -13,7 +13,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
 from services.common import db
-from services.common.health import heartbeat
+from services.common.health import background, heartbeat
 from services.session.rpc import Resources, build_router, error_replies
 from services.session.schema import MIGRATIONS, SCHEMA
 from services.session.settings import SessionSettings
@@ -41,7 +41,7 @@ def create_app(settings: SessionSettings) -> FastStream:
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.session_prefetch),
         middlewares=[error_replies()],
-        logger=None,
+        log_level=logging.DEBUG,  # one line per request is too much at INFO
     )
     resources = Resources()
     broker.include_router(build_router(topology, resources))
@@ -55,27 +55,14 @@ def create_app(settings: SessionSettings) -> FastStream:
             await db.migrate(conn, SCHEMA, MIGRATIONS)
         store = SessionStore(pool, timedelta(seconds=settings.session_ttl_seconds))
         resources.store = store
-        tasks = [
-            asyncio.create_task(
-                cleanup_loop(
-                    store,
-                    settings.session_cleanup_interval_seconds,
-                    settings.session_cleanup_batch_size,
-                )
-            )
-        ]
-        if settings.health_file:
-
-            async def probe() -> bool:
-                return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
-
-            tasks.append(asyncio.create_task(heartbeat(settings.health_file, probe)))
+        cleanup = cleanup_loop(
+            store, settings.session_cleanup_interval_seconds, settings.session_cleanup_batch_size
+        )
+        health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
         try:
-            yield
+            async with background(cleanup, health):
+                yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
             await pool.close()
 
     return FastStream(broker, lifespan=lifespan, logger=log)

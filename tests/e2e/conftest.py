@@ -126,6 +126,14 @@ class Stack:
         )
         self.wait_http("telegram", f"{self.telegram_url}/healthz")
 
+    def start_all(self, replicas: list[str]) -> None:
+        """Session service, the named handler replicas, gateway and fake Telegram."""
+        self.start_session()
+        for name in replicas:
+            self.start_handler(name)
+        self.start_gateway()
+        self.start_telegram()
+
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)
         self.procs[name].wait(10)

@@ -36,12 +36,8 @@ async def replica_that_processed(stack: Stack, update_id: int, replicas: list[st
 async def test_result_conversation_survives_the_replica_that_served_it(
     stack: Stack, database_url: str
 ) -> None:
-    stack.start_session()
     replicas = ["handler-1", "handler-2"]
-    for name in replicas:
-        stack.start_handler(name)
-    stack.start_gateway()
-    stack.start_telegram()
+    stack.start_all(replicas)
 
     async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=90) as http:
         user = TelegramUser(http, random_user_id())
@@ -120,12 +116,8 @@ async def test_update_waits_for_the_session_service_instead_of_being_dropped(
 
 
 async def test_replicas_share_one_queue(stack: Stack) -> None:
-    stack.start_session()
     replicas = ["handler-1", "handler-2"]
-    for name in replicas:
-        stack.start_handler(name)
-    stack.start_gateway()
-    stack.start_telegram()
+    stack.start_all(replicas)
     async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=90) as http:
         users = [TelegramUser(http, random_user_id()) for _ in range(40)]
         replies = await asyncio.gather(*(u.say("/start") for u in users))

@@ -15,7 +15,7 @@ from services.session.app import create_app
 from services.session.settings import SessionSettings
 from shared.session_api import SessionConflict, SessionError, SessionSaved
 from shared.topology import Topology
-from tests.conftest import random_user_id
+from tests.conftest import eventually, random_user_id
 from tests.integration.conftest import running_app
 
 pytestmark = pytest.mark.integration
@@ -41,6 +41,13 @@ async def test_get_update_and_conflict_round_trip(amqp_url, database_url, namesp
         assert isinstance(await client.update(uid, 0, {"step": "x"}), SessionConflict)
         snap = await client.get(uid)
         assert (snap.version, snap.data) == (1, {"step": "register"})
+
+
+async def test_health_file_is_kept_fresh_while_connected(amqp_url, database_url, namespace, tmp_path) -> None:
+    health = tmp_path / "health"
+    settings = session_settings(amqp_url, database_url, namespace, health_file=health)
+    async with running_app(create_app(settings)):
+        await eventually(lambda: asyncio.sleep(0, health.exists()), timeout=10)
 
 
 async def test_many_requests_in_flight_at_once_all_answered(amqp_url, database_url, namespace, client) -> None:
