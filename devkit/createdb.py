@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
 
-async def ensure_database(url: str) -> bool:
-    """Create the URL's database unless it exists; return True if it was created."""
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
+async def ensure_database(database_url: str) -> bool:
+    """Create the database named in ``database_url`` if missing; True if it was created."""
+    parts = urlsplit(database_url)
+    name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ValueError("the URL names no database")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    conn = await asyncpg.connect(admin)
+    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    conn = await asyncpg.connect(admin_url, timeout=10)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False
+        quoted = '"' + name.replace('"', '""') + '"'
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            await conn.execute(f"CREATE DATABASE {quoted}")
         except asyncpg.DuplicateDatabaseError:  # created concurrently
             return False
         return True
