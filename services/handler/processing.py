@@ -48,6 +48,9 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
+UNEXPECTED_FAILURE_PAUSE = 1.0
+
+
 class SessionPort(Protocol):
     async def get(self, user_id: int) -> SessionSnapshot: ...
 
@@ -115,7 +118,16 @@ class UpdateProcessor:
             return
         what |= {"user": user_hash(incoming.user_id), "kind": incoming.kind}
         started = time.monotonic()
-        await retrying(lambda: self._once(incoming), self._retry_for, what=what)
+        try:
+            await retrying(lambda: self._once(incoming), self._retry_for, what=what)
+        except TRANSIENT:
+            raise  # already logged by retrying()
+        except Exception:
+            # A bug, not a dependency: the update goes back to the queue. The pause keeps
+            # an update that fails every time from spinning a core until it is dead-lettered.
+            log.exception("update failed, returning it to the queue", extra=what)
+            await asyncio.sleep(UNEXPECTED_FAILURE_PAUSE)
+            raise
         log.info(
             "update processed",
             extra={**what, "ms": round((time.monotonic() - started) * 1000, 1)},

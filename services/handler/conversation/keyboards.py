@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from services.handler.conversation.context import fmt_date
@@ -9,6 +10,7 @@ from services.handler.conversation.replies import Button, Keyboard
 from services.handler.tracker.model import Tournament
 
 PICK_RESULT = "res"
+_ID = re.compile(r"[0-9]{1,18}")  # fits bigint; ASCII only (isdigit() accepts "²")
 _LABEL_MAX = 60
 
 
@@ -18,7 +20,7 @@ def pick_result_data(tournament_id: int) -> str:
 
 def parse_tournament_id(callback_data: str) -> int | None:
     _, _, raw = callback_data.partition(":")
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return int(raw) if _ID.fullmatch(raw) else None
 
 
 def pending_tournaments(tournaments: Sequence[Tournament]) -> Keyboard:

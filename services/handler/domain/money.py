@@ -9,16 +9,16 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000")
 
 # 850, 850.5, 850,50 (decimal comma), 1,250.50 / 1.250,50 are not accepted: one reading only.
-_PLAIN = re.compile(r"^\d{1,10}(?:[.,]\d{1,2})?$")
-_GROUPED = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?$")
+_PLAIN = re.compile(r"[0-9]{1,10}(?:[.,][0-9]{1,2})?")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,2})?")
 
 
 def parse_amount(text: str) -> Decimal | None:
     """Parse a non-negative amount with at most two decimals; ``None`` if it is not one."""
     s = text.strip().lstrip("$€₽£").rstrip("$€₽£").strip()
-    if _PLAIN.match(s):
+    if _PLAIN.fullmatch(s):
         value = Decimal(s.replace(",", "."))
-    elif _GROUPED.match(s):
+    elif _GROUPED.fullmatch(s):
         value = Decimal(s.replace(",", ""))
     else:
         return None

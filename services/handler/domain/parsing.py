@@ -18,7 +18,9 @@ MAX_PLACE = 1_000_000
 
 # "Name | date | ...", or the predecessor's " - " with hyphen, en dash or em dash.
 _DASH_SEPARATOR = re.compile(r"\s+[-–—]\s+")
-_DATE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+# ASCII digits only: str.isdigit() and \d also accept characters int() refuses (e.g. "²").
+_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
+_PLACE = re.compile(r"[0-9]{1,7}")
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,7 @@ def _split(line: str) -> list[str]:
 
 
 def parse_date(text: str) -> date | ParseError:
-    m = _DATE.match(text.strip())
+    m = _DATE.fullmatch(text.strip())
     if not m:
         return ParseError("bad_date", text.strip())
     day, month, year = (int(g) for g in m.groups())
@@ -92,7 +94,7 @@ def parse_result(line: str) -> ResultEntry | ParseError:
     if len(parts) != 2 or not all(parts):
         return ParseError("bad_format")
     place_text, payout_text = parts
-    if not place_text.isdigit() or not 1 <= int(place_text) <= MAX_PLACE:
+    if not _PLACE.fullmatch(place_text) or not 1 <= int(place_text) <= MAX_PLACE:
         return ParseError("bad_place", place_text)
     if looks_negative(payout_text):
         return ParseError("negative_payout", payout_text)
