@@ -8,7 +8,7 @@ never has to guess from a timeout what happened.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -66,10 +66,8 @@ class SessionError(BaseModel):
     message: str
 
 
-GetReply = Annotated[Union[SessionSnapshot, SessionError], Field(discriminator="kind")]
-UpdateReply = Annotated[
-    Union[SessionSaved, SessionConflict, SessionError], Field(discriminator="kind")
-]
+GetReply = Annotated[SessionSnapshot | SessionError, Field(discriminator="kind")]
+UpdateReply = Annotated[SessionSaved | SessionConflict | SessionError, Field(discriminator="kind")]
 
 get_reply_adapter: TypeAdapter[GetReply] = TypeAdapter(GetReply)
 update_reply_adapter: TypeAdapter[UpdateReply] = TypeAdapter(UpdateReply)

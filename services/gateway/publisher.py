@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 
+from aio_pika.abc import FieldValue
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
@@ -73,7 +74,7 @@ class UpdatePublisher:
     async def publish(self, body: bytes, update_id: int, user_id: int | None) -> None:
         if not self.ready:
             raise PublishFailed("broker not connected")
-        headers: dict[str, int | float | str] = {
+        headers: dict[str, FieldValue] = {
             HEADER_UPDATE_ID: update_id,
             HEADER_ACCEPTED_AT: time.time(),
         }

@@ -145,7 +145,7 @@ class Stack:
         return proc.wait(timeout)
 
     def shutdown(self) -> None:
-        for name, proc in self.procs.items():
+        for proc in self.procs.values():
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
         for proc in self.procs.values():

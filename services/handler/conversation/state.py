@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 
-class Step(str, Enum):
+class Step(StrEnum):
     IDLE = "idle"
     REGISTER = "register"  # waiting for the one-line tournament
     RESULT_PICK = "result_pick"  # the tournament buttons are shown
