@@ -45,6 +45,7 @@ import html
 import itertools
 import json
 import logging
+import math
 import os
 import random
 import re
@@ -538,7 +539,10 @@ def _parse_retry_after(value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return min(max(float(value), 0.0), MAX_RETRY_AFTER)
+        seconds = float(value)
+        if not math.isfinite(seconds):  # "nan" / "inf" would make the wait endless
+            return None
+        return min(max(seconds, 0.0), MAX_RETRY_AFTER)
     except ValueError:
         return None
 
@@ -1252,13 +1256,21 @@ class RedactingFilter(logging.Filter):
         super().__init__()
         self.secrets = [s for s in secrets if s]
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        redacted = self._BOT_PATH_RE.sub("/bot***/", message)
+    def redact(self, text: str) -> str:
+        text = self._BOT_PATH_RE.sub("/bot***/", text)
         for secret in self.secrets:
-            redacted = redacted.replace(secret, "***")
-        if redacted != message:
-            record.msg, record.args = redacted, None
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Redact inside the arguments rather than dropping them: formatters such as
+        # uvicorn's access log unpack record.args themselves.
+        if isinstance(record.msg, str):
+            record.msg = self.redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self.redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: self.redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
         return True
 
 
