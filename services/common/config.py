@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from typing import TypeVar
 
-from pydantic import ValidationError
+from pathlib import Path
+
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 S = TypeVar("S", bound=BaseSettings)
@@ -15,6 +17,22 @@ class ServiceSettings(BaseSettings):
     """Base of every service's settings: environment variables only, names in upper case."""
 
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+
+class BrokerSettings(ServiceSettings):
+    """What every service needs: RabbitMQ and its log level."""
+
+    amqp_url: str
+    amqp_namespace: str = "pokertracker"
+    log_level: str = "INFO"
+
+
+class WorkerSettings(BrokerSettings):
+    """Services that consume from RabbitMQ and keep data in PostgreSQL (handler, session)."""
+
+    database_url: str
+    db_pool_size: int = Field(10, gt=0)
+    health_file: Path | None = None
 
 
 def describe_error(err: ValidationError) -> str:

@@ -1,29 +1,26 @@
 from __future__ import annotations
 
+import re
+
 from pydantic import Field, SecretStr, field_validator
 
-from services.common.config import ServiceSettings
+from services.common.config import BrokerSettings
 
 # Telegram's alphabet for setWebhook's secret_token.
-SECRET_PATTERN = r"^[A-Za-z0-9_-]+$"
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
-class GatewaySettings(ServiceSettings):
-    amqp_url: str
-    amqp_namespace: str = "pokertracker"
+class GatewaySettings(BrokerSettings):
     webhook_secret: SecretStr
     gateway_host: str = "0.0.0.0"
     gateway_port: int = Field(8080, gt=0, lt=65536)
     publish_timeout_seconds: float = Field(5.0, gt=0)
     max_body_bytes: int = Field(1_048_576, gt=0)
-    log_level: str = "INFO"
 
     @field_validator("webhook_secret")
     @classmethod
     def _strong_secret(cls, value: SecretStr) -> SecretStr:
-        import re
-
         secret = value.get_secret_value()
-        if not 32 <= len(secret) <= 256 or not re.match(SECRET_PATTERN, secret):
+        if not SECRET_PATTERN.fullmatch(secret):
             raise ValueError("must be 32-256 characters of A-Z a-z 0-9 _ -")
         return value

@@ -2,21 +2,17 @@ from __future__ import annotations
 
 import os
 import socket
-from pathlib import Path
 
 from pydantic import Field, SecretStr
 
-from services.common.config import ServiceSettings
+from services.common.config import WorkerSettings
 
 
 def _default_instance() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class HandlerSettings(ServiceSettings):
-    amqp_url: str
-    amqp_namespace: str = "pokertracker"
-    database_url: str
+class HandlerSettings(WorkerSettings):
     bot_token: SecretStr
     telegram_api_url: str = "https://api.telegram.org"
     instance_name: str = Field(default_factory=_default_instance)
@@ -25,6 +21,3 @@ class HandlerSettings(ServiceSettings):
     dependency_retry_seconds: float = Field(60.0, gt=0)
     bot_api_timeout_seconds: float = Field(10.0, gt=0)
     bot_api_max_attempts: int = Field(5, gt=0)
-    db_pool_size: int = Field(10, gt=0)
-    health_file: Path | None = None
-    log_level: str = "INFO"
