@@ -11,7 +11,7 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -60,10 +60,29 @@ def amqp_url() -> Iterator[str]:
     yield from _from_env_or_container("TEST_AMQP_URL", _rabbitmq)
 
 
+async def delete_topology(amqp_url: str, namespace: str) -> None:
+    """Remove a namespace's queues and exchange so test runs leave the broker as they found it."""
+    import aio_pika
+
+    from shared.topology import Topology
+
+    topology = Topology(namespace)
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        for queue in (topology.updates_queue, topology.session_get_queue, topology.session_update_queue):
+            await channel.queue_delete(queue.name)
+        await channel.exchange_delete(topology.updates_exchange.name)
+    finally:
+        await connection.close()
+
+
 @pytest.fixture
-def namespace() -> str:
-    """A fresh AMQP namespace per test: its queues and exchanges are its own."""
-    return f"test-{uuid.uuid4().hex[:10]}"
+async def namespace(amqp_url: str) -> AsyncIterator[str]:
+    """A fresh AMQP namespace per test: its queues and exchanges are its own, and go after."""
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    yield name
+    await delete_topology(amqp_url, name)
 
 
 def random_user_id() -> int:

@@ -11,11 +11,13 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
+
+from tests.conftest import delete_topology
 
 pytestmark = pytest.mark.e2e
 
@@ -156,9 +158,10 @@ class Stack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, amqp_url: str, database_url: str) -> Iterator[Stack]:
+async def stack(tmp_path: Path, amqp_url: str, database_url: str) -> AsyncIterator[Stack]:
     s = Stack(tmp_path, amqp_url, database_url)
     try:
         yield s
     finally:
         s.shutdown()
+        await delete_topology(amqp_url, s.env["AMQP_NAMESPACE"])
