@@ -11,10 +11,11 @@ import sys
 import time
 from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
-from faststream.rabbit import RabbitBroker
+if TYPE_CHECKING:  # the healthcheck CLI below runs every few seconds: keep it light
+    import asyncpg
+    from faststream.rabbit import RabbitBroker
 
 log = logging.getLogger(__name__)
 

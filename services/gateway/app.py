@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -12,6 +11,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from services.common.health import background
 from services.gateway.publisher import PublishFailed, UpdatePublisher, make_broker
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook import Rejection, check_secret, parse_update
@@ -22,8 +22,8 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
-def _reject(rejection: Rejection, **extra: object) -> JSONResponse:
-    log.info("webhook rejected", extra={"status": rejection.status, "reason": rejection.reason, **extra})
+def _reject(rejection: Rejection) -> JSONResponse:
+    log.info("webhook rejected", extra={"status": rejection.status, "reason": rejection.reason})
     return JSONResponse({"ok": False, "error": rejection.reason}, status_code=rejection.status)
 
 
@@ -81,12 +81,10 @@ def create_app(settings: GatewaySettings) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        connecting = asyncio.create_task(publisher.connect_forever())
         try:
-            yield
+            async with background(publisher.connect_forever()):
+                yield
         finally:
-            connecting.cancel()
-            await asyncio.gather(connecting, return_exceptions=True)
             await broker.stop()
 
     return Starlette(

@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import delete_topology
+from tests.conftest import delete_topology, free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(check, timeout: float, what: str) -> None:
@@ -44,7 +37,7 @@ class Stack:
         self.workdir = workdir
         self.token = f"{secrets.randbelow(10**9) + 10**9}:{secrets.token_urlsafe(27)[:35]}"
         self.secret = secrets.token_urlsafe(36)
-        self.gateway_port, self.telegram_port = _free_port(), _free_port()
+        self.gateway_port, self.telegram_port = free_port(), free_port()
         self.telegram_url = f"http://127.0.0.1:{self.telegram_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
         self.env = {

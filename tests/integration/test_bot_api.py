@@ -11,7 +11,8 @@ from starlette.routing import Route
 
 from services.handler.bot_api import BotApi
 from services.handler.errors import DependencyUnavailable
-from tests.integration.conftest import free_port, serving
+from tests.conftest import free_port
+from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 

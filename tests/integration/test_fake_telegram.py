@@ -22,8 +22,8 @@ from starlette.routing import Route
 from uvicorn.logging import AccessFormatter
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, RedactingFilter, create_app
-from tests.conftest import eventually, random_user_id
-from tests.integration.conftest import free_port, serving
+from tests.conftest import eventually, free_port, random_user_id
+from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 

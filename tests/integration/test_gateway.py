@@ -12,8 +12,8 @@ import pytest
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from shared.topology import HEADER_ACCEPTED_AT, HEADER_UPDATE_ID, HEADER_USER_ID, Topology
-from tests.conftest import eventually
-from tests.integration.conftest import free_port, serving
+from tests.conftest import eventually, free_port
+from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from shared.session_api import SessionConflict, SessionSaved, SessionSnapshot
-from tests.conftest import random_user_id
-from tests.integration.conftest import free_port, serving
+from tests.conftest import free_port, random_user_id
+from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 
