@@ -3,6 +3,11 @@
 Requests go to the session queues of ``shared.topology.Topology`` with ``reply_to`` and
 ``correlation_id`` set; every request gets exactly one reply, errors included, so a caller
 never has to guess from a timeout what happened.
+
+Deduplication: the session write is the commit point of an update.  An ``UpdateSession`` that
+names its ``update_id`` records that id in the same transaction as the write, and the id is
+remembered for at least 24 hours; a ``GetSession`` that names it learns whether it was already
+applied, and a second write for the same id is refused with ``SessionDuplicate``.
 """
 
 from __future__ import annotations
@@ -15,9 +20,16 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 UserId = Annotated[int, Field(description="Telegram user id")]
 
 
+UpdateId = Annotated[
+    int | None,
+    Field(description="Telegram update_id this request belongs to, for deduplication"),
+]
+
+
 class GetSession(BaseModel):
     model_config = ConfigDict(extra="forbid")
     user_id: UserId
+    update_id: UpdateId = None
 
 
 class UpdateSession(BaseModel):
@@ -30,6 +42,7 @@ class UpdateSession(BaseModel):
     user_id: UserId
     expected_version: int = Field(ge=0)
     data: dict[str, Any]
+    update_id: UpdateId = None
 
 
 class SessionSnapshot(BaseModel):
@@ -40,6 +53,9 @@ class SessionSnapshot(BaseModel):
     version: int = Field(ge=0)
     data: dict[str, Any]
     expires_at: datetime | None = None
+    applied: bool = Field(
+        False, description="the request's update_id was already applied: do nothing again"
+    )
 
 
 class SessionSaved(BaseModel):
@@ -58,6 +74,14 @@ class SessionConflict(BaseModel):
     current_version: int
 
 
+class SessionDuplicate(BaseModel):
+    """The update named in the request was already applied; nothing was changed."""
+
+    kind: Literal["duplicate"] = "duplicate"
+    user_id: UserId
+    update_id: int
+
+
 class SessionError(BaseModel):
     """The request could not be served; ``code`` says why (``bad_request``, ``internal``)."""
 
@@ -67,7 +91,9 @@ class SessionError(BaseModel):
 
 
 GetReply = Annotated[SessionSnapshot | SessionError, Field(discriminator="kind")]
-UpdateReply = Annotated[SessionSaved | SessionConflict | SessionError, Field(discriminator="kind")]
+UpdateReply = Annotated[
+    SessionSaved | SessionConflict | SessionDuplicate | SessionError, Field(discriminator="kind")
+]
 
 get_reply_adapter: TypeAdapter[GetReply] = TypeAdapter(GetReply)
 update_reply_adapter: TypeAdapter[UpdateReply] = TypeAdapter(UpdateReply)

@@ -1,13 +1,20 @@
 """Names and arguments of every exchange and queue the services share.
 
-Every service builds one ``Topology`` from its ``AMQP_NAMESPACE`` setting, so several stacks
-(or test runs) can share one RabbitMQ without seeing each other's messages.  The declaration
-arguments live here, and only here, because RabbitMQ refuses a re-declaration whose arguments
-differ: the gateway and the handler both declare the updates queue and must agree.
+Every service builds one ``Topology`` from its ``AMQP_NAMESPACE`` and ``UPDATE_PARTITIONS``
+settings, so several stacks (or test runs) can share one RabbitMQ without seeing each other's
+messages.  The declaration arguments live here, and only here, because RabbitMQ refuses a
+re-declaration whose arguments differ: the gateway and the handler both declare the update
+partitions and must agree.
+
+Updates are split into ``partitions`` queues by a stable hash of the sender's user id, so one
+user's updates always land in the same queue, in the order the gateway published them.  Each
+partition queue is single-active-consumer and consumed with prefetch 1 by exactly one handler
+replica at a time (see docs/reliability.md).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
@@ -17,12 +24,38 @@ HEADER_UPDATE_ID = "x-update-id"
 HEADER_USER_ID = "x-user-id"  # absent for updates without a sender (channel posts)
 HEADER_ACCEPTED_AT = "x-accepted-at"  # unix time (float seconds) the gateway accepted it
 
-UPDATES_ROUTING_KEY = "update"
+# Headers a handler adds when it moves an update to the dead-letter queue.
+HEADER_DEAD_REASON = "x-dead-reason"  # "failed" (raised every try), "redelivered", "invalid"
+HEADER_DEAD_ATTEMPTS = "x-dead-attempts"  # how many times it was tried
+HEADER_DEAD_ERROR = "x-dead-error"  # the last error, one line, at most 500 characters
+HEADER_DEAD_AT = "x-dead-at"  # unix time it was dead-lettered
+HEADER_DEAD_INSTANCE = "x-dead-instance"  # the replica that gave up on it
+HEADER_REPLAYED_AT = "x-replayed-at"  # set on an update published again from the dead letters
+DEAD_LETTER_HEADERS = (
+    HEADER_DEAD_REASON,
+    HEADER_DEAD_ATTEMPTS,
+    HEADER_DEAD_ERROR,
+    HEADER_DEAD_AT,
+    HEADER_DEAD_INSTANCE,
+)
+
+DEFAULT_PARTITIONS = 64
+
+
+def partition_of(key: int, partitions: int) -> int:
+    """The partition of a user id: a stable hash, the same in every process and release."""
+    digest = hashlib.blake2b(str(key).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % partitions
 
 
 @dataclass(frozen=True)
 class Topology:
     namespace: str = "pokertracker"
+    partitions: int = DEFAULT_PARTITIONS
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.partitions <= 1024:
+            raise ValueError("partitions must be between 1 and 1024")
 
     @property
     def updates_exchange(self) -> RabbitExchange:
@@ -30,13 +63,33 @@ class Topology:
             f"{self.namespace}.updates", type=ExchangeType.DIRECT, durable=True
         )
 
-    @property
-    def updates_queue(self) -> RabbitQueue:
+    def partition_queue(self, index: int) -> RabbitQueue:
+        if not 0 <= index < self.partitions:
+            raise ValueError(f"no partition {index} of {self.partitions}")
         return RabbitQueue(
-            f"{self.namespace}.updates",
+            f"{self.namespace}.updates.p{index:03d}",
             durable=True,
-            routing_key=UPDATES_ROUTING_KEY,
+            routing_key=self.partition_key(index),
+            arguments={"x-single-active-consumer": True},
         )
+
+    @property
+    def partition_queues(self) -> list[RabbitQueue]:
+        return [self.partition_queue(i) for i in range(self.partitions)]
+
+    @staticmethod
+    def partition_key(index: int) -> str:
+        return f"p{index}"
+
+    def routing_key(self, user_id: int | None, update_id: int) -> str:
+        """Where an update goes: by its sender, or by its own id when it has none."""
+        key = user_id if user_id is not None else update_id
+        return self.partition_key(partition_of(key, self.partitions))
+
+    @property
+    def dead_letters_queue(self) -> RabbitQueue:
+        """Updates that failed every try; listed and replayed with the admin command."""
+        return RabbitQueue(f"{self.namespace}.dead-letters", durable=True)
 
     @property
     def session_get_queue(self) -> RabbitQueue:

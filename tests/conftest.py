@@ -61,17 +61,26 @@ def amqp_url() -> Iterator[str]:
     yield from _from_env_or_container("TEST_AMQP_URL", _rabbitmq)
 
 
-async def delete_topology(amqp_url: str, namespace: str) -> None:
-    """Remove a namespace's queues and exchange so test runs leave the broker as they found it."""
+async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024) -> None:
+    """Remove a namespace's queues and exchange so test runs leave the broker as they found it.
+
+    Deletes every partition queue a test may have used (``partitions`` is the most it tries).
+    """
     import aio_pika
 
     from shared.topology import Topology
 
-    topology = Topology(namespace)
+    topology = Topology(namespace, partitions)
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
-        for queue in (topology.updates_queue, topology.session_get_queue, topology.session_update_queue):
+        queues = [
+            *topology.partition_queues,
+            topology.dead_letters_queue,
+            topology.session_get_queue,
+            topology.session_update_queue,
+        ]
+        for queue in queues:
             await channel.queue_delete(queue.name)
         await channel.exchange_delete(topology.updates_exchange.name)
     finally:
