@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
-from typing import TypeVar
-
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.topology import DEFAULT_PARTITIONS, Topology
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -25,6 +26,15 @@ class BrokerSettings(ServiceSettings):
     amqp_url: str
     amqp_namespace: str = "pokertracker"
     log_level: str = "INFO"
+
+
+class PartitionedSettings(BrokerSettings):
+    """Services that route or consume updates: all of them must agree on the partition count."""
+
+    update_partitions: int = Field(DEFAULT_PARTITIONS, ge=1, le=1024)
+
+    def topology(self) -> Topology:
+        return Topology(self.amqp_namespace, self.update_partitions)
 
 
 class WorkerSettings(BrokerSettings):

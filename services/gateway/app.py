@@ -15,7 +15,6 @@ from services.common.health import background
 from services.gateway.publisher import PublishFailed, UpdatePublisher, make_broker
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook import Rejection, check_secret, parse_update
-from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +44,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
     secret = settings.webhook_secret.get_secret_value()
     broker = make_broker(settings.amqp_url)
     publisher = UpdatePublisher(
-        broker, Topology(settings.amqp_namespace), settings.publish_timeout_seconds
+        broker, settings.topology(), settings.publish_timeout_seconds
     )
 
     async def webhook(request: Request) -> Response:

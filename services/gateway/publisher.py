@@ -10,13 +10,7 @@ from aio_pika.abc import FieldValue
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
-from shared.topology import (
-    HEADER_ACCEPTED_AT,
-    HEADER_UPDATE_ID,
-    HEADER_USER_ID,
-    UPDATES_ROUTING_KEY,
-    Topology,
-)
+from shared.topology import HEADER_ACCEPTED_AT, HEADER_UPDATE_ID, HEADER_USER_ID, Topology
 
 log = logging.getLogger(__name__)
 
@@ -66,10 +60,12 @@ class UpdatePublisher:
             return
 
     async def declare(self) -> None:
-        """Declare exchange, queue and binding so an update is routable before any handler runs."""
+        """Declare the exchange and every partition queue, so an update is routable (and kept)
+        before any handler runs."""
         exchange = await self._broker.declare_exchange(self._topology.updates_exchange)
-        queue = await self._broker.declare_queue(self._topology.updates_queue)
-        await queue.bind(exchange, routing_key=UPDATES_ROUTING_KEY)
+        for index, spec in enumerate(self._topology.partition_queues):
+            queue = await self._broker.declare_queue(spec)
+            await queue.bind(exchange, routing_key=self._topology.partition_key(index))
 
     async def publish(self, body: bytes, update_id: int, user_id: int | None) -> None:
         if not self.ready:
@@ -85,7 +81,8 @@ class UpdatePublisher:
                 await self._broker.publish(
                     body,
                     exchange=self._topology.updates_exchange,
-                    routing_key=UPDATES_ROUTING_KEY,
+                    # One user's updates share a partition: one queue, one consumer, in order.
+                    routing_key=self._topology.routing_key(user_id, update_id),
                     persist=True,
                     mandatory=True,
                     timeout=self._timeout,

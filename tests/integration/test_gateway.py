@@ -11,17 +11,27 @@ import pytest
 
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
-from shared.topology import HEADER_ACCEPTED_AT, HEADER_UPDATE_ID, HEADER_USER_ID, Topology
-from tests.conftest import eventually, free_port
+from shared.topology import (
+    HEADER_ACCEPTED_AT,
+    HEADER_UPDATE_ID,
+    HEADER_USER_ID,
+    Topology,
+    partition_of,
+)
+from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 
 SECRET = "s3cret_" + "x" * 40
+PARTITIONS = 4
 
 
 def gateway(amqp_url: str, namespace: str, **kw) -> object:
-    return create_app(GatewaySettings(amqp_url=amqp_url, amqp_namespace=namespace, webhook_secret=SECRET, **kw))
+    return create_app(GatewaySettings(
+        amqp_url=amqp_url, amqp_namespace=namespace, webhook_secret=SECRET,
+        update_partitions=PARTITIONS, **kw,
+    ))
 
 
 async def post(client: httpx.AsyncClient, body: bytes | dict, secret: str | None = SECRET) -> httpx.Response:
@@ -34,25 +44,40 @@ async def ready(client: httpx.AsyncClient) -> bool:
     return (await client.get("/readyz")).status_code == 200
 
 
-async def queued(amqp_url: str, namespace: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+async def queued_by_partition(
+    amqp_url: str, namespace: str
+) -> dict[int, list[aio_pika.abc.AbstractIncomingMessage]]:
+    """Every message in each partition queue, in queue order (and removed)."""
     conn = await aio_pika.connect(amqp_url)
     channel = await conn.channel()
-    queue = await channel.declare_queue(Topology(namespace).updates_queue.name, passive=True)
-    messages = []
-    while (m := await queue.get(fail=False, no_ack=True)) is not None:
-        messages.append(m)
+    found = {}
+    for index, spec in enumerate(Topology(namespace, PARTITIONS).partition_queues):
+        queue = await channel.declare_queue(spec.name, passive=True)
+        found[index] = []
+        while (m := await queue.get(fail=False, no_ack=True)) is not None:
+            found[index].append(m)
     await conn.close()
-    return messages
+    return found
+
+
+async def queued(amqp_url: str, namespace: str) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    return [m for ms in (await queued_by_partition(amqp_url, namespace)).values() for m in ms]
+
+
+def message_from(user_id: int, update_id: int) -> dict:
+    return {"update_id": update_id, "message": {
+        "message_id": update_id, "from": {"id": user_id}, "chat": {"id": user_id}, "text": "hi"}}
 
 
 async def test_accepted_update_is_queued_persistent_with_headers(amqp_url: str, namespace: str) -> None:
-    update = {"update_id": 77, "message": {"message_id": 1, "from": {"id": 5}, "chat": {"id": 5}, "text": "hi"}}
+    update = message_from(5, 77)
     async with serving(gateway(amqp_url, namespace), free_port()) as url:
         async with httpx.AsyncClient(base_url=url) as client:
             await eventually(lambda: ready(client))
             response = await post(client, update)
             assert response.status_code == 200
-    [message] = await queued(amqp_url, namespace)
+    by_partition = await queued_by_partition(amqp_url, namespace)
+    [message] = by_partition[partition_of(5, PARTITIONS)]
     assert json.loads(message.body) == update
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert message.headers[HEADER_UPDATE_ID] == 77 and message.headers[HEADER_USER_ID] == 5
@@ -93,7 +118,10 @@ async def test_unroutable_update_is_refused_with_503(amqp_url: str, namespace: s
             await eventually(lambda: ready(client))
             conn = await aio_pika.connect(amqp_url)
             channel = await conn.channel()
-            await channel.queue_delete(Topology(namespace).updates_queue.name)
+            # An update without a sender goes to the partition of its own id.
+            await channel.queue_delete(
+                Topology(namespace, PARTITIONS).partition_queue(partition_of(3, PARTITIONS)).name
+            )
             await conn.close()
             response = await post(client, {"update_id": 3})
             assert response.status_code == 503 and response.headers["retry-after"] == "1"
@@ -116,3 +144,21 @@ async def test_gateway_answers_many_concurrent_deliveries(amqp_url: str, namespa
     assert {r.status_code for r in responses} == {200}
     ids = sorted(json.loads(m.body)["update_id"] for m in await queued(amqp_url, namespace))
     assert ids == list(range(200))
+
+
+async def test_one_users_updates_share_a_partition_in_the_order_accepted(
+    amqp_url: str, namespace: str
+) -> None:
+    users = [random_user_id() for _ in range(12)]
+    async with serving(gateway(amqp_url, namespace), free_port()) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            await eventually(lambda: ready(client))
+            for n in range(5):  # each post answered before the next: accepted in this order
+                for i, user in enumerate(users):
+                    assert (await post(client, message_from(user, 1000 + n * 100 + i))).status_code == 200
+    by_partition = await queued_by_partition(amqp_url, namespace)
+    for user in users:
+        mine = [json.loads(m.body)["update_id"] for m in by_partition[partition_of(user, PARTITIONS)]
+                if m.headers[HEADER_USER_ID] == user]
+        assert mine == sorted(mine) and len(mine) == 5
+    assert sum(1 for ms in by_partition.values() if ms) > 1, "every user landed in one partition"
