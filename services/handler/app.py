@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+import aio_pika
 import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
@@ -13,40 +15,46 @@ from faststream.rabbit.schemas import Channel
 
 from services.common import db
 from services.common.health import background, heartbeat
+from services.handler import bookkeeping
 from services.handler.bot_api import BotApi
-from services.handler.consumer import Resources, build_router
+from services.handler.dead_letters import DeadLetterQueue
+from services.handler.partitions import PartitionConsumer
 from services.handler.processing import UpdateProcessor
+from services.handler.replicas import follow_assignment
 from services.handler.session_client import SessionClient
 from services.handler.settings import HandlerSettings
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: HandlerSettings) -> FastStream:
-    topology = Topology(settings.amqp_namespace)
+    topology = settings.topology()
+    # Publishes dead letters, confirmed; updates are consumed by PartitionConsumer (see there
+    # why not by FastStream subscribers).
     broker = RabbitBroker(
         settings.amqp_url,
-        default_channel=Channel(prefetch_count=settings.handler_concurrency),
-        # Longer than the longest an update may take, so SIGTERM finishes the update in hand.
-        graceful_timeout=settings.dependency_retry_seconds + 15,
+        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         log_level=logging.DEBUG,
     )
-    resources = Resources()
-    broker.include_router(build_router(topology, resources))
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
         async with pool.acquire() as conn:
             await db.migrate(conn, SCHEMA, MIGRATIONS)
+            await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
+        await broker.connect()
+        dead_letters = DeadLetterQueue(
+            broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
+        )
+        await dead_letters.declare()
         sessions = SessionClient(
             settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds
         )
         http = httpx.AsyncClient(
             timeout=settings.bot_api_timeout_seconds,
-            limits=httpx.Limits(max_connections=settings.handler_concurrency * 2),
+            limits=httpx.Limits(max_connections=topology.partitions * 2),
         )
         bot = BotApi(
             http,
@@ -54,19 +62,42 @@ def create_app(settings: HandlerSettings) -> FastStream:
             settings.bot_token.get_secret_value(),
             max_attempts=settings.bot_api_max_attempts,
         )
-        resources.processor = UpdateProcessor(
+        processor = UpdateProcessor(
             sessions,
             pool,
             bot,
-            retry_for=settings.dependency_retry_seconds,
+            dead_letters,
+            bookkeeping.RedeliveryCounter(pool),
             instance=settings.instance_name,
+            max_attempts=settings.update_max_attempts,
+            max_redeliveries=settings.update_max_redeliveries,
+            max_backoff=settings.dependency_backoff_max_seconds,
+        )
+        connection = await aio_pika.connect_robust(settings.amqp_url)
+        consumer = PartitionConsumer(connection, topology, processor.handle)
+        registry = bookkeeping.ReplicaRegistry(
+            pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds
+        )
+        assignment = follow_assignment(
+            registry,
+            consumer,
+            instance=settings.instance_name,
+            partitions=topology.partitions,
+            interval=settings.replica_heartbeat_seconds,
         )
         health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
-            async with background(health):
+            async with background(assignment, health):
                 yield
         finally:
+            # SIGTERM: let the others take our partitions at once, finish each update in
+            # hand, acknowledge it, and only then close the channels.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(registry.leave(), 5)
+            await consumer.close()
+            log.info("partitions released", extra={"instance": settings.instance_name})
+            await connection.close()
             await sessions.close()
             await http.aclose()
             await pool.close()

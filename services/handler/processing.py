@@ -1,24 +1,35 @@
-"""One update, start to finish: session in, conversation, data saved, replies out, session out.
+"""One update, start to finish: deduplicated, retried, dead-lettered, settled exactly once.
 
-Order, and why:
-1. read the session (one RPC);
-2. run the conversation inside one tracker transaction and commit it; every write is
-   idempotent on the update id, so a redelivered update cannot store anything twice;
-3. send the replies (a redelivery may send them again: at-least-once);
-4. write the session once, compare-and-set on the version read in 1;
-5. return, and only then is the message acknowledged (FastStream acks on success).
-A failing dependency is retried with backoff for up to ``retry_for`` seconds; after that the
-exception propagates and the message goes back to the queue, never dropped.
+For each delivery from a partition (``partitions.py``, one at a time per partition):
+1. parse it; something that is not an update goes to the dead letters;
+2. if RabbitMQ says it was delivered before, count that in PostgreSQL: an update that keeps
+   coming back unfinished (it kills its replica) is dead-lettered after
+   ``UPDATE_MAX_REDELIVERIES``;
+3. read the session together with "was this update_id already applied?" (one RPC); if it
+   was, nothing is done again: a Telegram retry or a redelivery after a crash is a no-op;
+4. run the conversation inside one tracker transaction; every tracker write is idempotent
+   on the update id, so the re-run after a crash between 4 and 6 stores nothing twice;
+5. send the replies (sent again only if a replica dies between 5 and 6);
+6. write the session, compare-and-set on the version read in 3, recording the update_id in
+   the same transaction: this write is the commit point of the update;
+7. acknowledge.
+A dependency that is unavailable (session service, PostgreSQL, RabbitMQ) is waited out with
+backoff for as long as it takes: the update is not acknowledged until it is done, and the
+user's later updates wait behind it.  If the partition is given up meanwhile (hand-over,
+SIGTERM) the update is left unsettled and its next owner starts it again.  An update that
+raises anything else is tried ``UPDATE_MAX_ATTEMPTS`` times, then dead-lettered, so one
+poison update holds the user's later updates back for those tries only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 from pydantic import ValidationError
@@ -29,11 +40,14 @@ from services.handler.conversation.state import ConversationState
 from services.handler.errors import DependencyUnavailable
 from services.handler.telegram import Incoming, Update, to_incoming
 from services.handler.tracker.postgres import PgTracker
-from shared.session_api import SessionConflict, SessionSaved, SessionSnapshot
+from shared.session_api import SessionConflict, SessionDuplicate, SessionSaved, SessionSnapshot
+from shared.topology import HEADER_ACCEPTED_AT
 
 log = logging.getLogger(__name__)
 
-# Failures of a dependency rather than of the update itself: worth waiting out.
+T = TypeVar("T")
+
+# Failures of a dependency rather than of the update itself: waited out, never dead-lettered.
 TRANSIENT: tuple[type[BaseException], ...] = (
     DependencyUnavailable,
     asyncpg.PostgresConnectionError,
@@ -48,19 +62,49 @@ TRANSIENT: tuple[type[BaseException], ...] = (
 )
 
 
-UNEXPECTED_FAILURE_PAUSE = 1.0
+class Delivery(Protocol):
+    """What the processor needs of a RabbitMQ delivery (aio-pika's IncomingMessage fits)."""
+
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def headers(self) -> Any: ...
+    @property
+    def redelivered(self) -> bool | None: ...
+    @property
+    def routing_key(self) -> str | None: ...
+    async def ack(self, multiple: bool = False) -> None: ...
 
 
 class SessionPort(Protocol):
-    async def get(self, user_id: int) -> SessionSnapshot: ...
+    async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot: ...
 
     async def update(
-        self, user_id: int, expected_version: int, data: dict[str, Any]
-    ) -> SessionSaved | SessionConflict: ...
+        self,
+        user_id: int,
+        expected_version: int,
+        data: dict[str, Any],
+        update_id: int | None = None,
+    ) -> SessionSaved | SessionConflict | SessionDuplicate: ...
+
+
+class DeadLetterPort(Protocol):
+    async def put(
+        self, body: bytes, headers: dict[str, Any], *, reason: str, attempts: int, error: str
+    ) -> None: ...
+
+
+class RedeliveryPort(Protocol):
+    async def bump(self, update_id: int) -> int: ...
+    async def forget(self, update_id: int) -> None: ...
 
 
 class SessionChanged(DependencyUnavailable):
     """The session was written by someone else between our read and our write."""
+
+
+class Abandoned(Exception):
+    """The partition is being given up: leave the update unsettled for its next owner."""
 
 
 def user_hash(user_id: int) -> str:
@@ -68,25 +112,38 @@ def user_hash(user_id: int) -> str:
     return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
 
 
-async def retrying(
-    attempt: Callable[[], Awaitable[None]], retry_for: float, *, what: dict[str, Any]
-) -> None:
-    deadline = time.monotonic() + retry_for
+async def pause(stopping: asyncio.Event, seconds: float) -> None:
+    """Sleep, unless the partition is given up first: then raise ``Abandoned``."""
+    if seconds > 0:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stopping.wait(), seconds)
+    if stopping.is_set():
+        raise Abandoned
+
+
+async def waiting_out(
+    attempt: Callable[[], Awaitable[T]],
+    stopping: asyncio.Event,
+    *,
+    max_delay: float,
+    what: dict[str, Any],
+) -> T:
+    """Run ``attempt``, retrying transient failures with backoff until it works or we stop."""
     delay = 0.2
     while True:
+        if stopping.is_set():
+            raise Abandoned
         try:
             return await attempt()
+        except SessionChanged:
+            log.warning("session changed concurrently, re-running update", extra=what)
         except TRANSIENT as exc:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                log.error("update failed, returning it to the queue", extra={**what, "error": repr(exc)})
-                raise
-            if isinstance(exc, SessionChanged):
-                log.warning("session changed concurrently, re-running update", extra=what)
-                continue
-            log.warning("dependency unavailable, retrying", extra={**what, "error": repr(exc), "retry_in": delay})
-            await asyncio.sleep(min(delay, remaining))
-            delay = min(delay * 2, 5.0)
+            log.warning(
+                "dependency unavailable, retrying",
+                extra={**what, "error": repr(exc), "retry_in": delay},
+            )
+            await pause(stopping, delay)
+            delay = min(delay * 2, max_delay)
 
 
 class UpdateProcessor:
@@ -95,53 +152,133 @@ class UpdateProcessor:
         sessions: SessionPort,
         pool: asyncpg.Pool,
         bot: BotApi,
+        dead_letters: DeadLetterPort,
+        redeliveries: RedeliveryPort,
         *,
-        retry_for: float,
         instance: str,
+        max_attempts: int = 3,
+        max_redeliveries: int = 5,
+        max_backoff: float = 5.0,
+        failure_pause: float = 1.0,
     ) -> None:
         self._sessions = sessions
         self._pool = pool
         self._bot = bot
-        self._retry_for = retry_for
+        self._dead_letters = dead_letters
+        self._redeliveries = redeliveries
         self._instance = instance
+        self._max_attempts = max_attempts
+        self._max_redeliveries = max_redeliveries
+        self._max_backoff = max_backoff
+        self._failure_pause = failure_pause
 
-    async def process(self, body: bytes) -> None:
+    async def handle(self, delivery: Delivery, stopping: asyncio.Event) -> None:
+        """Process a delivery and acknowledge it, or leave it unsettled if abandoned."""
         try:
-            update = Update.model_validate_json(body)
-        except ValidationError as exc:
-            log.warning("not a Telegram update, dropped", extra={"errors": exc.error_count()})
+            await self._settle(delivery, stopping)
+        except Abandoned:
+            log.info("update left to the partition's next owner", extra={"instance": self._instance})
             return
+        try:
+            await delivery.ack()
+        except Exception as exc:
+            # The broker went away after the work was done: the redelivery is a recorded no-op.
+            log.warning("could not acknowledge update", extra={"error": repr(exc)})
+
+    async def _settle(self, delivery: Delivery, stopping: asyncio.Event) -> None:
+        headers = dict(delivery.headers or {})
+        what: dict[str, Any] = {"instance": self._instance, "partition": delivery.routing_key}
+        try:
+            update = Update.model_validate_json(delivery.body)
+        except ValidationError as exc:
+            log.warning("not a Telegram update, dead-lettered", extra={**what, "errors": exc.error_count()})
+            await self._bury(delivery, headers, "invalid", 1, f"not a Telegram update: {exc}", stopping, what)
+            return
+        what["update_id"] = update.update_id
         incoming = to_incoming(update)
-        what: dict[str, Any] = {"update_id": update.update_id, "instance": self._instance}
         if incoming is None:
             log.info("update ignored: nothing for the bot", extra=what)
             return
         what |= {"user": user_hash(incoming.user_id), "kind": incoming.kind}
-        started = time.monotonic()
-        try:
-            await retrying(lambda: self._once(incoming), self._retry_for, what=what)
-        except TRANSIENT:
-            raise  # already logged by retrying()
-        except Exception:
-            # A bug, not a dependency: the update goes back to the queue. The pause keeps
-            # an update that fails every time from spinning a core until it is dead-lettered.
-            log.exception("update failed, returning it to the queue", extra=what)
-            await asyncio.sleep(UNEXPECTED_FAILURE_PAUSE)
-            raise
-        log.info(
-            "update processed",
-            extra={**what, "ms": round((time.monotonic() - started) * 1000, 1)},
-        )
 
-    async def _once(self, incoming: Incoming) -> None:
-        snapshot = await self._sessions.get(incoming.user_id)
+        if delivery.redelivered:
+            deliveries = await self._wait(lambda: self._redeliveries.bump(update.update_id), stopping, what)
+            if deliveries > self._max_redeliveries:
+                log.error("update keeps coming back unfinished, dead-lettered", extra={**what, "deliveries": deliveries})
+                await self._bury(
+                    delivery, headers, "redelivered", deliveries,
+                    f"delivered {deliveries} times without finishing", stopping, what,
+                )
+                await self._wait(lambda: self._redeliveries.forget(update.update_id), stopping, what)
+                return
+
+        started_at, started = time.time(), time.monotonic()
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                outcome = await self._wait(lambda: self._once(incoming, update.update_id), stopping, what)
+                break
+            except Abandoned:
+                raise
+            except Exception as exc:
+                if attempt < self._max_attempts:
+                    log.exception("update failed, trying again", extra={**what, "attempt": attempt})
+                    await pause(stopping, self._failure_pause * attempt)
+                    continue
+                log.exception("update failed every try, dead-lettered", extra={**what, "attempt": attempt})
+                await self._bury(delivery, headers, "failed", attempt, f"{type(exc).__name__}: {exc}", stopping, what)
+                outcome = "dead-lettered"
+        if delivery.redelivered:
+            await self._wait(lambda: self._redeliveries.forget(update.update_id), stopping, what)
+        if outcome == "dead-lettered":
+            return
+        finished_at = time.time()
+        extra = {
+            **what,
+            "outcome": outcome,
+            "ms": round((time.monotonic() - started) * 1000, 1),
+            "started_at": started_at,
+            "finished_at": finished_at,
+        }
+        accepted_at = headers.get(HEADER_ACCEPTED_AT)
+        if isinstance(accepted_at, int | float):
+            extra["since_accepted_ms"] = round((finished_at - accepted_at) * 1000, 1)
+        log.info("update processed" if outcome == "applied" else "update already applied, skipped", extra=extra)
+
+    async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:
+        return await waiting_out(attempt, stopping, max_delay=self._max_backoff, what=what)
+
+    async def _bury(
+        self,
+        delivery: Delivery,
+        headers: dict[str, Any],
+        reason: str,
+        attempts: int,
+        error: str,
+        stopping: asyncio.Event,
+        what: dict[str, Any],
+    ) -> None:
+        async def put() -> None:
+            await self._dead_letters.put(delivery.body, headers, reason=reason, attempts=attempts, error=error)
+
+        await self._wait(put, stopping, what)
+
+    async def _once(self, incoming: Incoming, update_id: int) -> str:
+        snapshot = await self._sessions.get(incoming.user_id, update_id)
+        if snapshot.applied:
+            return "duplicate"
         state = ConversationState.from_session(snapshot.data)
         async with self._pool.acquire() as conn, conn.transaction():
             outcome = await converse(incoming, state, PgTracker(conn))
         for reply in outcome.replies:
             await self._bot.send(reply)
         saved = await self._sessions.update(
-            incoming.user_id, snapshot.version, outcome.state.to_session()
+            incoming.user_id, snapshot.version, outcome.state.to_session(), update_id
         )
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
+        if isinstance(saved, SessionDuplicate):
+            # Only when two replicas ran it at once (a replica cut off from PostgreSQL but not
+            # from RabbitMQ); the first write won, this one changed nothing.
+            log.warning("update was applied concurrently elsewhere", extra={"update_id": update_id})
+            return "duplicate"
+        return "applied"

@@ -3,21 +3,32 @@ from __future__ import annotations
 import os
 import socket
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
-from services.common.config import WorkerSettings
+from services.common.config import PartitionedSettings, WorkerSettings
 
 
 def _default_instance() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class HandlerSettings(WorkerSettings):
+class HandlerSettings(WorkerSettings, PartitionedSettings):
     bot_token: SecretStr
     telegram_api_url: str = "https://api.telegram.org"
-    instance_name: str = Field(default_factory=_default_instance)
-    handler_concurrency: int = Field(16, gt=0)
+    instance_name: str = Field(default_factory=_default_instance, min_length=1, max_length=200)
+    replica_heartbeat_seconds: float = Field(1.0, gt=0)
+    replica_timeout_seconds: float = Field(4.0, gt=0)
     session_rpc_timeout_seconds: float = Field(5.0, gt=0)
-    dependency_retry_seconds: float = Field(60.0, gt=0)
+    dependency_backoff_max_seconds: float = Field(5.0, gt=0)
+    update_max_attempts: int = Field(3, ge=1)
+    update_max_redeliveries: int = Field(5, ge=1)
     bot_api_timeout_seconds: float = Field(10.0, gt=0)
     bot_api_max_attempts: int = Field(5, gt=0)
+
+    @model_validator(mode="after")
+    def _timeout_outlasts_heartbeats(self) -> HandlerSettings:
+        if self.replica_timeout_seconds < 2 * self.replica_heartbeat_seconds:
+            raise ValueError(
+                "REPLICA_TIMEOUT_SECONDS must be at least twice REPLICA_HEARTBEAT_SECONDS"
+            )
+        return self

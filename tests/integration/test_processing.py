@@ -1,12 +1,15 @@
 """The per-update pipeline's failure paths, with real PostgreSQL and a real HTTP Bot API.
 
-The session service is replaced by an in-memory port here so that conflicts and outages
-can be staged exactly; its real behaviour is covered in test_session_rpc.py.
+The session service and the dead-letter queue are replaced by in-memory ports here so that
+conflicts, outages and failures can be staged exactly; their real behaviour is covered in
+test_session_rpc.py and the e2e tests.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -15,11 +18,13 @@ import pytest
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
 from services.handler.bot_api import BotApi
+from services.handler import bookkeeping
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-from shared.session_api import SessionConflict, SessionSaved, SessionSnapshot
-from tests.conftest import free_port, random_user_id
+from shared.session_api import SessionConflict, SessionDuplicate, SessionSaved, SessionSnapshot
+from shared.topology import HEADER_UPDATE_ID
+from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
@@ -28,22 +33,30 @@ TOKEN = "4242424242:" + "T" * 35
 
 
 class StagedSessions:
-    """Versioned sessions in memory, with scripted failures before the real answer."""
+    """Versioned sessions in memory with update_id dedupe, and scripted failures."""
 
     def __init__(self) -> None:
         self.store: dict[int, tuple[int, dict[str, Any]]] = {}
+        self.applied: set[int] = set()
         self.fail_gets = 0
+        self.broken_users: set[int] = set()  # get raises a bug-like error for these
         self.concurrent_write_before_next_update = False
         self.writes = 0
 
-    async def get(self, user_id: int) -> SessionSnapshot:
+    async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot:
+        if user_id in self.broken_users:
+            raise RuntimeError("staged bug")
         if self.fail_gets:
             self.fail_gets -= 1
             raise DependencyUnavailable("staged outage")
         version, data = self.store.get(user_id, (0, {}))
-        return SessionSnapshot(user_id=user_id, version=version, data=data)
+        return SessionSnapshot(
+            user_id=user_id, version=version, data=data, applied=update_id in self.applied
+        )
 
-    async def update(self, user_id: int, expected_version: int, data: dict[str, Any]):
+    async def update(self, user_id: int, expected_version: int, data: dict[str, Any], update_id: int | None = None):
+        if update_id in self.applied:
+            return SessionDuplicate(user_id=user_id, update_id=update_id)
         version, current = self.store.get(user_id, (0, {}))
         if self.concurrent_write_before_next_update:  # someone else wrote in between
             self.concurrent_write_before_next_update = False
@@ -52,8 +65,29 @@ class StagedSessions:
         if version != expected_version:
             return SessionConflict(user_id=user_id, expected_version=expected_version, current_version=version)
         self.writes += 1
+        self.applied.add(update_id)
         self.store[user_id] = (version + 1, data)
         return SessionSaved(user_id=user_id, version=version + 1, expires_at="2030-01-01T00:00:00Z")
+
+
+class DeadLetters:
+    def __init__(self) -> None:
+        self.letters: list[dict[str, Any]] = []
+
+    async def put(self, body: bytes, headers: dict[str, Any], *, reason: str, attempts: int, error: str) -> None:
+        self.letters.append({"body": body, "headers": headers, "reason": reason, "attempts": attempts, "error": error})
+
+
+@dataclass
+class Delivery:
+    body: bytes
+    redelivered: bool = False
+    routing_key: str = "p0"
+    headers: dict[str, Any] = field(default_factory=dict)
+    acked: bool = False
+
+    async def ack(self, multiple: bool = False) -> None:
+        self.acked = True
 
 
 @pytest.fixture
@@ -61,14 +95,16 @@ async def world(database_url: str):
     pool = await db.create_pool(database_url, max_size=4)
     async with pool.acquire() as conn:
         await db.migrate(conn, SCHEMA, MIGRATIONS)
+        await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
     telegram = create_app(FakeTelegramConfig(token=TOKEN))
     async with serving(telegram, free_port()) as url, httpx.AsyncClient() as http:
-        sessions = StagedSessions()
+        sessions, dead = StagedSessions(), DeadLetters()
         processor = UpdateProcessor(
             sessions, pool, BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1),
-            retry_for=3.0, instance="test",
+            dead, bookkeeping.RedeliveryCounter(pool),
+            instance="test", max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
         )
-        yield processor, sessions, telegram.state.fake, pool
+        yield processor, sessions, telegram.state.fake, pool, dead
     await pool.close()
 
 
@@ -78,41 +114,101 @@ def update(update_id: int, user_id: int, text: str) -> bytes:
         "chat": {"id": user_id, "type": "private"}, "text": text}}).encode()
 
 
+def delivery(update_id: int, user_id: int, text: str, **kw: Any) -> Delivery:
+    return Delivery(update(update_id, user_id, text), headers={HEADER_UPDATE_ID: update_id}, **kw)
+
+
 def sent_texts(fake, user_id: int) -> list[str]:
     return [c["params"]["text"] for c in fake.calls
             if c["method"] == "sendMessage" and c["params"]["chat_id"] == user_id]
 
 
+async def handle(processor: UpdateProcessor, d: Delivery) -> Delivery:
+    await processor.handle(d, asyncio.Event())
+    return d
+
+
 async def test_conflicting_session_write_reruns_the_update_on_fresh_state(world) -> None:
-    processor, sessions, fake, pool = world
+    processor, sessions, fake, pool, _ = world
     uid = random_user_id()
     sessions.concurrent_write_before_next_update = True
-    await processor.process(update(1, uid, "/register Cup | 01.02.2025 | 10 | Club"))
-    assert sessions.writes == 1
+    d = await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    assert d.acked and sessions.writes == 1
     async with pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM tracker.tournaments WHERE player_id = $1", uid) == 1
     assert all("Tournament registered" in t for t in sent_texts(fake, uid))
 
 
 async def test_session_outage_is_waited_out(world) -> None:
-    processor, sessions, fake, _ = world
+    processor, sessions, fake, _, _ = world
     uid = random_user_id()
     sessions.fail_gets = 2
-    await processor.process(update(2, uid, "/start"))
-    assert len(sent_texts(fake, uid)) == 1 and sessions.writes == 1
+    d = await handle(processor, delivery(2, uid, "/start"))
+    assert d.acked and len(sent_texts(fake, uid)) == 1 and sessions.writes == 1
 
 
-async def test_outage_longer_than_the_retry_window_returns_the_update(world) -> None:
-    processor, sessions, fake, _ = world
+async def test_an_outage_is_waited_out_until_the_partition_is_given_up(world) -> None:
+    processor, sessions, fake, _, dead = world
     uid = random_user_id()
-    sessions.fail_gets = 10_000
-    with pytest.raises(DependencyUnavailable):
-        await processor.process(update(3, uid, "/start"))  # raising = nack, back to the queue
-    assert sent_texts(fake, uid) == [] and sessions.writes == 0
+    sessions.fail_gets = 10**6
+    stopping = asyncio.Event()
+    d = delivery(3, uid, "/start")
+    task = asyncio.create_task(processor.handle(d, stopping))
+    await eventually(lambda: asyncio.sleep(0, sessions.fail_gets < 10**6 - 3))  # still retrying
+    assert not task.done()
+    stopping.set()  # hand-over or SIGTERM
+    await asyncio.wait_for(task, 5)
+    assert not d.acked, "an update that was not done must not be acknowledged"
+    assert sent_texts(fake, uid) == [] and sessions.writes == 0 and dead.letters == []
 
 
-async def test_something_that_is_not_an_update_is_dropped_without_effects(world) -> None:
-    processor, sessions, fake, _ = world
+async def test_an_update_applied_before_is_acknowledged_without_doing_it_again(world) -> None:
+    processor, sessions, fake, pool, _ = world
+    uid = random_user_id()
+    first = await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    again = await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    assert first.acked and again.acked
+    assert sessions.writes == 1 and len(sent_texts(fake, uid)) == 1
+
+
+async def test_something_that_is_not_an_update_is_dead_lettered(world) -> None:
+    processor, sessions, fake, _, dead = world
     before = len(fake.calls)
-    await processor.process(b'{"update_id": 5, "message": "not an object"}')
-    assert len(fake.calls) == before and sessions.writes == 0
+    d = await handle(processor, Delivery(b'{"update_id": 5, "message": "not an object"}'))
+    assert d.acked and len(fake.calls) == before and sessions.writes == 0
+    [letter] = dead.letters
+    assert letter["reason"] == "invalid" and letter["body"] == d.body
+
+
+async def test_an_update_that_fails_every_try_is_dead_lettered_after_the_last(world) -> None:
+    processor, sessions, fake, _, dead = world
+    uid = random_user_id()
+    sessions.broken_users.add(uid)
+    d = await handle(processor, delivery(6, uid, "/start"))
+    assert d.acked
+    [letter] = dead.letters
+    assert letter["reason"] == "failed" and letter["attempts"] == 3
+    assert "staged bug" in letter["error"] and letter["headers"] == {HEADER_UPDATE_ID: 6}
+    # The user's next update is not held back any longer.
+    sessions.broken_users.clear()
+    assert (await handle(processor, delivery(7, uid, "/start"))).acked
+    assert len(sent_texts(fake, uid)) == 1
+
+
+async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(world) -> None:
+    processor, sessions, fake, pool, dead = world
+    uid = random_user_id()
+    update_id = uid % 10**9
+    # Delivered, then twice redelivered after its replica died (max_redeliveries=2): still tried.
+    for _ in range(2):
+        assert (await handle(processor, delivery(update_id + 1, uid, "/help", redelivered=True))).acked
+    assert dead.letters == []
+    counted = "SELECT count(*) FROM handler.redeliveries WHERE update_id = $1"
+    assert await pool.fetchval(counted, update_id + 1) == 0, "a finished update is forgotten"
+    for _ in range(2):
+        await processor._redeliveries.bump(update_id)  # two deaths in the middle of it
+    d = await handle(processor, delivery(update_id, uid, "/start", redelivered=True))
+    assert d.acked
+    [letter] = dead.letters
+    assert letter["reason"] == "redelivered" and letter["attempts"] == 3
+    assert len(sent_texts(fake, uid)) == 1  # /help answered once; /start never ran

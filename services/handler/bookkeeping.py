@@ -1,0 +1,106 @@
+"""The handler replicas' own bookkeeping in PostgreSQL: who is alive, and updates that keep
+coming back.
+
+``handler.replicas`` holds one heartbeat row per replica; the live ones (a heartbeat within
+``REPLICA_TIMEOUT_SECONDS``) share the update partitions between them (``assignment.py``).
+``handler.redeliveries`` counts how often an update was delivered again without having been
+finished, so an update that kills its replica every time is dead-lettered after a bounded
+number of tries instead of killing every replica in turn forever.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import asyncpg
+
+log = logging.getLogger(__name__)
+
+SCHEMA = "handler"
+
+MIGRATIONS: list[str] = [
+    # 1: heartbeats of the live replicas, and redelivery counts of unfinished updates.
+    """
+    CREATE TABLE handler.replicas (
+        instance text PRIMARY KEY,
+        partitions integer NOT NULL,
+        started_at timestamptz NOT NULL DEFAULT now(),
+        heartbeat_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE TABLE handler.redeliveries (
+        update_id bigint PRIMARY KEY,
+        deliveries integer NOT NULL,
+        last_at timestamptz NOT NULL DEFAULT now()
+    );
+    """,
+]
+
+_BEAT = """
+INSERT INTO handler.replicas AS r (instance, partitions) VALUES ($1, $2)
+ON CONFLICT (instance) DO UPDATE SET heartbeat_at = now(), partitions = EXCLUDED.partitions
+"""
+
+_LIVE = """
+SELECT instance, partitions FROM handler.replicas
+WHERE heartbeat_at > now() - $1::interval ORDER BY instance
+"""
+
+# Rows of replicas that died without leaving; long gone, so no live replica can be among them.
+_FORGET_DEAD = "DELETE FROM handler.replicas WHERE heartbeat_at < now() - interval '1 hour'"
+
+_LEAVE = "DELETE FROM handler.replicas WHERE instance = $1"
+
+_BUMP = """
+INSERT INTO handler.redeliveries AS r (update_id, deliveries) VALUES ($1, 1)
+ON CONFLICT (update_id) DO UPDATE SET deliveries = r.deliveries + 1, last_at = now()
+RETURNING deliveries
+"""
+
+_FORGET_UPDATE = "DELETE FROM handler.redeliveries WHERE update_id = $1"
+
+
+class ReplicaRegistry:
+    """Heartbeats of this replica, and the list of live replicas that agree on partitions."""
+
+    def __init__(self, pool: asyncpg.Pool, instance: str, partitions: int, timeout: float) -> None:
+        self._pool = pool
+        self._instance = instance
+        self._partitions = partitions
+        self._timeout = timedelta(seconds=timeout)
+        self._disagreeing: frozenset[str] = frozenset()
+
+    async def beat(self) -> list[str]:
+        """Record that this replica is alive; return the live replicas, itself included."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute(_BEAT, self._instance, self._partitions)
+            await conn.execute(_FORGET_DEAD)
+            rows = await conn.fetch(_LIVE, self._timeout)
+        live = [r["instance"] for r in rows if r["partitions"] == self._partitions]
+        disagreeing = frozenset(r["instance"] for r in rows) - set(live)
+        if disagreeing and disagreeing != self._disagreeing:
+            # Two partition counts at once would route one user to two queues: say so loudly.
+            log.error(
+                "replicas disagree on UPDATE_PARTITIONS; ignoring them",
+                extra={"replicas": sorted(disagreeing), "partitions": self._partitions},
+            )
+        self._disagreeing = disagreeing
+        return live
+
+    async def leave(self) -> None:
+        """Remove this replica's row so the others take its partitions without waiting."""
+        await self._pool.execute(_LEAVE, self._instance)
+
+
+class RedeliveryCounter:
+    """Deliveries of updates that came back unfinished (only those: the usual path costs nothing)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def bump(self, update_id: int) -> int:
+        """Count one more delivery of an update that was delivered before; return the total."""
+        return int(await self._pool.fetchval(_BUMP, update_id))
+
+    async def forget(self, update_id: int) -> None:
+        await self._pool.execute(_FORGET_UPDATE, update_id)
