@@ -23,6 +23,7 @@ from services.handler.errors import DependencyUnavailable
 from shared.session_api import (
     GetSession,
     SessionConflict,
+    SessionDuplicate,
     SessionError,
     SessionSaved,
     SessionSnapshot,
@@ -51,21 +52,28 @@ class SessionClient:
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._lock = asyncio.Lock()
 
-    async def get(self, user_id: int) -> SessionSnapshot:
-        reply = await self._call(
-            self._topology.session_get_queue.name, GetSession(user_id=user_id), get_reply_adapter
-        )
+    async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot:
+        """Read the session; with ``update_id`` the snapshot also says whether it was applied."""
+        request = GetSession(user_id=user_id, update_id=update_id)
+        reply = await self._call(self._topology.session_get_queue.name, request, get_reply_adapter)
         assert isinstance(reply, SessionSnapshot)
         return reply
 
     async def update(
-        self, user_id: int, expected_version: int, data: dict[str, Any]
-    ) -> SessionSaved | SessionConflict:
-        request = UpdateSession(user_id=user_id, expected_version=expected_version, data=data)
+        self,
+        user_id: int,
+        expected_version: int,
+        data: dict[str, Any],
+        update_id: int | None = None,
+    ) -> SessionSaved | SessionConflict | SessionDuplicate:
+        """Compare-and-set the session; with ``update_id`` a replayed update is refused."""
+        request = UpdateSession(
+            user_id=user_id, expected_version=expected_version, data=data, update_id=update_id
+        )
         reply = await self._call(
             self._topology.session_update_queue.name, request, update_reply_adapter
         )
-        assert isinstance(reply, SessionSaved | SessionConflict)
+        assert isinstance(reply, SessionSaved | SessionConflict | SessionDuplicate)
         return reply
 
     async def close(self) -> None:

@@ -23,16 +23,27 @@ from shared.topology import Topology
 log = logging.getLogger(__name__)
 
 
-async def cleanup_loop(store: SessionStore, interval: float, batch_size: int) -> None:
-    """Delete expired sessions every ``interval`` seconds; a failure waits for the next round."""
+async def cleanup_loop(
+    store: SessionStore, interval: float, batch_size: int, retention: timedelta
+) -> None:
+    """Every ``interval`` seconds delete expired sessions and update ids older than
+    ``retention``; a failure waits for the next round."""
     while True:
         try:
-            deleted = await store.delete_expired(batch_size)
-            if deleted:
-                log.info("expired sessions deleted", extra={"deleted": deleted})
+            await cleanup_once(store, batch_size, retention)
         except Exception:
             log.exception("session cleanup failed; retrying next round")
         await asyncio.sleep(interval)
+
+
+async def cleanup_once(store: SessionStore, batch_size: int, retention: timedelta) -> None:
+    """One round over both tables; each delete is batched, so neither holds locks for long."""
+    deleted = await store.delete_expired(batch_size)
+    if deleted:
+        log.info("expired sessions deleted", extra={"deleted": deleted})
+    forgotten = await store.delete_applied_before(retention, batch_size)
+    if forgotten:
+        log.info("old applied update ids deleted", extra={"deleted": forgotten})
 
 
 def create_app(settings: SessionSettings) -> FastStream:
@@ -56,7 +67,10 @@ def create_app(settings: SessionSettings) -> FastStream:
         store = SessionStore(pool, timedelta(seconds=settings.session_ttl_seconds))
         resources.store = store
         cleanup = cleanup_loop(
-            store, settings.session_cleanup_interval_seconds, settings.session_cleanup_batch_size
+            store,
+            settings.session_cleanup_interval_seconds,
+            settings.session_cleanup_batch_size,
+            timedelta(seconds=settings.dedupe_retention_seconds),
         )
         health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
         try:

@@ -14,6 +14,7 @@ from services.session.store import SessionStore
 from shared.session_api import (
     GetSession,
     SessionConflict,
+    SessionDuplicate,
     SessionError,
     SessionSaved,
     SessionSnapshot,
@@ -66,10 +67,12 @@ def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
 
     @router.subscriber(topology.session_get_queue)
     async def get_session(request: GetSession) -> SessionSnapshot:
-        return await resources.require_store().get(request.user_id)
+        return await resources.require_store().get(request.user_id, request.update_id)
 
     @router.subscriber(topology.session_update_queue)
-    async def update_session(request: UpdateSession) -> SessionSaved | SessionConflict:
+    async def update_session(
+        request: UpdateSession,
+    ) -> SessionSaved | SessionConflict | SessionDuplicate:
         return await resources.require_store().update(request)
 
     return router

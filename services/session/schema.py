@@ -16,4 +16,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX bot_sessions_expires_at_idx ON session.bot_sessions (expires_at);
     """,
+    # 2: update ids already applied, written in the same transaction as the session, so a
+    # redelivered Telegram update is seen as done. Kept for DEDUPE_RETENTION_SECONDS; the
+    # applied_at index serves the cleanup's oldest-first batches.
+    """
+    CREATE TABLE session.applied_updates (
+        update_id bigint PRIMARY KEY,
+        user_id bigint NOT NULL,
+        applied_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX applied_updates_applied_at_idx ON session.applied_updates (applied_at);
+    """,
 ]

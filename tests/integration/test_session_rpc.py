@@ -7,13 +7,14 @@ import json
 import time
 
 import aio_pika
+import asyncpg
 import pytest
 
 from services.handler.errors import DependencyUnavailable
 from services.handler.session_client import SessionClient
 from services.session.app import create_app
 from services.session.settings import SessionSettings
-from shared.session_api import SessionConflict, SessionError, SessionSaved
+from shared.session_api import SessionConflict, SessionDuplicate, SessionError, SessionSaved
 from shared.topology import Topology
 from tests.conftest import eventually, random_user_id
 from tests.integration.conftest import running_app
@@ -41,6 +42,56 @@ async def test_get_update_and_conflict_round_trip(amqp_url, database_url, namesp
         assert isinstance(await client.update(uid, 0, {"step": "x"}), SessionConflict)
         snap = await client.get(uid)
         assert (snap.version, snap.data) == (1, {"step": "register"})
+
+
+async def test_update_id_round_trip_applied_and_duplicate(amqp_url, database_url, namespace, client) -> None:
+    async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+        uid, upd = random_user_id(), random_user_id()
+        assert (await client.get(uid, update_id=upd)).applied is False
+        saved = await client.update(uid, 0, {"step": "register"}, update_id=upd)
+        assert isinstance(saved, SessionSaved) and saved.version == 1
+        snap = await client.get(uid, update_id=upd)
+        assert (snap.applied, snap.version, snap.data) == (True, 1, {"step": "register"})
+        assert (await client.get(uid)).applied is False
+        again = await client.update(uid, 1, {"step": "x"}, update_id=upd)
+        assert again == SessionDuplicate(user_id=uid, update_id=upd)
+        snap = await client.get(uid)
+        assert (snap.version, snap.data) == (1, {"step": "register"})
+
+
+async def test_conflict_over_the_broker_leaves_the_update_id_free(amqp_url, database_url, namespace, client) -> None:
+    async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+        uid, upd = random_user_id(), random_user_id()
+        await client.update(uid, 0, {"by": "other"})
+        assert isinstance(await client.update(uid, 0, {"by": "me"}, update_id=upd), SessionConflict)
+        assert (await client.get(uid, update_id=upd)).applied is False
+        assert isinstance(await client.update(uid, 1, {"by": "me"}, update_id=upd), SessionSaved)
+
+
+async def test_running_service_forgets_update_ids_past_the_retention(
+    amqp_url, database_url, namespace, client, pg: asyncpg.Connection
+) -> None:
+    settings = session_settings(amqp_url, database_url, namespace, session_cleanup_interval_seconds=0.05)
+    async with running_app(create_app(settings)):
+        uid, old, recent = random_user_id(), random_user_id(), random_user_id()
+        await client.update(uid, 0, {}, update_id=old)
+        await client.update(uid, 1, {}, update_id=recent)
+        assert (await client.get(uid, update_id=old)).applied is True
+        # Past the default retention of 48 hours.
+        await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '49 hours' WHERE update_id = $1", old)
+
+        async def forgotten() -> bool:
+            return not (await client.get(uid, update_id=old)).applied
+
+        await eventually(forgotten)
+        assert (await client.get(uid, update_id=recent)).applied is True
+
+
+def test_dedupe_retention_cannot_be_shorter_than_telegrams_retries() -> None:
+    base = dict(amqp_url="amqp://x", database_url="postgresql://x")
+    assert SessionSettings(**base).dedupe_retention_seconds == 172_800
+    with pytest.raises(ValueError):
+        SessionSettings(**base, dedupe_retention_seconds=86_399)
 
 
 async def test_health_file_is_kept_fresh_while_connected(amqp_url, database_url, namespace, tmp_path) -> None:

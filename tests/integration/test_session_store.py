@@ -12,7 +12,12 @@ import pytest
 from services.common import db
 from services.session.schema import MIGRATIONS, SCHEMA
 from services.session.store import SessionStore, init_connection
-from shared.session_api import SessionConflict, SessionSaved, UpdateSession
+from shared.session_api import (
+    SessionConflict,
+    SessionDuplicate,
+    SessionSaved,
+    UpdateSession,
+)
 from tests.conftest import random_user_id
 
 pytestmark = pytest.mark.integration
@@ -81,6 +86,105 @@ async def test_cleanup_deletes_expired_rows_only(store: SessionStore, pg: asyncp
     assert deleted >= 25
     left = await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = ANY($1)", [*expired, alive])
     assert left == 1
+
+
+def random_update_id() -> int:
+    """Update ids are global in applied_updates, so tests draw them at random like user ids."""
+    return random_user_id()
+
+
+async def test_get_reports_applied_only_after_a_write_with_that_update_id(store: SessionStore) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    assert (await store.get(uid, upd)).applied is False
+    saved = await store.update(UpdateSession(user_id=uid, expected_version=0, data={"a": 1}, update_id=upd))
+    assert isinstance(saved, SessionSaved)
+    snap = await store.get(uid, upd)
+    assert (snap.applied, snap.version, snap.data) == (True, 1, {"a": 1})
+    assert (await store.get(uid, random_update_id())).applied is False
+    assert (await store.get(uid)).applied is False
+    assert (await store.get(random_user_id(), upd)).version == 0  # a missing session still reads
+
+
+async def test_a_write_without_update_id_records_nothing(store: SessionStore, pg: asyncpg.Connection) -> None:
+    uid = random_user_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    assert await pg.fetchval("SELECT count(*) FROM session.applied_updates WHERE user_id = $1", uid) == 0
+
+
+async def test_second_write_of_an_update_id_is_a_duplicate_and_changes_nothing(store: SessionStore) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "one"}, update_id=upd))
+    again = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "two"}, update_id=upd))
+    assert again == SessionDuplicate(user_id=uid, update_id=upd)
+    snap = await store.get(uid)
+    assert (snap.version, snap.data) == (1, {"step": "one"})
+
+
+async def test_duplicate_is_reported_before_conflict(store: SessionStore) -> None:
+    uid, first, second = random_user_id(), random_update_id(), random_update_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"n": 1}, update_id=first))
+    await store.update(UpdateSession(user_id=uid, expected_version=1, data={"n": 2}, update_id=second))
+    replay = await store.update(UpdateSession(user_id=uid, expected_version=0, data={"n": 1}, update_id=first))
+    assert replay == SessionDuplicate(user_id=uid, update_id=first)
+    snap = await store.get(uid)
+    assert (snap.version, snap.data) == (2, {"n": 2})
+
+
+async def test_a_lost_cas_does_not_record_the_update_id(store: SessionStore, pg: asyncpg.Connection) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"by": "other"}))
+    lost = await store.update(UpdateSession(user_id=uid, expected_version=0, data={"by": "me"}, update_id=upd))
+    assert lost == SessionConflict(user_id=uid, expected_version=0, current_version=1)
+    assert (await store.get(uid, upd)).applied is False
+    assert await pg.fetchval("SELECT count(*) FROM session.applied_updates WHERE update_id = $1", upd) == 0
+    retried = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"by": "me"}, update_id=upd))
+    assert isinstance(retried, SessionSaved) and retried.version == 2
+    snap = await store.get(uid, upd)
+    assert (snap.applied, snap.data) == (True, {"by": "me"})
+
+
+async def test_concurrent_writes_of_one_update_id_save_once_and_the_rest_are_duplicates(
+    store: SessionStore,
+) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    results = await asyncio.gather(
+        *(store.update(UpdateSession(user_id=uid, expected_version=1, data={"w": i}, update_id=upd))
+          for i in range(10))
+    )
+    winners = [r for r in results if isinstance(r, SessionSaved)]
+    assert len(winners) == 1
+    assert [r for r in results if r not in winners] == [SessionDuplicate(user_id=uid, update_id=upd)] * 9
+    snap = await store.get(uid, upd)
+    assert (snap.version, snap.data, snap.applied) == (2, {"w": results.index(winners[0])}, True)
+
+
+async def test_concurrent_first_writes_of_one_update_id_save_once(store: SessionStore) -> None:
+    """Same race on a user with no session yet: the INSERT path, not the UPDATE path."""
+    uid, upd = random_user_id(), random_update_id()
+    results = await asyncio.gather(
+        *(store.update(UpdateSession(user_id=uid, expected_version=0, data={"w": i}, update_id=upd))
+          for i in range(10))
+    )
+    assert sum(isinstance(r, SessionSaved) for r in results) == 1
+    assert sum(isinstance(r, SessionDuplicate) for r in results) == 9
+    assert (await store.get(uid)).version == 1
+
+
+async def test_retention_cleanup_deletes_only_old_update_ids(store: SessionStore, pg: asyncpg.Connection) -> None:
+    old = [random_update_id() for _ in range(25)]
+    recent = [random_update_id() for _ in range(3)]
+    users = {upd: random_user_id() for upd in [*old, *recent]}
+    for upd, uid in users.items():
+        await store.update(UpdateSession(user_id=uid, expected_version=0, data={}, update_id=upd))
+    await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '3 days' WHERE update_id = ANY($1)", old)
+    # Just inside the retention: must stay.
+    await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '47 hours' WHERE update_id = $1", recent[0])
+    deleted = await store.delete_applied_before(timedelta(days=2), batch_size=7)
+    assert deleted >= 25
+    left = await pg.fetch("SELECT update_id FROM session.applied_updates WHERE update_id = ANY($1)", [*old, *recent])
+    assert sorted(r["update_id"] for r in left) == sorted(recent)
+    assert await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = ANY($1)", list(users.values())) == 28
 
 
 async def test_migrations_racing_at_start_run_each_step_once(database_url: str) -> None:
