@@ -111,6 +111,8 @@ class FakeTelegramConfig:
     bot_first_name: str = "PokerTracker (dev)"
     # Reject text that Telegram would reject for its parse_mode (HTML / MarkdownV2 errors).
     strict_formatting: bool = True
+    # Seconds every Bot API answer is held back, like Telegram's own round trip.
+    latency: float = 0.0
 
     @property
     def bot_id(self) -> int:
@@ -1114,6 +1116,14 @@ def _max_attempts(value: object) -> int:
     return value
 
 
+def _copies(value: object) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise RequestError("copies must be an integer between 1 and 5")
+    return value
+
+
 async def _client_gone(request: Request) -> None:
     """Return once the client of a body-less request has disconnected."""
     while (await request.receive())["type"] != "http.disconnect":
@@ -1152,6 +1162,8 @@ class FakeTelegramRoutes:
             params = await read_params(request)
         except BotApiError as err:
             params, parse_error = {}, err
+        if self.fake.config.latency > 0:
+            await asyncio.sleep(self.fake.config.latency)
         status, payload = await self.fake.call(
             request.path_params["token"], request.path_params["method"], params, parse_error
         )
@@ -1176,17 +1188,24 @@ class FakeTelegramRoutes:
 
     async def user_message(self, request: Request) -> Response:
         body = await _json_object(request)
-        attempts = _max_attempts(body.get("max_attempts"))
+        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
         update = self.fake.user_message_update(_user_id(request), body)
-        outcome = await self.fake.deliver(update, attempts)
+        outcome = await self._deliver_copies(update, attempts, copies)
         return JSONResponse({**outcome, "message_id": update["message"]["message_id"]})
 
     async def user_callback(self, request: Request) -> Response:
         body = await _json_object(request)
-        attempts = _max_attempts(body.get("max_attempts"))
+        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
         update = self.fake.callback_update(_user_id(request), body)
-        outcome = await self.fake.deliver(update, attempts)
+        outcome = await self._deliver_copies(update, attempts, copies)
         return JSONResponse({**outcome, "callback_query_id": update["callback_query"]["id"]})
+
+    async def _deliver_copies(self, update: JsonDict, attempts: int, copies: int) -> JsonDict:
+        """Deliver ``copies`` times, as Telegram does when it never saw the webhook's answer."""
+        outcome: JsonDict = {}
+        for _ in range(copies):
+            outcome = await self.fake.deliver(update, attempts)
+        return outcome
 
     async def raw_update(self, request: Request) -> Response:
         update = await _json_object(request)
@@ -1297,6 +1316,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="accept text that Telegram would reject for its parse_mode",
     )
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, help="hold every Bot API answer this long"
+    )
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning"])
     parser.add_argument("--access-log", action="store_true", help="log every request (noisy)")
     return parser.parse_args(argv)
@@ -1317,6 +1339,7 @@ def main(argv: list[str] | None = None) -> None:
         webhook_secret=secret,
         bot_username=args.bot_username,
         strict_formatting=not args.lenient_formatting,
+        latency=max(args.latency_ms, 0.0) / 1000,
     )
     logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     server_config = uvicorn.Config(

@@ -15,6 +15,7 @@ replica at a time (see docs/reliability.md).
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
@@ -22,15 +23,17 @@ from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
 # Headers the gateway sets on every published update (see docs/architecture.md).
 HEADER_UPDATE_ID = "x-update-id"
 HEADER_USER_ID = "x-user-id"  # absent for updates without a sender (channel posts)
-HEADER_ACCEPTED_AT = "x-accepted-at"  # unix time (float seconds) the gateway accepted it
+# Times are integer milliseconds since the epoch: AMQP tables carry a Python float as a 32-bit
+# float (pamqp), which rounds today's unix time to a multiple of 128 seconds.
+HEADER_ACCEPTED_AT = "x-accepted-at-ms"  # when the gateway accepted it
 
 # Headers a handler adds when it moves an update to the dead-letter queue.
 HEADER_DEAD_REASON = "x-dead-reason"  # "failed" (raised every try), "redelivered", "invalid"
 HEADER_DEAD_ATTEMPTS = "x-dead-attempts"  # how many times it was tried
 HEADER_DEAD_ERROR = "x-dead-error"  # the last error, one line, at most 500 characters
-HEADER_DEAD_AT = "x-dead-at"  # unix time it was dead-lettered
+HEADER_DEAD_AT = "x-dead-at-ms"  # when it was dead-lettered
 HEADER_DEAD_INSTANCE = "x-dead-instance"  # the replica that gave up on it
-HEADER_REPLAYED_AT = "x-replayed-at"  # set on an update published again from the dead letters
+HEADER_REPLAYED_AT = "x-replayed-at-ms"  # set on an update published again from the dead letters
 DEAD_LETTER_HEADERS = (
     HEADER_DEAD_REASON,
     HEADER_DEAD_ATTEMPTS,
@@ -40,6 +43,11 @@ DEAD_LETTER_HEADERS = (
 )
 
 DEFAULT_PARTITIONS = 64
+
+
+def now_ms() -> int:
+    """The current time for a header: integer milliseconds since the epoch."""
+    return time.time_ns() // 1_000_000
 
 
 def partition_of(key: int, partitions: int) -> int:

@@ -9,17 +9,28 @@ import httpx
 
 
 class TelegramUser:
-    def __init__(self, http: httpx.AsyncClient, user_id: int, language: str = "en") -> None:
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        user_id: int,
+        language: str = "en",
+        *,
+        max_attempts: int = 8,
+        copies: int = 1,
+    ) -> None:
         self.http = http
         self.user_id = user_id
         self.language = language
+        self.max_attempts = max_attempts  # Telegram-like delivery retries per update
+        self.copies = copies  # each update delivered this many times (Telegram retries)
         self.seen = 0  # message_id of the last bot message read
 
     async def send(self, text: str) -> int:
         """Send a message the way Telegram would deliver it; return its update_id."""
         r = await self.http.post(
             f"/_users/{self.user_id}/messages",
-            json={"text": text, "language_code": self.language, "first_name": "Tester"},
+            json={"text": text, "language_code": self.language, "first_name": "Tester",
+                  "max_attempts": self.max_attempts, "copies": self.copies},
         )
         r.raise_for_status()
         body = r.json()
@@ -29,7 +40,8 @@ class TelegramUser:
     async def press(self, message_id: int, data: str) -> int:
         r = await self.http.post(
             f"/_users/{self.user_id}/callback",
-            json={"message_id": message_id, "data": data, "language_code": self.language},
+            json={"message_id": message_id, "data": data, "language_code": self.language,
+                  "max_attempts": self.max_attempts, "copies": self.copies},
         )
         r.raise_for_status()
         body = r.json()

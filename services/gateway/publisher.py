@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 
 from aio_pika.abc import FieldValue
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
-from shared.topology import HEADER_ACCEPTED_AT, HEADER_UPDATE_ID, HEADER_USER_ID, Topology
+from shared.topology import (
+    HEADER_ACCEPTED_AT,
+    HEADER_UPDATE_ID,
+    HEADER_USER_ID,
+    Topology,
+    now_ms,
+)
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +77,7 @@ class UpdatePublisher:
             raise PublishFailed("broker not connected")
         headers: dict[str, FieldValue] = {
             HEADER_UPDATE_ID: update_id,
-            HEADER_ACCEPTED_AT: time.time(),
+            HEADER_ACCEPTED_AT: now_ms(),
         }
         if user_id is not None:
             headers[HEADER_USER_ID] = user_id

@@ -7,7 +7,6 @@ is acknowledged.  ``pokertracker-admin dead-letters list|replay`` shows and re-p
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from faststream.rabbit import RabbitBroker
@@ -21,6 +20,7 @@ from shared.topology import (
     HEADER_DEAD_REASON,
     HEADER_UPDATE_ID,
     Topology,
+    now_ms,
 )
 
 MAX_ERROR_CHARS = 500
@@ -47,7 +47,7 @@ class DeadLetterQueue:
             HEADER_DEAD_REASON: reason,
             HEADER_DEAD_ATTEMPTS: attempts,
             HEADER_DEAD_ERROR: " ".join(error.split())[:MAX_ERROR_CHARS],
-            HEADER_DEAD_AT: time.time(),
+            HEADER_DEAD_AT: now_ms(),
             HEADER_DEAD_INSTANCE: self._instance,
         }
         update_id = headers.get(HEADER_UPDATE_ID)

@@ -239,9 +239,9 @@ class UpdateProcessor:
             "started_at": started_at,
             "finished_at": finished_at,
         }
-        accepted_at = headers.get(HEADER_ACCEPTED_AT)
-        if isinstance(accepted_at, int | float):
-            extra["since_accepted_ms"] = round((finished_at - accepted_at) * 1000, 1)
+        accepted_at_ms = headers.get(HEADER_ACCEPTED_AT)
+        if isinstance(accepted_at_ms, int):
+            extra["since_accepted_ms"] = round(finished_at * 1000 - accepted_at_ms, 1)
         log.info("update processed" if outcome == "applied" else "update already applied, skipped", extra=extra)
 
     async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:

@@ -10,12 +10,12 @@ a request nobody answered in time is dropped rather than applied late.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import Any
 
 import aio_pika
-import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
 from pydantic import BaseModel, TypeAdapter
 
@@ -104,7 +104,9 @@ class SessionClient:
             raise DependencyUnavailable("session service did not answer in time") from None
         except aio_pika.exceptions.DeliveryError:
             raise DependencyUnavailable("session service queue does not exist") from None
-        except (aiormq.exceptions.AMQPError, ConnectionError, OSError) as exc:
+        except Exception as exc:
+            # Anything else on the way to the broker (a connection that closed under us shows
+            # up as RuntimeError from aiormq) is an outage, not a bug in the update.
             raise DependencyUnavailable(f"broker: {type(exc).__name__}") from None
         finally:
             self._pending.pop(correlation_id, None)
@@ -114,6 +116,13 @@ class SessionClient:
                 raise SessionServiceError(reply.message)
             raise DependencyUnavailable(f"session service error: {reply.message}")
         return reply
+
+    async def _forget_connection(self) -> None:
+        """Drop a connection that failed under us, so the next call starts a fresh one."""
+        connection, self._connection, self._channel = self._connection, None, None
+        if connection is not None and not connection.is_closed:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(connection.close(), 1.0)
 
     async def _ensure_channel(self) -> AbstractChannel:
         channel = self._channel
@@ -125,14 +134,20 @@ class SessionClient:
             if self._connection is None or self._connection.is_closed:
                 self._connection = await aio_pika.connect(self._url)
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
-            channel = await self._connection.channel(
-                publisher_confirms=True, on_return_raises=True
-            )
-            # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
-            replies = aio_pika.Queue(
-                channel, REPLY_TO, durable=False, exclusive=False, auto_delete=False, arguments=None
-            )
-            await replies.consume(self._on_reply, no_ack=True)
+            try:
+                channel = await self._connection.channel(
+                    publisher_confirms=True, on_return_raises=True
+                )
+                # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
+                replies = aio_pika.Queue(
+                    channel, REPLY_TO, durable=False, exclusive=False, auto_delete=False,
+                    arguments=None,
+                )
+                await replies.consume(self._on_reply, no_ack=True)
+            except Exception:
+                # The connection died without saying so (a broker restart): start afresh.
+                await self._forget_connection()
+                raise
             channel.close_callbacks.add(lambda *_: self._fail_pending())
             self._channel = channel
             return channel

@@ -1,0 +1,412 @@
+"""Partition hand-over between handler replicas, against a real RabbitMQ.
+
+Two ``PartitionConsumer`` instances on two connections play two replicas.  Each handle
+records when it ran, so the tests can check what the design promises: one update of a
+partition in hand at a time anywhere, in publication order, across hand-overs, a replica's
+death, and shutdown.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+import aio_pika
+import pytest
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from yarl import URL
+
+from services.handler.partitions import PartitionConsumer
+from shared.topology import Topology
+from tests.conftest import eventually
+
+pytestmark = pytest.mark.integration
+
+PARTITIONS = 4
+
+
+@dataclass
+class Handled:
+    replica: str
+    seq: int
+    redelivered: bool
+    start: float
+    end: float | None = None
+    # None while in hand, then "acked", "ack failed", "left" (not settled) or "cancelled"
+    outcome: str | None = None
+
+
+@dataclass
+class Log:
+    """Every handle call of every replica, in the order they started."""
+
+    entries: list[Handled] = field(default_factory=list)
+
+    def seqs(self, replica: str | None = None) -> list[int]:
+        return [h.seq for h in self.entries if replica is None or h.replica == replica]
+
+    def of(self, replica: str) -> list[Handled]:
+        return [h for h in self.entries if h.replica == replica]
+
+
+Work = Callable[[Handled, asyncio.Event], Awaitable[bool]]  # True: ack the message
+
+
+def recording_handle(name: str, log: Log, work: Work):
+    async def handle(message: AbstractIncomingMessage, releasing: asyncio.Event) -> None:
+        entry = Handled(name, int(message.body), bool(message.redelivered), time.monotonic())
+        log.entries.append(entry)
+        try:
+            if await work(entry, releasing):
+                try:
+                    await message.ack()
+                    entry.outcome = "acked"
+                except Exception:
+                    entry.outcome = "ack failed"
+            else:
+                entry.outcome = "left"
+        except asyncio.CancelledError:
+            entry.outcome = "cancelled"
+            raise
+        finally:
+            entry.end = time.monotonic()
+
+    return handle
+
+
+@dataclass
+class Replica:
+    name: str
+    connection: AbstractRobustConnection
+    consumer: PartitionConsumer
+
+
+async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology):
+    """Exchange, partition queues and bindings, declared as the gateway does."""
+    spec = topology.updates_exchange
+    exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
+    for index, queue_spec in enumerate(topology.partition_queues):
+        queue = await channel.declare_queue(
+            queue_spec.name, durable=True, arguments=queue_spec.arguments
+        )
+        await queue.bind(exchange, routing_key=topology.partition_key(index))
+    return exchange
+
+
+async def publish(exchange: aio_pika.abc.AbstractExchange, topology: Topology, seqs) -> None:
+    for seq in seqs:
+        await exchange.publish(  # the channel confirms each, so they are queued in order
+            aio_pika.Message(str(seq).encode(), delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=topology.partition_key(0),
+        )
+
+
+async def queued(channel: aio_pika.abc.AbstractChannel, topology: Topology, index: int = 0) -> int:
+    """Messages ready in a partition queue (not counting ones delivered and unsettled)."""
+    # Straight to the broker: a robust channel answers a passive declare from its cache.
+    underlay = await channel.get_underlay_channel()
+    result = await underlay.queue_declare(topology.partition_queue(index).name, passive=True)
+    assert result.message_count is not None
+    return result.message_count
+
+
+@contextlib.asynccontextmanager
+async def broker_setup(amqp_url: str, namespace: str) -> AsyncIterator[tuple]:
+    topology = Topology(namespace, PARTITIONS)
+    connection = await aio_pika.connect_robust(amqp_url)
+    try:
+        channel = await connection.channel()  # publisher confirms on
+        exchange = await declare(channel, topology)
+        yield topology, channel, exchange
+    finally:
+        await connection.close()
+
+
+@contextlib.asynccontextmanager
+async def replicas(
+    url_by_name: dict[str, str], topology: Topology, handles: dict[str, Callable]
+) -> AsyncIterator[dict[str, Replica]]:
+    """Replicas on their own connections; consumers closed, then connections, at the end."""
+    made: dict[str, Replica] = {}
+    try:
+        for name, url in url_by_name.items():
+            connection = await aio_pika.connect_robust(url)
+            made[name] = Replica(name, connection, PartitionConsumer(connection, topology, handles[name]))
+        yield made
+    finally:
+        for replica in made.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(replica.consumer.close(), 20)
+        for replica in made.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(replica.connection.close(), 20)
+
+
+def assert_one_at_a_time(entries: list[Handled]) -> None:
+    ordered = sorted(entries, key=lambda h: h.start)
+    for before, after in zip(ordered, ordered[1:]):
+        assert before.end is not None and before.end <= after.start, (
+            f"{before.replica} was still handling {before.seq} when "
+            f"{after.replica} started {after.seq}"
+        )
+
+
+async def test_hand_over_keeps_order_and_never_overlaps(amqp_url: str, namespace: str) -> None:
+    total = 400
+    rng = random.Random()
+    seed = rng.randrange(2**32)
+    rng.seed(seed)
+    log = Log()
+
+    async def work(entry: Handled, releasing: asyncio.Event) -> bool:
+        await asyncio.sleep(rng.uniform(0, 0.005))
+        return True
+
+    async with broker_setup(amqp_url, namespace) as (topology, channel, exchange):
+        await publish(exchange, topology, range(total // 2))
+        urls = {"A": amqp_url, "B": amqp_url}
+        handles = {n: recording_handle(n, log, work) for n in urls}
+        async with replicas(urls, topology, handles) as rs:
+            owner, other = rs["A"], rs["B"]
+            owner.consumer.assign(frozenset({0}))
+            await owner.consumer.settled()
+            # The second half arrives while partition 0 changes hands.
+            publisher = asyncio.create_task(publish(exchange, topology, range(total // 2, total)))
+
+            def handled_at_least(count: int) -> Callable[[], Awaitable[bool]]:
+                async def check() -> bool:
+                    if publisher.done():
+                        publisher.result()
+                    return len(log.entries) >= min(count, total)
+
+                return check
+
+            steps: list[str] = []
+            while len(log.entries) < total:
+                await eventually(handled_at_least(len(log.entries) + rng.randint(3, 20)), 30)
+                kind = rng.choice(["make-before-break", "break-before-make", "both", "flap", "standby-flap"])
+                steps.append(kind)
+                if kind == "make-before-break":
+                    other.consumer.assign(frozenset({0}))
+                    owner.consumer.assign(frozenset())
+                    owner, other = other, owner
+                elif kind == "break-before-make":
+                    owner.consumer.assign(frozenset())
+                    await owner.consumer.settled()
+                    other.consumer.assign(frozenset({0}))
+                    owner, other = other, owner
+                elif kind == "both":
+                    other.consumer.assign(frozenset({0}))
+                    await other.consumer.settled()
+                    assert owner.consumer.owned == other.consumer.owned == {0}
+                    mark = len(log.entries)
+                    await eventually(handled_at_least(mark + 3), 30)
+                    # Subscribed on both, consumed on one: the standby got nothing.
+                    assert {h.replica for h in log.entries[mark:]} <= {owner.name}
+                    owner.consumer.assign(frozenset())
+                    owner, other = other, owner
+                elif kind == "flap":  # released and taken back before the release finished
+                    owner.consumer.assign(frozenset())
+                    owner.consumer.assign(frozenset({0}))
+                else:  # a standby that comes and goes at once
+                    other.consumer.assign(frozenset({0}))
+                    other.consumer.assign(frozenset())
+                await owner.consumer.settled()
+                await other.consumer.settled()
+                assert owner.consumer.owned == {0} and other.consumer.owned == frozenset()
+
+            await publisher
+
+            async def all_handled() -> bool:
+                return set(log.seqs()) == set(range(total))
+
+            await eventually(all_handled, 30)
+        # Both consumers are closed: nothing left in hand, nothing left over.
+        assert await queued(channel, topology) == 0
+
+    context = f"seed={seed} steps={steps}"
+    assert len(log.entries) == total, context  # exactly once: nothing handled twice
+    assert log.seqs() == list(range(total)), context  # in publication order
+    assert all(h.outcome == "acked" for h in log.entries), context
+    assert_one_at_a_time(log.entries)
+    switches = sum(1 for x, y in zip(log.entries, log.entries[1:]) if x.replica != y.replica)
+    assert switches >= 5, context  # the hand-over really was exercised, many times
+
+
+class Proxy:
+    """A TCP relay to RabbitMQ whose connections can be cut like a crashed host's."""
+
+    def __init__(self, target: URL) -> None:
+        self._target = target
+        self._writers: list[asyncio.StreamWriter] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> str:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return str(self._target.with_host("127.0.0.1").with_port(port))
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(self._target.host, self._target.port)
+        self._writers += [writer, up_writer]
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(src, dst))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        dst.transport.abort()
+
+    async def cut(self) -> None:
+        """Refuse new connections and reset the open ones, without any AMQP goodbye."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def test_replica_dying_mid_update_hands_its_update_to_the_standby_first(
+    amqp_url: str, namespace: str
+) -> None:
+    total = 10
+    log = Log()
+    gate = asyncio.Event()  # never set before A's connection dies
+
+    async def stuck_on_first(entry: Handled, releasing: asyncio.Event) -> bool:
+        if entry.replica == "A":
+            await gate.wait()
+        return True
+
+    proxy = Proxy(URL(amqp_url))
+    async with broker_setup(amqp_url, namespace) as (topology, channel, exchange):
+        await publish(exchange, topology, range(total))
+        urls = {"A": await proxy.start(), "B": amqp_url}
+        handles = {n: recording_handle(n, log, stuck_on_first) for n in urls}
+        async with replicas(urls, topology, handles) as rs:
+            a, b = rs["A"], rs["B"]
+            a.consumer.assign(frozenset({0}))
+            await a.consumer.settled()
+
+            async def a_in_hand() -> bool:
+                return log.seqs() == [0]
+
+            await eventually(a_in_hand)
+            b.consumer.assign(frozenset({0}))  # standby behind A
+            await b.consumer.settled()
+            assert log.seqs("B") == []  # A holds the partition while it lives
+
+            await proxy.cut()  # A's host is gone, update 0 unacknowledged
+
+            async def b_handled_all() -> bool:
+                return len(log.seqs("B")) >= total
+
+            await eventually(b_handled_all, 30)
+            assert log.seqs("B") == list(range(total))  # 0 first, then the rest, in order
+            b_entries = log.of("B")
+            assert b_entries[0].redelivered and not any(h.redelivered for h in b_entries[1:])
+            assert all(h.outcome == "acked" for h in b_entries)
+
+            gate.set()  # if A's handle still runs, it finishes too late: its ack is lost
+
+            async def a_done() -> bool:
+                return log.entries[0].end is not None
+
+            await eventually(a_done)
+            assert log.entries[0].outcome in ("cancelled", "ack failed")
+        assert await queued(channel, topology) == 0
+    assert log.seqs() == [0, *range(total)]  # 0 by A (lost), then everything once by B
+
+
+async def test_close_waits_for_the_update_in_hand(amqp_url: str, namespace: str) -> None:
+    log = Log()
+    gate = asyncio.Event()
+    seen_releasing: list[asyncio.Event] = []
+
+    async def held(entry: Handled, releasing: asyncio.Event) -> bool:
+        seen_releasing.append(releasing)
+        await gate.wait()
+        return True
+
+    async with broker_setup(amqp_url, namespace) as (topology, channel, exchange):
+        await publish(exchange, topology, range(3))
+        async with replicas({"A": amqp_url}, topology, {"A": recording_handle("A", log, held)}) as rs:
+            consumer = rs["A"].consumer
+            consumer.assign(frozenset({0}))
+
+            async def in_hand() -> bool:
+                return log.seqs() == [0]
+
+            await eventually(in_hand)
+            closing = asyncio.create_task(consumer.close())
+
+            async def release_started() -> bool:
+                return seen_releasing[0].is_set()
+
+            await eventually(release_started)
+            done, _ = await asyncio.wait({closing}, timeout=0.3)
+            assert not done, "close() returned while an update was in hand"
+            assert log.entries[0].end is None
+
+            gate.set()
+            await asyncio.wait_for(closing, 10)
+            assert log.entries[0].outcome == "acked"
+            assert consumer.owned == frozenset()
+        # Update 0 was acknowledged before the channel closed; 1 and 2 were never handled.
+        assert log.seqs() == [0]
+
+        assert await queued(channel, topology) == 2
+
+
+async def test_releasing_event_is_set_when_the_partition_is_given_up(
+    amqp_url: str, namespace: str
+) -> None:
+    log = Log()
+    releasing_at_start: list[bool] = []
+
+    async def wait_out_an_outage(entry: Handled, releasing: asyncio.Event) -> bool:
+        if entry.replica == "B":
+            return True
+        releasing_at_start.append(releasing.is_set())
+        await asyncio.wait_for(releasing.wait(), 30)  # the "outage" lasts until the release
+        return False  # leave it unsettled for the next owner
+
+    async with broker_setup(amqp_url, namespace) as (topology, channel, exchange):
+        await publish(exchange, topology, range(2))
+        urls = {"A": amqp_url, "B": amqp_url}
+        handles = {n: recording_handle(n, log, wait_out_an_outage) for n in urls}
+        async with replicas(urls, topology, handles) as rs:
+            a, b = rs["A"], rs["B"]
+            a.consumer.assign(frozenset({0}))
+
+            async def in_hand() -> bool:
+                return log.seqs() == [0]
+
+            await eventually(in_hand)
+            b.consumer.assign(frozenset({0}))
+            await b.consumer.settled()
+            assert releasing_at_start == [False]
+
+            a.consumer.assign(frozenset())  # the assignment moved partition 0 away from A
+            await asyncio.wait_for(a.consumer.settled(), 10)
+            assert log.entries[0].end is not None and log.entries[0].outcome == "left"
+
+            async def b_has_both() -> bool:
+                return log.seqs("B") == [0, 1]
+
+            await eventually(b_has_both)
+            assert [h.redelivered for h in log.entries if h.replica == "B"] == [True, False]
+        assert await queued(channel, topology) == 0
+    assert_one_at_a_time(log.entries)
