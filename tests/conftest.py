@@ -8,7 +8,9 @@ reason, except under CI=true, where a missing service fails the run instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import random
 import socket
 import time
 import uuid
@@ -16,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
+from yarl import URL
 
 
 def _from_env_or_container(env: str, start: Callable[[], tuple[Any, str]]) -> Iterator[str]:
@@ -102,6 +105,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_fixed_port() -> int:
+    """A free port below Linux's ephemeral range, for a server that starts late.
+
+    Clients retrying a connection to an ephemeral port nobody listens on can end up connected
+    to themselves (TCP simultaneous open), and then the port is taken.
+    """
+    rng = random.Random()
+    while True:
+        port = rng.randrange(20_000, 32_000)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+
+
 def random_user_id() -> int:
     """Random ids let tests share one database without cleaning up."""
     return 10**12 + uuid.uuid4().int % 10**12
@@ -119,3 +139,46 @@ async def eventually(
             return last
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s; last value: {last!r}")
+
+
+class TcpRelay:
+    """A TCP relay to a service (RabbitMQ, PostgreSQL) that can be cut like a crashed host,
+    or started late like a service that was not up yet."""
+
+    def __init__(self, target: URL) -> None:
+        self._target = target
+        self._writers: list[asyncio.StreamWriter] = []
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._server: asyncio.Server | None = None
+
+    async def start(self, port: int = 0) -> str:
+        """Listen (on ``port``, or any free one); return the target's URL through the relay."""
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", port)
+        port = self._server.sockets[0].getsockname()[1]
+        return str(self._target.with_host("127.0.0.1").with_port(port))
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(self._target.host, self._target.port)
+        self._writers += [writer, up_writer]
+        for src, dst in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(src, dst))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    @staticmethod
+    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(Exception):
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+        dst.transport.abort()
+
+    async def cut(self) -> None:
+        """Refuse new connections and reset the open ones, without any AMQP goodbye."""
+        assert self._server is not None
+        self._server.close()
+        for writer in self._writers:
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

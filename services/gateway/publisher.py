@@ -9,6 +9,7 @@ from aio_pika.abc import FieldValue
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
+from services.common.startup import until_up
 from shared.topology import (
     HEADER_ACCEPTED_AT,
     HEADER_UPDATE_ID,
@@ -48,21 +49,16 @@ class UpdatePublisher:
         conn = self._broker._connection  # noqa: SLF001 - FastStream exposes no sync check
         return conn is not None and conn.connected.is_set()
 
-    async def connect_forever(self, retry_cap: float = 5.0) -> None:
+    async def connect_forever(self) -> None:
         """Connect and declare the topology, retrying until it works (runs in background)."""
-        delay = 0.5
-        while True:
-            try:
-                await self._broker.connect()
-                await self.declare()
-            except Exception as exc:
-                log.warning("broker not reachable, retrying", extra={"error": type(exc).__name__, "retry_in": delay})
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, retry_cap)
-                continue
-            self._ready.set()
-            log.info("broker connected, topology declared")
-            return
+
+        async def connect_and_declare() -> None:
+            await self._broker.connect()
+            await self.declare()
+
+        await until_up("RabbitMQ", connect_and_declare)
+        self._ready.set()
+        log.info("broker connected, topology declared")
 
     async def declare(self) -> None:
         """Declare the exchange and every partition queue, so an update is routable (and kept)

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 
 import aio_pika
+import asyncpg
 import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
@@ -15,6 +16,7 @@ from faststream.rabbit.schemas import Channel
 
 from services.common import db
 from services.common.health import background, heartbeat
+from services.common.startup import until_up
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi
 from services.handler.dead_letters import DeadLetterQueue
@@ -40,11 +42,20 @@ def create_app(settings: HandlerSettings) -> FastStream:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
-        async with pool.acquire() as conn:
-            await db.migrate(conn, SCHEMA, MIGRATIONS)
-            await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
-        await broker.connect()
+        async def open_database() -> asyncpg.Pool:
+            pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
+            try:
+                async with pool.acquire() as conn:
+                    await db.migrate(conn, SCHEMA, MIGRATIONS)
+                    await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
+            except BaseException:
+                await pool.close()
+                raise
+            return pool
+
+        pool = await until_up("PostgreSQL", open_database)
+        # FastStream's start reuses this connection; its own first connect would not retry.
+        await until_up("RabbitMQ", broker.connect)
         dead_letters = DeadLetterQueue(
             broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
         )
@@ -73,7 +84,9 @@ def create_app(settings: HandlerSettings) -> FastStream:
             max_redeliveries=settings.update_max_redeliveries,
             max_backoff=settings.dependency_backoff_max_seconds,
         )
-        connection = await aio_pika.connect_robust(settings.amqp_url)
+        connection = await until_up(
+            "RabbitMQ", lambda: aio_pika.connect_robust(settings.amqp_url)
+        )
         consumer = PartitionConsumer(connection, topology, processor.handle)
         registry = bookkeeping.ReplicaRegistry(
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds

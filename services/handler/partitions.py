@@ -38,15 +38,28 @@ class _Subscription:
         self.channel = channel
         self._handle = handle
         self._busy = asyncio.Lock()
+        self._running: set[asyncio.Task[None]] = set()
         self.releasing = asyncio.Event()
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
         if self.releasing.is_set():
             return  # left unsettled: closing the channel puts it back at the head
-        async with self._busy:
-            if self.releasing.is_set():
-                return
-            await self._handle(message, self.releasing)
+        await self._busy.acquire()
+        # aio-pika cancels this callback when the channel drops (a broker restart). The
+        # update is finished anyway, in its own task, so nothing is left half done (a reply
+        # sent but the session not written); the lock is held until it is, so the
+        # redelivered copy waits for it and is then recognised as applied.
+        task = asyncio.create_task(self._run(message))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        await asyncio.shield(task)
+
+    async def _run(self, message: AbstractIncomingMessage) -> None:
+        try:
+            if not self.releasing.is_set():
+                await self._handle(message, self.releasing)
+        finally:
+            self._busy.release()
 
     async def release(self) -> None:
         self.releasing.set()

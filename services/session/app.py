@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
+import asyncpg
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
 from services.common import db
 from services.common.health import background, heartbeat
+from services.common.startup import until_up
 from services.session.rpc import Resources, build_router, error_replies
 from services.session.schema import MIGRATIONS, SCHEMA
 from services.session.settings import SessionSettings
@@ -59,11 +61,21 @@ def create_app(settings: SessionSettings) -> FastStream:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        pool = await db.create_pool(
-            settings.database_url, max_size=settings.db_pool_size, init=init_connection
-        )
-        async with pool.acquire() as conn:
-            await db.migrate(conn, SCHEMA, MIGRATIONS)
+        async def open_database() -> asyncpg.Pool:
+            pool = await db.create_pool(
+                settings.database_url, max_size=settings.db_pool_size, init=init_connection
+            )
+            try:
+                async with pool.acquire() as conn:
+                    await db.migrate(conn, SCHEMA, MIGRATIONS)
+            except BaseException:
+                await pool.close()
+                raise
+            return pool
+
+        pool = await until_up("PostgreSQL", open_database)
+        # FastStream's start reuses this connection; its own first connect would not retry.
+        await until_up("RabbitMQ", broker.connect)
         store = SessionStore(pool, timedelta(seconds=settings.session_ttl_seconds))
         resources.store = store
         cleanup = cleanup_loop(

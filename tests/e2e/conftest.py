@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -106,28 +106,47 @@ class Stack:
         self.start("session", "services.session")
         self.wait_started("session")
 
-    def start_handler(self, name: str) -> None:
-        self.start(name, "services.handler", env={"INSTANCE_NAME": name})
+    def start_handler(self, name: str, env: dict[str, str] | None = None) -> None:
+        self.start(name, "services.handler", env={"INSTANCE_NAME": name, **(env or {})})
         self.wait_started(name)
+
+    def restart(self, name: str, start: Callable[[], None]) -> None:
+        """SIGTERM a service, wait for its clean exit, and start it again."""
+        assert self.terminate(name) == 0, self.logs(name)[-2000:]
+        start()
+
+    def owned_partitions(self, name: str) -> int:
+        """How many partitions a replica last said it was assigned (0 before it said)."""
+        owned = [r["partitions"] for r in self.log_records(name) if r.get("msg") == "partitions assigned"]
+        return owned[-1] if owned else 0
+
+    def processed(self, names: list[str]) -> list[dict]:
+        """The "update processed" records of these replicas, each with its replica's name."""
+        return [
+            {**r, "replica": name}
+            for name in names
+            for r in self.log_records(name)
+            if r.get("msg") == "update processed"
+        ]
 
     def start_gateway(self) -> None:
         self.start("gateway", "services.gateway")
         self.wait_http("gateway", f"{self.gateway_url}/readyz")
 
-    def start_telegram(self) -> None:
+    def start_telegram(self, *extra: str) -> None:
         self.start(
             "telegram", "devkit.fake_telegram", "--port", str(self.telegram_port),
-            "--webhook-url", f"{self.gateway_url}/telegram/webhook",
+            "--webhook-url", f"{self.gateway_url}/telegram/webhook", *extra,
         )
         self.wait_http("telegram", f"{self.telegram_url}/healthz")
 
-    def start_all(self, replicas: list[str]) -> None:
+    def start_all(self, replicas: list[str], *telegram_args: str) -> None:
         """Session service, the named handler replicas, gateway and fake Telegram."""
         self.start_session()
         for name in replicas:
             self.start_handler(name)
         self.start_gateway()
-        self.start_telegram()
+        self.start_telegram(*telegram_args)
 
     def kill(self, name: str) -> None:
         self.procs[name].send_signal(signal.SIGKILL)
@@ -158,3 +177,10 @@ async def stack(tmp_path: Path, amqp_url: str, database_url: str) -> AsyncIterat
     finally:
         s.shutdown()
         await delete_topology(amqp_url, s.env["AMQP_NAMESPACE"])
+
+
+def rabbitmqctl(*args: str) -> None:
+    """Run rabbitmqctl on the test broker's node (stop_app / start_app to restart RabbitMQ:
+    durable queues and persistent messages survive it, connections do not)."""
+    done = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, f"rabbitmqctl {' '.join(args)}: {done.stdout}{done.stderr}"

@@ -23,7 +23,7 @@ from yarl import URL
 
 from services.handler.partitions import PartitionConsumer
 from shared.topology import Topology
-from tests.conftest import eventually
+from tests.conftest import TcpRelay, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -252,47 +252,6 @@ async def test_hand_over_keeps_order_and_never_overlaps(amqp_url: str, namespace
     assert len(steps) >= 40 and switches >= owner_changes - 1 >= 20, (switches, context)
 
 
-class Proxy:
-    """A TCP relay to RabbitMQ whose connections can be cut like a crashed host's."""
-
-    def __init__(self, target: URL) -> None:
-        self._target = target
-        self._writers: list[asyncio.StreamWriter] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._server: asyncio.Server | None = None
-
-    async def start(self) -> str:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        return str(self._target.with_host("127.0.0.1").with_port(port))
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        up_reader, up_writer = await asyncio.open_connection(self._target.host, self._target.port)
-        self._writers += [writer, up_writer]
-        for src, dst in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(src, dst))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    @staticmethod
-    async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-        with contextlib.suppress(Exception):
-            while data := await src.read(65536):
-                dst.write(data)
-                await dst.drain()
-        dst.transport.abort()
-
-    async def cut(self) -> None:
-        """Refuse new connections and reset the open ones, without any AMQP goodbye."""
-        assert self._server is not None
-        self._server.close()
-        for writer in self._writers:
-            writer.transport.abort()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-
 async def test_replica_dying_mid_update_hands_its_update_to_the_standby_first(
     amqp_url: str, namespace: str
 ) -> None:
@@ -305,7 +264,7 @@ async def test_replica_dying_mid_update_hands_its_update_to_the_standby_first(
             await gate.wait()
         return True
 
-    proxy = Proxy(URL(amqp_url))
+    proxy = TcpRelay(URL(amqp_url))
     async with broker_setup(amqp_url, namespace) as (topology, channel, exchange):
         await publish(exchange, topology, range(total))
         urls = {"A": await proxy.start(), "B": amqp_url}

@@ -1,0 +1,31 @@
+"""Starting before the dependencies are up: wait for them instead of crashing."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+async def until_up(what: str, attempt: Callable[[], Awaitable[T]], *, cap: float = 5.0) -> T:
+    """Run ``attempt`` until it succeeds, backing off from 0.5 s to ``cap`` seconds.
+
+    A service started while RabbitMQ or PostgreSQL restarts (or before they are up at all)
+    waits for them and logs why, rather than exiting and relying on a supervisor.
+    """
+    delay = 0.5
+    while True:
+        try:
+            return await attempt()
+        except Exception as exc:
+            log.warning(
+                f"{what} not reachable, retrying",
+                extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay},
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, cap)

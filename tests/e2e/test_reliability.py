@@ -1,0 +1,308 @@
+"""Issue 3's proof: order per user across replicas, exactly-once effects, crashes and restarts.
+
+Everything is real (processes, RabbitMQ, PostgreSQL) except Telegram, which is the fake
+delivering like Telegram does (at most max_connections in flight, retries on non-2xx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aio_pika
+import asyncpg
+import httpx
+import pytest
+from yarl import URL
+
+from shared.topology import Topology
+from tests.conftest import TcpRelay, eventually, free_fixed_port, random_user_id
+from tests.e2e.conftest import Stack, rabbitmqctl
+from tests.telegram_client import TelegramUser, buttons
+
+pytestmark = pytest.mark.e2e
+
+PARTITIONS = 64
+PATIENT = 120.0  # seconds a user waits for a reply while services are being restarted
+
+
+async def conversation(user: TelegramUser, n: int, progress: dict[str, int] | None = None) -> list[str]:
+    """/register, /result, the button, and the result typed right after the press.
+
+    The result is sent as soon as the press is accepted, without waiting for the bot's
+    answer to it: it is only understood if the press was processed first.
+    """
+    texts: list[str] = []
+
+    async def reply() -> str:
+        while True:
+            text = (await user.reply(timeout=PATIENT))["text"]
+            # A replica that dies mid-update may send its reply again: allowed, and skipped.
+            if not texts or text != texts[-1]:
+                texts.append(text)
+                return text
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress[name] = progress.get(name, 0) + 1
+
+    await user.send(f"/register Chaos {n} | 01.02.2025 | 100 | Venue {n % 7}")
+    await reply()
+    step("registered")
+    await user.send("/result")
+    await reply()
+    listing = await user.http.get(f"/_users/{user.user_id}/messages", params={"after": 0})
+    with_buttons = [m for m in listing.json()["messages"] if buttons(m)]
+    [(label, data)] = buttons(with_buttons[-1])
+    await user.press(with_buttons[-1]["message_id"], data)
+    await user.send("3 | 850")
+    await reply()
+    await reply()
+    step("done")
+    return texts
+
+
+def assert_replies_in_order(texts: list[str], n: int) -> None:
+    assert len(texts) == 4, texts
+    assert texts[0].startswith("Tournament registered") and f"Chaos {n}" in texts[0], texts
+    assert texts[1].startswith("Which tournament?"), texts
+    assert texts[2].startswith(f"Chaos {n} (") and "Send your result" in texts[2], texts
+    assert texts[3].startswith("Result saved") and "Place: 3" in texts[3], texts
+
+
+async def stored(database_url: str, users: list[int]) -> dict[int, dict[str, Any]]:
+    """Per user: their tournaments with results, and their session's version and data."""
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT t.player_id, t.name, t.played_on, t.buy_in, t.venue, r.place, r.payout"
+            " FROM tracker.tournaments t LEFT JOIN tracker.results r ON r.tournament_id = t.id"
+            " WHERE t.player_id = any($1::bigint[]) ORDER BY t.id",
+            users,
+        )
+        sessions = await conn.fetch(
+            "SELECT user_id, version, session_data FROM session.bot_sessions"
+            " WHERE user_id = any($1::bigint[])",
+            users,
+        )
+    finally:
+        await conn.close()
+    out: dict[int, dict[str, Any]] = {u: {"tournaments": [], "session": None} for u in users}
+    for r in rows:
+        out[r["player_id"]]["tournaments"].append(
+            (r["name"], r["played_on"], r["buy_in"], r["venue"], r["place"], r["payout"])
+        )
+    for s in sessions:
+        out[s["user_id"]]["session"] = (s["version"], s["session_data"])
+    return out
+
+
+async def dead_letter_count(stack: Stack) -> int:
+    connection = await aio_pika.connect(stack.env["AMQP_URL"])
+    try:
+        channel = await connection.channel()
+        name = Topology(stack.env["AMQP_NAMESPACE"]).dead_letters_queue.name
+        queue = await channel.declare_queue(name, passive=True)
+        return queue.declaration_result.message_count or 0
+    finally:
+        await connection.close()
+
+
+async def gateway_post(http: httpx.AsyncClient, stack: Stack, update: dict[str, Any]) -> int:
+    response = await http.post(
+        f"{stack.gateway_url}/telegram/webhook",
+        json=update,
+        headers={"X-Telegram-Bot-Api-Secret-Token": stack.secret},
+    )
+    return response.status_code
+
+
+async def test_chaos_every_conversation_completes_exactly_once_and_in_order(
+    stack: Stack, database_url: str
+) -> None:
+    """200 users while a replica is SIGKILLed, the session service and RabbitMQ restart."""
+    replicas = ["handler-1", "handler-2", "handler-3"]
+    stack.start_all(replicas, "--latency-ms", "20")
+    progress: dict[str, int] = {}
+    events: dict[str, float] = {}
+
+    async def wait_progress(stage: str, count: int) -> None:
+        await eventually(lambda: asyncio.sleep(0, progress.get(stage, 0) >= count), timeout=PATIENT)
+
+    async def chaos() -> None:
+        await wait_progress("registered", 40)
+        await asyncio.to_thread(stack.kill, "handler-1")
+        killed = time.monotonic()
+        survivors = ["handler-2", "handler-3"]
+
+        async def taken_over() -> bool:
+            return sum(stack.owned_partitions(n) for n in survivors) == PARTITIONS
+
+        await eventually(taken_over, timeout=30)
+        events["takeover_s"] = time.monotonic() - killed
+
+        await wait_progress("registered", 90)
+        await asyncio.to_thread(stack.restart, "session", stack.start_session)
+        events["session_restarted"] = 1
+
+        await wait_progress("registered", 140)
+        started = time.monotonic()
+        try:
+            await asyncio.to_thread(rabbitmqctl, "stop_app")
+            events["rabbitmq_stop_s"] = time.monotonic() - started
+            # While RabbitMQ is down the gateway refuses (Telegram will retry), never accepts.
+            # (Its own client: the users' one may have every connection in a long poll.)
+            async with httpx.AsyncClient(timeout=30) as probe:
+                events["gateway_while_down"] = await gateway_post(probe, stack, {"update_id": 1})
+        finally:
+            started = time.monotonic()
+            await asyncio.to_thread(rabbitmqctl, "start_app")
+            events["rabbitmq_start_s"] = time.monotonic() - started
+
+    async with httpx.AsyncClient(
+        base_url=stack.telegram_url, timeout=PATIENT * 2, limits=httpx.Limits(max_connections=None)
+    ) as http:
+        users = [TelegramUser(http, random_user_id(), max_attempts=100) for _ in range(200)]
+        try:
+            _, *results = await asyncio.gather(
+                chaos(), *(conversation(u, n, progress) for n, u in enumerate(users))
+            )
+        finally:
+            print("chaos events:", events)
+
+    assert events["takeover_s"] <= 10, events
+    assert events["gateway_while_down"] == 503, events
+    for n, texts in enumerate(results):
+        assert_replies_in_order(texts, n)
+    data = await stored(database_url, [u.user_id for u in users])
+    for n, user in enumerate(users):
+        mine = data[user.user_id]
+        assert [t[0] for t in mine["tournaments"]] == [f"Chaos {n}"], mine
+        assert [(t[4], int(t[5])) for t in mine["tournaments"]] == [(3, 850)], mine
+        # Four updates, four session writes: none lost, none applied twice.
+        assert mine["session"] is not None and mine["session"][0] == 4, mine
+    assert await dead_letter_count(stack) == 0
+
+
+async def test_same_instant_updates_of_a_user_never_overlap_across_four_replicas(
+    stack: Stack,
+) -> None:
+    replicas = [f"handler-{i}" for i in range(1, 5)]
+    stack.start_all(replicas)
+
+    async def settled() -> bool:
+        return sum(stack.owned_partitions(n) for n in replicas) == PARTITIONS and all(
+            any(r.get("msg") == "partitions assigned" and r.get("replicas") == 4
+                for r in stack.log_records(n))
+            for n in replicas
+        )
+
+    await eventually(settled, timeout=30)
+    users = [random_user_id() for _ in range(1000)]
+    base = random_user_id()
+    slots = asyncio.Semaphore(40)  # Telegram's default max_connections
+
+    def message(update_id: int, user: int, text: str) -> dict[str, Any]:
+        return {"update_id": update_id, "message": {
+            "message_id": update_id, "date": int(time.time()), "text": text,
+            "from": {"id": user, "is_bot": False, "first_name": "T", "language_code": "en"},
+            "chat": {"id": user, "type": "private"}}}
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        async def pair(i: int, user: int) -> None:
+            async with slots:
+                codes = await asyncio.gather(
+                    gateway_post(http, stack, message(base + 2 * i, user, "/help")),
+                    gateway_post(http, stack, message(base + 2 * i + 1, user, "/start")),
+                )
+            assert codes == [200, 200]
+
+        await asyncio.gather(*(pair(i, u) for i, u in enumerate(users)))
+
+    async def all_processed() -> list[dict] | None:
+        records = stack.processed(replicas)
+        return records if len({r["update_id"] for r in records}) >= 2 * len(users) else None
+
+    records = await eventually(all_processed, timeout=180, interval=0.5)
+    by_user: dict[str, list[dict]] = {}
+    for r in records:
+        by_user.setdefault(r["user"], []).append(r)
+    assert len(by_user) == len(users)
+    for user, runs in by_user.items():
+        runs.sort(key=lambda r: r["started_at"])
+        assert len(runs) == 2, runs
+        first, second = runs
+        assert second["started_at"] >= first["finished_at"], (user, runs)
+    served = {n: sum(r["replica"] == n for r in records) for n in replicas}
+    even = len(records) / len(replicas)
+    assert max(served.values()) <= 2 * even, served
+    assert min(served.values()) > 0, served
+
+
+async def test_every_update_delivered_twice_gives_the_same_data_as_once(
+    stack: Stack, database_url: str
+) -> None:
+    replicas = ["handler-1", "handler-2"]
+    stack.start_all(replicas, "--latency-ms", "20")
+    progress: dict[str, int] = {}
+    async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=PATIENT * 2) as http:
+        once = [TelegramUser(http, random_user_id(), max_attempts=100) for _ in range(30)]
+        twice = [TelegramUser(http, random_user_id(), max_attempts=100, copies=2) for _ in range(30)]
+        await asyncio.gather(*(conversation(u, n) for n, u in enumerate(once)))
+
+        async def crash_midway() -> None:
+            # A replica dies under load: what it had in hand is redelivered to the other.
+            await eventually(lambda: asyncio.sleep(0, progress.get("registered", 0) >= 10), timeout=PATIENT)
+            await asyncio.to_thread(stack.kill, "handler-1")
+            await asyncio.to_thread(stack.start_handler, "handler-3")
+
+        crash = asyncio.create_task(crash_midway())
+        twice_texts = await asyncio.gather(*(conversation(u, n, progress) for n, u in enumerate(twice)))
+        await crash
+
+    for n, texts in enumerate(twice_texts):
+        assert_replies_in_order(texts, n)
+    data_once = await stored(database_url, [u.user_id for u in once])
+    data_twice = await stored(database_url, [u.user_id for u in twice])
+    assert [data_once[u.user_id] for u in once] == [data_twice[u.user_id] for u in twice]
+    skipped = [
+        r for n in ["handler-1", "handler-2", "handler-3"]
+        for r in stack.log_records(n) if r.get("msg") == "update already applied, skipped"
+    ]
+    assert len(skipped) >= 4 * len(twice) - 8, "the second copies were not recognised"
+
+
+async def test_services_started_before_rabbitmq_and_postgresql_wait_for_them(
+    stack: Stack, amqp_url: str, database_url: str
+) -> None:
+    """Started while neither is reachable, every service waits and logs why, then serves."""
+    amqp, db = TcpRelay(URL(amqp_url)), TcpRelay(URL(database_url))
+    amqp_port, db_port = free_fixed_port(), free_fixed_port()
+    stack.env["AMQP_URL"] = str(URL(amqp_url).with_port(amqp_port))
+    stack.env["DATABASE_URL"] = str(URL(database_url).with_port(db_port))
+    for name, module in [("session", "services.session"), ("handler-1", "services.handler"),
+                         ("gateway", "services.gateway")]:
+        stack.start(name, module, env={"INSTANCE_NAME": name})
+
+    def waiting(name: str, what: str) -> bool:
+        return any(r.get("msg") == f"{what} not reachable, retrying" for r in stack.log_records(name))
+
+    await eventually(lambda: asyncio.sleep(0, all(
+        waiting(n, w) for n, w in [("session", "PostgreSQL"), ("handler-1", "PostgreSQL"),
+                                   ("gateway", "RabbitMQ")])), timeout=30)
+    await db.start(db_port)
+    await eventually(lambda: asyncio.sleep(0, waiting("session", "RabbitMQ")), timeout=30)
+    await amqp.start(amqp_port)
+    try:
+        await asyncio.to_thread(stack.wait_started, "session")
+        await asyncio.to_thread(stack.wait_started, "handler-1")
+        await asyncio.to_thread(stack.wait_http, "gateway", f"{stack.gateway_url}/readyz")
+        await asyncio.to_thread(stack.start_telegram)
+        async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=60) as http:
+            user = TelegramUser(http, random_user_id())
+            assert "/register" in await user.say("/start")
+    finally:
+        await asyncio.to_thread(stack.shutdown)
+        await amqp.cut()
+        await db.cut()
