@@ -16,7 +16,7 @@ import httpx
 import pytest
 from yarl import URL
 
-from shared.topology import Topology
+from shared.topology import Topology, partition_of
 from tests.conftest import TcpRelay, eventually, free_fixed_port, random_user_id
 from tests.e2e.conftest import Stack, rabbitmqctl
 from tests.telegram_client import TelegramUser, buttons
@@ -306,3 +306,34 @@ async def test_services_started_before_rabbitmq_and_postgresql_wait_for_them(
         await asyncio.to_thread(stack.shutdown)
         await amqp.cut()
         await db.cut()
+
+
+async def test_sigterm_finishes_the_update_in_hand_acknowledges_it_and_exits_cleanly(
+    stack: Stack,
+) -> None:
+    stack.start_all(["handler-1"], "--latency-ms", "1500")  # each Bot API call takes 1.5 s
+    topology = Topology(stack.env["AMQP_NAMESPACE"])
+    async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=60) as http:
+        user = TelegramUser(http, random_user_id())
+        await user.send("/start")  # answered once the gateway has queued it
+        queue_name = topology.partition_queue(partition_of(user.user_id, PARTITIONS)).name
+
+        async def ready_messages() -> int:
+            connection = await aio_pika.connect(stack.env["AMQP_URL"])
+            try:
+                channel = await connection.channel()
+                queue = await channel.declare_queue(queue_name, passive=True)
+                return queue.declaration_result.message_count or 0
+            finally:
+                await connection.close()
+
+        async def taken_from_the_queue() -> bool:
+            return await ready_messages() == 0
+
+        # Delivered (in hand, its Bot API call under way), not waiting in the queue.
+        await eventually(taken_from_the_queue, timeout=10)
+        code = await asyncio.to_thread(stack.terminate, "handler-1")
+        assert code == 0, stack.logs("handler-1")[-2000:]
+        assert "/register" in (await user.reply(timeout=5))["text"]  # the reply went out
+        assert await ready_messages() == 0, "the update was put back instead of acknowledged"
+    assert len(stack.processed(["handler-1"])) == 1
