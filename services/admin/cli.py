@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,7 +36,7 @@ class Command:
     words: tuple[str, ...]
     help: str
     settings: type[ServiceSettings]
-    run: Callable[[Any, argparse.Namespace], Awaitable[int]]
+    run: Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
     arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments
 
 

@@ -42,10 +42,10 @@ from shared.topology import (
     HEADER_DEAD_INSTANCE,
     HEADER_DEAD_REASON,
     HEADER_REPLAYED_AT,
-    now_ms,
     HEADER_UPDATE_ID,
     HEADER_USER_ID,
     Topology,
+    now_ms,
 )
 
 GET_TIMEOUT = 10.0

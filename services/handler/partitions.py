@@ -17,7 +17,11 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from aio_pika.abc import AbstractChannel, AbstractIncomingMessage, AbstractRobustConnection
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractIncomingMessage,
+    AbstractRobustConnection,
+)
 
 from shared.topology import Topology
 

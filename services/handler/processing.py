@@ -40,7 +40,12 @@ from services.handler.conversation.state import ConversationState
 from services.handler.errors import DependencyUnavailable
 from services.handler.telegram import Incoming, Update, to_incoming
 from services.handler.tracker.postgres import PgTracker
-from shared.session_api import SessionConflict, SessionDuplicate, SessionSaved, SessionSnapshot
+from shared.session_api import (
+    SessionConflict,
+    SessionDuplicate,
+    SessionSaved,
+    SessionSnapshot,
+)
 from shared.topology import HEADER_ACCEPTED_AT
 
 log = logging.getLogger(__name__)

@@ -115,7 +115,7 @@ async def test_update_waits_for_the_session_service_instead_of_being_dropped(
     assert count == 1
 
 
-async def test_replicas_share_one_queue(stack: Stack) -> None:
+async def test_replicas_share_the_work(stack: Stack) -> None:
     replicas = ["handler-1", "handler-2"]
     stack.start_all(replicas)
     async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=90) as http:

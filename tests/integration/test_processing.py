@@ -17,12 +17,17 @@ import pytest
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
-from services.handler.bot_api import BotApi
 from services.handler import bookkeeping
+from services.handler.bot_api import BotApi
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-from shared.session_api import SessionConflict, SessionDuplicate, SessionSaved, SessionSnapshot
+from shared.session_api import (
+    SessionConflict,
+    SessionDuplicate,
+    SessionSaved,
+    SessionSnapshot,
+)
 from shared.topology import HEADER_UPDATE_ID
 from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving

@@ -14,7 +14,12 @@ from services.handler.errors import DependencyUnavailable
 from services.handler.session_client import SessionClient
 from services.session.app import create_app
 from services.session.settings import SessionSettings
-from shared.session_api import SessionConflict, SessionDuplicate, SessionError, SessionSaved
+from shared.session_api import (
+    SessionConflict,
+    SessionDuplicate,
+    SessionError,
+    SessionSaved,
+)
 from shared.topology import Topology
 from tests.conftest import eventually, random_user_id
 from tests.integration.conftest import running_app
