@@ -240,6 +240,7 @@ class UpdateProcessor:
         extra = {
             **what,
             "outcome": outcome,
+            "redelivered": bool(delivery.redelivered),
             "ms": round((time.monotonic() - started) * 1000, 1),
             "started_at": started_at,
             "finished_at": finished_at,
