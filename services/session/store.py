@@ -21,7 +21,8 @@ from shared.session_api import (
 # update_id matches nothing, so ``applied`` is false.
 _GET = """
 SELECT s.version, s.session_data, s.expires_at, s.expires_at <= now() AS expired,
-       EXISTS (SELECT 1 FROM session.applied_updates a WHERE a.update_id = $2) AS applied
+       EXISTS (SELECT 1 FROM session.applied_updates a
+               WHERE a.user_id = $1 AND a.update_id = $2) AS applied
 FROM (VALUES (1)) AS one (x)
 LEFT JOIN session.bot_sessions s ON s.user_id = $1
 """
@@ -30,7 +31,7 @@ LEFT JOIN session.bot_sessions s ON s.user_id = $1
 # inserts nothing (a duplicate), if it rolls back (its write lost the CAS) this one goes ahead.
 _RECORD_APPLIED = """
 INSERT INTO session.applied_updates (update_id, user_id) VALUES ($1, $2)
-ON CONFLICT (update_id) DO NOTHING
+ON CONFLICT (user_id, update_id) DO NOTHING
 RETURNING update_id
 """
 
@@ -71,14 +72,14 @@ WHERE s.id = doomed.id AND s.expires_at <= now()
 # Same batching as _DELETE_EXPIRED; $2 is the retention.
 _DELETE_APPLIED = """
 WITH doomed AS (
-    SELECT update_id FROM session.applied_updates
+    SELECT user_id, update_id FROM session.applied_updates
     WHERE applied_at < now() - $2::interval
     ORDER BY applied_at
     LIMIT $1
     FOR UPDATE SKIP LOCKED
 )
 DELETE FROM session.applied_updates a USING doomed
-WHERE a.update_id = doomed.update_id
+WHERE a.user_id = doomed.user_id AND a.update_id = doomed.update_id
 """
 
 

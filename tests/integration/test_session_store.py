@@ -89,8 +89,18 @@ async def test_cleanup_deletes_expired_rows_only(store: SessionStore, pg: asyncp
 
 
 def random_update_id() -> int:
-    """Update ids are global in applied_updates, so tests draw them at random like user ids."""
+    """Random like user ids, so tests share the database without cleaning up."""
     return random_user_id()
+
+
+async def test_an_update_id_applied_for_one_user_is_not_applied_for_another(store: SessionStore) -> None:
+    # A bot's update ids restart at random after a week of silence; two bots may share a DB.
+    first, second, upd = random_user_id(), random_user_id(), random_update_id()
+    saved = await store.update(UpdateSession(user_id=first, expected_version=0, data={"a": 1}, update_id=upd))
+    assert isinstance(saved, SessionSaved)
+    assert (await store.get(second, upd)).applied is False
+    other = await store.update(UpdateSession(user_id=second, expected_version=0, data={"b": 2}, update_id=upd))
+    assert isinstance(other, SessionSaved)
 
 
 async def test_get_reports_applied_only_after_a_write_with_that_update_id(store: SessionStore) -> None:
