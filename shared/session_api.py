@@ -59,10 +59,18 @@ class SessionSnapshot(BaseModel):
 
 
 class SessionSaved(BaseModel):
+    """The session now holds the request's data.
+
+    If that data equals what was stored, nothing is written (only the expiry is extended,
+    when due) and ``version`` stays as it was: 0 and no ``expires_at`` when an empty session
+    was never stored.  The request's update_id is recorded either way.
+    """
+
     kind: Literal["saved"] = "saved"
     user_id: UserId
-    version: int = Field(ge=1)
-    expires_at: datetime
+    version: int = Field(ge=0)
+    expires_at: datetime | None = None
+    written: bool = True
 
 
 class SessionConflict(BaseModel):

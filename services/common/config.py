@@ -28,6 +28,13 @@ class BrokerSettings(ServiceSettings):
     log_level: str = "INFO"
 
 
+class MetricsSettings(ServiceSettings):
+    """Where a service serves its Prometheus metrics; unset port, no metrics server."""
+
+    metrics_host: str = "0.0.0.0"
+    metrics_port: int | None = Field(None, gt=0, lt=65536)
+
+
 class PartitionedSettings(BrokerSettings):
     """Services that route or consume updates: all of them must agree on the partition count."""
 
@@ -37,7 +44,7 @@ class PartitionedSettings(BrokerSettings):
         return Topology(self.amqp_namespace, self.update_partitions)
 
 
-class WorkerSettings(BrokerSettings):
+class WorkerSettings(BrokerSettings, MetricsSettings):
     """Services that consume from RabbitMQ and keep data in PostgreSQL (handler, session)."""
 
     database_url: str

@@ -6,12 +6,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from prometheus_client import CollectorRegistry
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from services.common.health import background
+from services.common.metrics import serving_metrics
+from services.gateway.metrics import GatewayMetrics
 from services.gateway.publisher import PublishFailed, UpdatePublisher, make_broker
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook import Rejection, check_secret, parse_update
@@ -21,9 +24,6 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
-def _reject(rejection: Rejection) -> JSONResponse:
-    log.info("webhook rejected", extra={"status": rejection.status, "reason": rejection.reason})
-    return JSONResponse({"ok": False, "error": rejection.reason}, status_code=rejection.status)
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
@@ -42,10 +42,17 @@ async def _read_limited(request: Request, limit: int) -> bytes | None:
 
 def create_app(settings: GatewaySettings) -> Starlette:
     secret = settings.webhook_secret.get_secret_value()
+    registry = CollectorRegistry()
+    metrics = GatewayMetrics(registry)
     broker = make_broker(settings.amqp_url)
     publisher = UpdatePublisher(
         broker, settings.topology(), settings.publish_timeout_seconds
     )
+
+    def _reject(rejection: Rejection) -> JSONResponse:
+        metrics.reject(rejection.status)
+        log.info("webhook rejected", extra={"status": rejection.status, "reason": rejection.reason})
+        return JSONResponse({"ok": False, "error": rejection.reason}, status_code=rejection.status)
 
     async def webhook(request: Request) -> Response:
         if (rejection := check_secret(request.headers.get(SECRET_HEADER), secret)) is not None:
@@ -62,6 +69,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
         try:
             await publisher.publish(body, parsed.update_id, parsed.user_id)
         except PublishFailed as exc:
+            metrics.reject(503)
             log.warning("update not queued, asking Telegram to retry",
                         extra={"update_id": parsed.update_id, "error": str(exc)})
             return JSONResponse(
@@ -69,6 +77,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
                 status_code=503,
                 headers={"Retry-After": "1"},
             )
+        metrics.accepted.inc()
         return JSONResponse({"ok": True})
 
     async def healthz(request: Request) -> Response:
@@ -81,8 +90,9 @@ def create_app(settings: GatewaySettings) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
-            async with background(publisher.connect_forever()):
-                yield
+            with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
+                async with background(publisher.connect_forever()):
+                    yield
         finally:
             await broker.stop()
 

@@ -4,13 +4,13 @@ import re
 
 from pydantic import Field, SecretStr, field_validator
 
-from services.common.config import PartitionedSettings
+from services.common.config import MetricsSettings, PartitionedSettings
 
 # Telegram's alphabet for setWebhook's secret_token.
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,256}")
 
 
-class GatewaySettings(PartitionedSettings):
+class GatewaySettings(PartitionedSettings, MetricsSettings):
     webhook_secret: SecretStr
     gateway_host: str = "0.0.0.0"
     gateway_port: int = Field(8080, gt=0, lt=65536)

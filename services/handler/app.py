@@ -12,14 +12,18 @@ import asyncpg
 import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.schemas import Channel
+from prometheus_client import CollectorRegistry
 
 from services.common import db
 from services.common.health import background, heartbeat
+from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi
 from services.handler.dead_letters import DeadLetterQueue
+from services.handler.metrics import HandlerMetrics
 from services.handler.partitions import PartitionConsumer
 from services.handler.processing import UpdateProcessor
 from services.handler.replicas import follow_assignment
@@ -32,11 +36,14 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: HandlerSettings) -> FastStream:
     topology = settings.topology()
+    registry = CollectorRegistry()
+    metrics = HandlerMetrics(registry)
     # Publishes dead letters, confirmed; updates are consumed by PartitionConsumer (see there
     # why not by FastStream subscribers).
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
+        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name="handler")],
         log_level=logging.DEBUG,
     )
 
@@ -72,6 +79,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             settings.telegram_api_url,
             settings.bot_token.get_secret_value(),
             max_attempts=settings.bot_api_max_attempts,
+            metrics=metrics,
         )
         processor = UpdateProcessor(
             sessions,
@@ -83,31 +91,34 @@ def create_app(settings: HandlerSettings) -> FastStream:
             max_attempts=settings.update_max_attempts,
             max_redeliveries=settings.update_max_redeliveries,
             max_backoff=settings.dependency_backoff_max_seconds,
+            metrics=metrics,
         )
         connection = await until_up(
             "RabbitMQ", lambda: aio_pika.connect_robust(settings.amqp_url)
         )
         consumer = PartitionConsumer(connection, topology, processor.handle)
-        registry = bookkeeping.ReplicaRegistry(
+        replicas = bookkeeping.ReplicaRegistry(
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds
         )
         assignment = follow_assignment(
-            registry,
+            replicas,
             consumer,
             instance=settings.instance_name,
             partitions=topology.partitions,
             interval=settings.replica_heartbeat_seconds,
+            owned=metrics.partitions_owned,
         )
         health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
-            async with background(assignment, health):
-                yield
+            with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
+                async with background(assignment, health):
+                    yield
         finally:
             # SIGTERM: let the others take our partitions at once, finish each update in
             # hand, acknowledge it, and only then close the channels.
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(registry.leave(), 5)
+                await asyncio.wait_for(replicas.leave(), 5)
             await consumer.close()
             log.info("partitions released", extra={"instance": settings.instance_name})
             await connection.close()

@@ -11,9 +11,11 @@ import logging
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry
 
 from services.handler.conversation.replies import Reply
 from services.handler.errors import DependencyUnavailable
+from services.handler.metrics import HandlerMetrics
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,9 @@ class BotApi:
         *,
         max_attempts: int = 5,
         max_backoff: float = 10.0,
+        metrics: HandlerMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or HandlerMetrics(CollectorRegistry())
         self._client = client
         self._base = f"{base_url.rstrip('/')}/bot{token}/"
         self._max_attempts = max_attempts
@@ -41,9 +45,11 @@ class BotApi:
         delay = 0.5
         for attempt in range(1, self._max_attempts + 1):
             wait = delay
+            self._metrics.bot_api_calls.labels(method).inc()
             try:
                 response = await self._client.post(self._base + method, json=payload)
             except httpx.TransportError as exc:
+                self._metrics.bot_api_errors.labels(method, "network").inc()
                 # str(exc) may hold the URL, and the URL holds the token: log the type only.
                 log.warning(
                     "bot api unreachable",
@@ -54,7 +60,9 @@ class BotApi:
                 if status < 400:
                     return _json(response).get("result")
                 body = _json(response)
+                self._metrics.bot_api_errors.labels(method, str(status)).inc()
                 if status == 429:
+                    self._metrics.bot_api_rate_limited.labels(method).inc()
                     retry_after = (body.get("parameters") or {}).get("retry_after", 1)
                     wait = float(retry_after) if isinstance(retry_after, int | float) else 1.0
                     log.warning(

@@ -32,12 +32,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol, TypeVar
 
 import asyncpg
+from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from services.handler.bot_api import BotApi
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.state import ConversationState
 from services.handler.errors import DependencyUnavailable
+from services.handler.metrics import HandlerMetrics
 from services.handler.telegram import Incoming, Update, to_incoming
 from services.handler.tracker.postgres import PgTracker
 from shared.session_api import (
@@ -46,7 +48,7 @@ from shared.session_api import (
     SessionSaved,
     SessionSnapshot,
 )
-from shared.topology import HEADER_ACCEPTED_AT
+from shared.topology import HEADER_ACCEPTED_AT, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -126,31 +128,6 @@ async def pause(stopping: asyncio.Event, seconds: float) -> None:
         raise Abandoned
 
 
-async def waiting_out(
-    attempt: Callable[[], Awaitable[T]],
-    stopping: asyncio.Event,
-    *,
-    max_delay: float,
-    what: dict[str, Any],
-) -> T:
-    """Run ``attempt``, retrying transient failures with backoff until it works or we stop."""
-    delay = 0.2
-    while True:
-        if stopping.is_set():
-            raise Abandoned
-        try:
-            return await attempt()
-        except SessionChanged:
-            log.warning("session changed concurrently, re-running update", extra=what)
-        except TRANSIENT as exc:
-            log.warning(
-                "dependency unavailable, retrying",
-                extra={**what, "error": repr(exc), "retry_in": delay},
-            )
-            await pause(stopping, delay)
-            delay = min(delay * 2, max_delay)
-
-
 class UpdateProcessor:
     def __init__(
         self,
@@ -165,7 +142,9 @@ class UpdateProcessor:
         max_redeliveries: int = 5,
         max_backoff: float = 5.0,
         failure_pause: float = 1.0,
+        metrics: HandlerMetrics | None = None,
     ) -> None:
+        self._metrics = metrics or HandlerMetrics(CollectorRegistry())
         self._sessions = sessions
         self._pool = pool
         self._bot = bot
@@ -189,6 +168,10 @@ class UpdateProcessor:
         except Exception as exc:
             # The broker went away after the work was done: the redelivery is a recorded no-op.
             log.warning("could not acknowledge update", extra={"error": repr(exc)})
+            return
+        accepted_at_ms = (delivery.headers or {}).get(HEADER_ACCEPTED_AT)
+        if isinstance(accepted_at_ms, int):
+            self._metrics.latency.observe(max(now_ms() - accepted_at_ms, 0) / 1000)
 
     async def _settle(self, delivery: Delivery, stopping: asyncio.Event) -> None:
         headers = dict(delivery.headers or {})
@@ -225,6 +208,7 @@ class UpdateProcessor:
             except Abandoned:
                 raise
             except Exception as exc:
+                self._metrics.failed.labels(incoming.kind).inc()
                 if attempt < self._max_attempts:
                     log.exception("update failed, trying again", extra={**what, "attempt": attempt})
                     await pause(stopping, self._failure_pause * attempt)
@@ -237,6 +221,8 @@ class UpdateProcessor:
         if outcome == "dead-lettered":
             return
         finished_at = time.time()
+        self._metrics.processed.labels(incoming.kind, outcome).inc()
+        self._metrics.processing.labels(incoming.kind).observe(time.monotonic() - started)
         extra = {
             **what,
             "outcome": outcome,
@@ -251,7 +237,23 @@ class UpdateProcessor:
         log.info("update processed" if outcome == "applied" else "update already applied, skipped", extra=extra)
 
     async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:
-        return await waiting_out(attempt, stopping, max_delay=self._max_backoff, what=what)
+        """Run ``attempt``, retrying transient failures with backoff until it works or we stop."""
+        delay = 0.2
+        while True:
+            if stopping.is_set():
+                raise Abandoned
+            try:
+                return await attempt()
+            except SessionChanged:
+                log.warning("session changed concurrently, re-running update", extra=what)
+            except TRANSIENT as exc:
+                self._metrics.dependency_retries.inc()
+                log.warning(
+                    "dependency unavailable, retrying",
+                    extra={**what, "error": repr(exc), "retry_in": delay},
+                )
+                await pause(stopping, delay)
+                delay = min(delay * 2, self._max_backoff)
 
     async def _bury(
         self,
@@ -267,9 +269,11 @@ class UpdateProcessor:
             await self._dead_letters.put(delivery.body, headers, reason=reason, attempts=attempts, error=error)
 
         await self._wait(put, stopping, what)
+        self._metrics.dead_letters.labels(reason).inc()
 
     async def _once(self, incoming: Incoming, update_id: int) -> str:
-        snapshot = await self._sessions.get(incoming.user_id, update_id)
+        with self._metrics.session_rpc.labels("get").time():
+            snapshot = await self._sessions.get(incoming.user_id, update_id)
         if snapshot.applied:
             return "duplicate"
         state = ConversationState.from_session(snapshot.data)
@@ -277,9 +281,10 @@ class UpdateProcessor:
             outcome = await converse(incoming, state, PgTracker(conn))
         for reply in outcome.replies:
             await self._bot.send(reply)
-        saved = await self._sessions.update(
-            incoming.user_id, snapshot.version, outcome.state.to_session(), update_id
-        )
+        with self._metrics.session_rpc.labels("update").time():
+            saved = await self._sessions.update(
+                incoming.user_id, snapshot.version, outcome.state.to_session(), update_id
+            )
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from prometheus_client import Gauge
+
 from services.handler.assignment import assign
 from services.handler.bookkeeping import ReplicaRegistry
 from services.handler.partitions import PartitionConsumer
@@ -19,6 +21,7 @@ async def follow_assignment(
     instance: str,
     partitions: int,
     interval: float,
+    owned: Gauge,
 ) -> None:
     """Heartbeat every ``interval`` and consume the partitions the live replicas give us.
 
@@ -37,6 +40,7 @@ async def follow_assignment(
                     extra={"replicas": len(live), "partitions": len(mine), "instance": instance},
                 )
                 current = mine
+                owned.set(len(mine))
             consumer.assign(mine)
         except Exception as exc:
             log.warning("replica heartbeat failed; keeping current partitions", extra={"error": repr(exc)})

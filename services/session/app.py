@@ -11,11 +11,15 @@ from datetime import timedelta
 import asyncpg
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.schemas import Channel
+from prometheus_client import CollectorRegistry
 
 from services.common import db
 from services.common.health import background, heartbeat
+from services.common.metrics import serving_metrics
 from services.common.startup import until_up
+from services.session.metrics import SessionMetrics
 from services.session.rpc import Resources, build_router, error_replies
 from services.session.schema import MIGRATIONS, SCHEMA
 from services.session.settings import SessionSettings
@@ -48,15 +52,30 @@ async def cleanup_once(store: SessionStore, batch_size: int, retention: timedelt
         log.info("old applied update ids deleted", extra={"deleted": forgotten})
 
 
+async def count_active_loop(store: SessionStore, metrics: SessionMetrics, interval: float) -> None:
+    """Keep the active-sessions gauge fresh (one indexed count every ``interval`` seconds)."""
+    while True:
+        try:
+            metrics.active.set(await store.active_sessions())
+        except Exception as exc:
+            log.warning("could not count active sessions", extra={"error": repr(exc)})
+        await asyncio.sleep(interval)
+
+
 def create_app(settings: SessionSettings) -> FastStream:
     topology = Topology(settings.amqp_namespace)
+    registry = CollectorRegistry()
+    metrics = SessionMetrics(registry)
     broker = RabbitBroker(
         settings.amqp_url,
         default_channel=Channel(prefetch_count=settings.session_prefetch),
-        middlewares=[error_replies()],
+        middlewares=[
+            RabbitPrometheusMiddleware(registry=registry, app_name="session"),
+            error_replies(),
+        ],
         log_level=logging.DEBUG,  # one line per request is too much at INFO
     )
-    resources = Resources()
+    resources = Resources(metrics)
     broker.include_router(build_router(topology, resources))
 
     @contextlib.asynccontextmanager
@@ -76,7 +95,12 @@ def create_app(settings: SessionSettings) -> FastStream:
         pool = await until_up("PostgreSQL", open_database)
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
-        store = SessionStore(pool, timedelta(seconds=settings.session_ttl_seconds))
+        store = SessionStore(
+            pool,
+            timedelta(seconds=settings.session_ttl_seconds),
+            extend_after=timedelta(seconds=settings.session_extend_after_seconds),
+            metrics=metrics,
+        )
         resources.store = store
         cleanup = cleanup_loop(
             store,
@@ -85,9 +109,11 @@ def create_app(settings: SessionSettings) -> FastStream:
             timedelta(seconds=settings.dedupe_retention_seconds),
         )
         health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
+        active = count_active_loop(store, metrics, settings.session_active_refresh_seconds)
         try:
-            async with background(cleanup, health):
-                yield
+            with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
+                async with background(cleanup, active, health):
+                    yield
         finally:
             await pool.close()
 

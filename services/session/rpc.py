@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 
 from faststream import ExceptionMiddleware
 from faststream.rabbit import RabbitRouter
 from pydantic import ValidationError
 
+from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
 from shared.session_api import (
     GetSession,
@@ -29,6 +31,7 @@ log = logging.getLogger(__name__)
 class Resources:
     """What the subscribers need, filled in by the app's lifespan before the broker starts."""
 
+    metrics: SessionMetrics
     store: SessionStore | None = None
 
     def require_store(self) -> SessionStore:
@@ -65,14 +68,22 @@ def error_replies() -> ExceptionMiddleware:
 def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
     router = RabbitRouter()
 
+    requests = resources.metrics.requests
+
     @router.subscriber(topology.session_get_queue)
     async def get_session(request: GetSession) -> SessionSnapshot:
-        return await resources.require_store().get(request.user_id, request.update_id)
+        started = time.perf_counter()
+        reply = await resources.require_store().get(request.user_id, request.update_id)
+        requests.labels("get", reply.kind).observe(time.perf_counter() - started)
+        return reply
 
     @router.subscriber(topology.session_update_queue)
     async def update_session(
         request: UpdateSession,
     ) -> SessionSaved | SessionConflict | SessionDuplicate:
-        return await resources.require_store().update(request)
+        started = time.perf_counter()
+        reply = await resources.require_store().update(request)
+        requests.labels("update", reply.kind).observe(time.perf_counter() - started)
+        return reply
 
     return router

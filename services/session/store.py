@@ -7,7 +7,9 @@ import json
 from datetime import timedelta
 
 import asyncpg
+from prometheus_client import CollectorRegistry
 
+from services.session.metrics import SessionMetrics
 from shared.session_api import (
     SessionConflict,
     SessionDuplicate,
@@ -56,6 +58,20 @@ RETURNING version, expires_at
 
 _CURRENT_VERSION = "SELECT version FROM session.bot_sessions WHERE user_id = $1"
 
+# The row a compare-and-set write is about, locked until the transaction ends.
+_LOCK_CURRENT = """
+SELECT version, session_data, created_at, expires_at, expires_at <= now() AS expired,
+       expires_at < now() + $2::interval AS extension_due
+FROM session.bot_sessions WHERE user_id = $1
+FOR UPDATE
+"""
+
+_EXTEND = """
+UPDATE session.bot_sessions SET expires_at = now() + $2::interval
+WHERE user_id = $1
+RETURNING expires_at
+"""
+
 # Batched so that a huge backlog never holds many row locks or one long transaction.
 _DELETE_EXPIRED = """
 WITH doomed AS (
@@ -67,7 +83,10 @@ WITH doomed AS (
 )
 DELETE FROM session.bot_sessions s USING doomed
 WHERE s.id = doomed.id AND s.expires_at <= now()
+RETURNING extract(epoch FROM s.expires_at - s.created_at) AS lived
 """
+
+_ACTIVE = "SELECT count(*) FROM session.bot_sessions WHERE expires_at > now()"
 
 # Same batching as _DELETE_EXPIRED; $2 is the retention.
 _DELETE_APPLIED = """
@@ -90,9 +109,20 @@ async def init_connection(conn: asyncpg.Connection) -> None:
 
 
 class SessionStore:
-    def __init__(self, pool: asyncpg.Pool, ttl: timedelta) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ttl: timedelta,
+        *,
+        extend_after: timedelta = timedelta(hours=1),
+        metrics: SessionMetrics | None = None,
+    ) -> None:
         self._pool = pool
         self._ttl = ttl
+        # An unchanged session's expiry is pushed back only once it is this much older than
+        # a fresh one: one write an hour at most for a user who keeps idling about.
+        self._extension_due_before = ttl - min(extend_after, ttl)
+        self._metrics = metrics or SessionMetrics(CollectorRegistry())
 
     async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot:
         """Read the session; ``applied`` says whether ``update_id`` was already written."""
@@ -143,33 +173,85 @@ class SessionStore:
         if req.update_id is not None:
             if await conn.fetchval(_RECORD_APPLIED, req.update_id, req.user_id) is None:
                 return SessionDuplicate(user_id=req.user_id, update_id=req.update_id)
-        if req.expected_version == 0:
+        current = await conn.fetchrow(_LOCK_CURRENT, req.user_id, self._extension_due_before)
+        version = 0 if current is None else current["version"]
+        if version != req.expected_version:
+            return SessionConflict(
+                user_id=req.user_id,
+                expected_version=req.expected_version,
+                current_version=version,
+            )
+        live = current is not None and not current["expired"]
+        if req.data == (current["session_data"] if live else {}):
+            return await self._unchanged(conn, req.user_id, current, live)
+        if current is None:
             row = await conn.fetchrow(_INSERT, req.user_id, req.data, self._ttl)
         else:
+            if current["expired"]:
+                self._observe_lifetime("reset", current)
             row = await conn.fetchrow(
                 _UPDATE, req.user_id, req.data, self._ttl, req.expected_version
             )
-        if row is not None:
-            return SessionSaved(
-                user_id=req.user_id, version=row["version"], expires_at=row["expires_at"]
+        if row is None:  # an insert raced by another first write
+            return SessionConflict(
+                user_id=req.user_id,
+                expected_version=req.expected_version,
+                current_version=await conn.fetchval(_CURRENT_VERSION, req.user_id) or 0,
             )
-        current = await conn.fetchval(_CURRENT_VERSION, req.user_id)
-        return SessionConflict(
-            user_id=req.user_id,
-            expected_version=req.expected_version,
-            current_version=current or 0,
+        return SessionSaved(
+            user_id=req.user_id, version=row["version"], expires_at=row["expires_at"]
         )
 
+    async def _unchanged(
+        self, conn: asyncpg.Connection, user_id: int, current: asyncpg.Record | None, live: bool
+    ) -> SessionSaved:
+        """Nothing to write: extend a live session's expiry if due; leave an empty one unstored."""
+        self._metrics.writes_skipped.inc()
+        if current is None:
+            return SessionSaved(user_id=user_id, version=0, written=False)
+        expires_at = current["expires_at"]
+        if live and current["extension_due"]:
+            expires_at = await conn.fetchval(_EXTEND, user_id, self._ttl)
+        return SessionSaved(
+            user_id=user_id,
+            version=current["version"],
+            expires_at=expires_at if live else None,
+            written=False,
+        )
+
+    def _observe_lifetime(self, end: str, row: asyncpg.Record) -> None:
+        """From a session's start to its last update (its expiry minus the TTL)."""
+        lived = (row["expires_at"] - self._ttl - row["created_at"]).total_seconds()
+        self._metrics.lifetime.labels(end).observe(max(lived, 0.0))
+
+    async def active_sessions(self) -> int:
+        return int(await self._pool.fetchval(_ACTIVE))
+
     async def delete_expired(self, batch_size: int) -> int:
-        """Delete expired sessions in batches of ``batch_size``; return how many went."""
-        return await self._delete_in_batches(_DELETE_EXPIRED, batch_size)
+        """Delete expired sessions in batches of ``batch_size``; return how many went.
+
+        Each batch is its own short statement (``SKIP LOCKED``), so a backlog of millions
+        never holds many row locks at once or blocks a session being written meanwhile.
+        """
+        total = 0
+        ttl = self._ttl.total_seconds()
+        while True:
+            rows = await self._pool.fetch(_DELETE_EXPIRED, batch_size)
+            for row in rows:
+                self._metrics.lifetime.labels("expired").observe(max(float(row["lived"]) - ttl, 0.0))
+            total += len(rows)
+            self._metrics.cleanup_deleted.labels("bot_sessions").inc(len(rows))
+            if len(rows) < batch_size:
+                return total
 
     async def delete_applied_before(self, retention: timedelta, batch_size: int) -> int:
         """Forget update ids applied more than ``retention`` ago, in batches; return how many.
 
         By then Telegram has stopped redelivering them, so they can no longer come back.
         """
-        return await self._delete_in_batches(_DELETE_APPLIED, batch_size, retention)
+        deleted = await self._delete_in_batches(_DELETE_APPLIED, batch_size, retention)
+        self._metrics.cleanup_deleted.labels("applied_updates").inc(deleted)
+        return deleted
 
     async def _delete_in_batches(self, sql: str, batch_size: int, *args: object) -> int:
         """Run a ``LIMIT $1`` delete until a batch comes back short; return the total."""

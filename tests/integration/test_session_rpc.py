@@ -79,8 +79,8 @@ async def test_running_service_forgets_update_ids_past_the_retention(
     settings = session_settings(amqp_url, database_url, namespace, session_cleanup_interval_seconds=0.05)
     async with running_app(create_app(settings)):
         uid, old, recent = random_user_id(), random_user_id(), random_user_id()
-        await client.update(uid, 0, {}, update_id=old)
-        await client.update(uid, 1, {}, update_id=recent)
+        await client.update(uid, 0, {"n": 1}, update_id=old)
+        await client.update(uid, 1, {"n": 2}, update_id=recent)
         assert (await client.get(uid, update_id=old)).applied is True
         # Past the default retention of 48 hours.
         await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '49 hours' WHERE update_id = $1", old)

@@ -46,7 +46,7 @@ async def test_missing_session_reads_empty_then_cas_writes(store: SessionStore) 
 
 async def test_two_writers_of_one_version_cannot_both_win(store: SessionStore) -> None:
     uid = random_user_id()
-    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
     results = await asyncio.gather(
         *(store.update(UpdateSession(user_id=uid, expected_version=1, data={"w": i})) for i in range(10))
     )
@@ -58,7 +58,7 @@ async def test_two_writers_of_one_version_cannot_both_win(store: SessionStore) -
 
 async def test_each_update_slides_expiry(store: SessionStore, pg: asyncpg.Connection) -> None:
     uid = random_user_id()
-    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
     await pg.execute("UPDATE session.bot_sessions SET expires_at = now() + interval '1 hour' WHERE user_id = $1", uid)
     saved = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"a": 1}))
     left = await pg.fetchval("SELECT expires_at - now() FROM session.bot_sessions WHERE user_id = $1", uid)
@@ -80,7 +80,7 @@ async def test_cleanup_deletes_expired_rows_only(store: SessionStore, pg: asyncp
     expired = [random_user_id() for _ in range(25)]
     alive = random_user_id()
     for uid in [*expired, alive]:
-        await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+        await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
     await pg.execute("UPDATE session.bot_sessions SET expires_at = now() - interval '1 minute' WHERE user_id = ANY($1)", expired)
     deleted = await store.delete_expired(batch_size=7)
     assert deleted >= 25
@@ -117,7 +117,7 @@ async def test_get_reports_applied_only_after_a_write_with_that_update_id(store:
 
 async def test_a_write_without_update_id_records_nothing(store: SessionStore, pg: asyncpg.Connection) -> None:
     uid = random_user_id()
-    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
     assert await pg.fetchval("SELECT count(*) FROM session.applied_updates WHERE user_id = $1", uid) == 0
 
 
@@ -157,7 +157,7 @@ async def test_concurrent_writes_of_one_update_id_save_once_and_the_rest_are_dup
     store: SessionStore,
 ) -> None:
     uid, upd = random_user_id(), random_update_id()
-    await store.update(UpdateSession(user_id=uid, expected_version=0, data={}))
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
     results = await asyncio.gather(
         *(store.update(UpdateSession(user_id=uid, expected_version=1, data={"w": i}, update_id=upd))
           for i in range(10))
@@ -186,7 +186,7 @@ async def test_retention_cleanup_deletes_only_old_update_ids(store: SessionStore
     recent = [random_update_id() for _ in range(3)]
     users = {upd: random_user_id() for upd in [*old, *recent]}
     for upd, uid in users.items():
-        await store.update(UpdateSession(user_id=uid, expected_version=0, data={}, update_id=upd))
+        await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}, update_id=upd))
     await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '3 days' WHERE update_id = ANY($1)", old)
     # Just inside the retention: must stay.
     await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '47 hours' WHERE update_id = $1", recent[0])
@@ -209,3 +209,72 @@ async def test_migrations_racing_at_start_run_each_step_once(database_url: str) 
         await conns[0].execute(f'DROP SCHEMA "{schema}" CASCADE')
         for c in conns:
             await c.close()
+
+
+def skipped(store: SessionStore) -> float:
+    return store._metrics.writes_skipped._value.get()
+
+
+async def test_an_unchanged_session_is_not_written_again(store: SessionStore, pg: asyncpg.Connection) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "result"}))
+    before = await pg.fetchrow("SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
+    count = skipped(store)
+    saved = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "result"}, update_id=upd))
+    assert saved == SessionSaved(user_id=uid, version=1, expires_at=before["expires_at"], written=False)
+    after = await pg.fetchrow("SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
+    assert after == before  # not written: same version, same updated_at, same expiry
+    assert (await store.get(uid, upd)).applied is True  # but the update is on record
+    assert skipped(store) == count + 1
+    # A change is written as before.
+    changed = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "idle"}))
+    assert isinstance(changed, SessionSaved) and changed.version == 2 and changed.written
+
+
+async def test_an_unchanged_sessions_expiry_is_extended_only_when_due(
+    store: SessionStore, pg: asyncpg.Connection
+) -> None:
+    uid = random_user_id()
+    await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "result"}))
+    # Extended 30 minutes ago (default: extend once an hour): not due, left alone.
+    await pg.execute("UPDATE session.bot_sessions SET expires_at = now() + interval '23 hours 30 minutes' WHERE user_id = $1", uid)
+    recent = await pg.fetchval("SELECT expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
+    await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "result"}))
+    assert await pg.fetchval("SELECT expires_at FROM session.bot_sessions WHERE user_id = $1", uid) == recent
+    # Extended two hours ago: due, pushed back to a full day, still without a new version.
+    await pg.execute("UPDATE session.bot_sessions SET expires_at = now() + interval '22 hours' WHERE user_id = $1", uid)
+    saved = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "result"}))
+    left = await pg.fetchval("SELECT expires_at - now() FROM session.bot_sessions WHERE user_id = $1", uid)
+    assert isinstance(saved, SessionSaved) and saved.version == 1 and not saved.written
+    assert left > timedelta(hours=23, minutes=59)
+
+
+async def test_an_empty_session_of_a_new_user_is_not_stored(store: SessionStore, pg: asyncpg.Connection) -> None:
+    uid, upd = random_user_id(), random_update_id()
+    saved = await store.update(UpdateSession(user_id=uid, expected_version=0, data={}, update_id=upd))
+    assert saved == SessionSaved(user_id=uid, version=0, written=False)
+    assert await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = $1", uid) == 0
+    assert (await store.get(uid, upd)).applied is True
+
+
+async def test_session_lifetimes_are_observed_at_expiry_and_at_reset(
+    store: SessionStore, pg: asyncpg.Connection
+) -> None:
+    lifetime = store._metrics.lifetime
+    reset, expired = random_user_id(), random_user_id()
+    for uid in (reset, expired):
+        await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "result"}))
+    # Both started 27 hours ago and were last updated 24 hours and a second ago (expiry =
+    # last update + 24 h): they lived 3 hours, and have just expired.
+    await pg.execute(
+        "UPDATE session.bot_sessions SET created_at = now() - interval '27 hours',"
+        " expires_at = now() - interval '1 second' WHERE user_id = ANY($1)", [reset, expired])
+
+    def observed(end: str) -> float:
+        return lifetime.labels(end)._sum.get()
+
+    before_reset, before_expired = observed("reset"), observed("expired")
+    await store.update(UpdateSession(user_id=reset, expected_version=1, data={"step": "register"}))
+    assert 10_790 < observed("reset") - before_reset < 10_810
+    await store.delete_expired(batch_size=1000)
+    assert observed("expired") - before_expired >= 10_790

@@ -1,0 +1,61 @@
+"""What a handler replica counts and times."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from services.common.metrics import LATENCY_BUCKETS, NAMESPACE
+
+KINDS = ("command", "text", "callback", "unsupported")  # telegram.Incoming.kind; photos come with OCR
+
+
+class HandlerMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        common: dict[str, Any] = {"namespace": NAMESPACE, "subsystem": "handler", "registry": registry}
+        self.processed = Counter(
+            "updates_processed", "Updates finished and acknowledged, by kind and outcome "
+            "(applied, or duplicate: already applied before)", ["kind", "outcome"], **common,
+        )
+        self.failed = Counter(
+            "updates_failed", "Tries of an update that raised (not dependency outages), by kind",
+            ["kind"], **common,
+        )
+        self.dead_letters = Counter(
+            "dead_letters", "Updates moved to the dead-letter queue, by reason", ["reason"], **common,
+        )
+        self.latency = Histogram(
+            "update_latency_seconds", "From the gateway accepting an update to its acknowledgement",
+            buckets=LATENCY_BUCKETS, **common,
+        )
+        self.processing = Histogram(
+            "update_processing_seconds", "Time one update is in hand, by kind",
+            ["kind"], buckets=LATENCY_BUCKETS, **common,
+        )
+        self.session_rpc = Histogram(
+            "session_rpc_seconds", "Round trip of a session service request, by operation",
+            ["operation"], buckets=LATENCY_BUCKETS, **common,
+        )
+        self.dependency_retries = Counter(
+            "dependency_retries", "Retries while a dependency was unavailable", **common,
+        )
+        self.bot_api_calls = Counter(
+            "bot_api_calls", "Bot API requests sent, by method", ["method"], **common,
+        )
+        self.bot_api_errors = Counter(
+            "bot_api_errors", "Bot API requests that failed, by method and status "
+            "(network for no answer)", ["method", "status"], **common,
+        )
+        self.bot_api_rate_limited = Counter(
+            "bot_api_rate_limited", "429 answers of the Bot API, by method", ["method"], **common,
+        )
+        self.partitions_owned = Gauge(
+            "partitions_owned", "Update partitions this replica consumes", **common,
+        )
+        for kind in KINDS:
+            for outcome in ("applied", "duplicate"):
+                self.processed.labels(kind, outcome)
+            self.failed.labels(kind)
+        for reason in ("failed", "redelivered", "invalid"):
+            self.dead_letters.labels(reason)
