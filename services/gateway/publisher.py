@@ -17,6 +17,7 @@ from shared.topology import (
     Topology,
     now_ms,
 )
+from shared.update_message import UPDATE_DESCRIPTION, TelegramUpdate
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,12 @@ class UpdatePublisher:
     def __init__(self, broker: RabbitBroker, topology: Topology, timeout: float) -> None:
         self._broker = broker
         self._topology = topology
+        self._publisher = broker.publisher(
+            exchange=topology.updates_exchange,
+            title="gateway: accepted update",
+            description=UPDATE_DESCRIPTION,
+            schema=TelegramUpdate,
+        )
         self._timeout = timeout
         self._ready = asyncio.Event()
 
@@ -79,9 +86,8 @@ class UpdatePublisher:
             headers[HEADER_USER_ID] = user_id
         try:
             async with asyncio.timeout(self._timeout):
-                await self._broker.publish(
+                await self._publisher.publish(
                     body,
-                    exchange=self._topology.updates_exchange,
                     # One user's updates share a partition: one queue, one consumer, in order.
                     routing_key=self._topology.routing_key(user_id, update_id),
                     persist=True,

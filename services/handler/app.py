@@ -47,6 +47,11 @@ def create_app(settings: HandlerSettings) -> FastStream:
         log_level=logging.DEBUG,
     )
 
+    # Registers its publisher on the broker (and so in the AsyncAPI description) now.
+    dead_letters = DeadLetterQueue(
+        broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
+    )
+
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
         async def open_database() -> asyncpg.Pool:
@@ -63,9 +68,6 @@ def create_app(settings: HandlerSettings) -> FastStream:
         pool = await until_up("PostgreSQL", open_database)
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
-        dead_letters = DeadLetterQueue(
-            broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
-        )
         await dead_letters.declare()
         sessions = SessionClient(
             settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds

@@ -22,6 +22,7 @@ from shared.topology import (
     Topology,
     now_ms,
 )
+from shared.update_message import UPDATE_DESCRIPTION, TelegramUpdate
 
 MAX_ERROR_CHARS = 500
 
@@ -32,6 +33,13 @@ class DeadLetterQueue:
     ) -> None:
         self._broker = broker
         self._queue = topology.dead_letters_queue
+        self._publisher = broker.publisher(
+            queue=self._queue,
+            title="handler: dead letter",
+            description="An update that failed every try, for `pokertracker-admin dead-letters`. "
+            + UPDATE_DESCRIPTION,
+            schema=TelegramUpdate,
+        )
         self._instance = instance
         self._timeout = timeout
 
@@ -52,9 +60,8 @@ class DeadLetterQueue:
         }
         update_id = headers.get(HEADER_UPDATE_ID)
         try:
-            await self._broker.publish(
+            await self._publisher.publish(
                 body,
-                routing_key=self._queue.name,
                 persist=True,
                 mandatory=True,
                 timeout=self._timeout,

@@ -70,14 +70,27 @@ def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
 
     requests = resources.metrics.requests
 
-    @router.subscriber(topology.session_get_queue)
+    @router.subscriber(
+        topology.session_get_queue,
+        title="session: get",
+        description="Request/reply (reply_to, correlation_id). Replies with a SessionSnapshot "
+        "(kind=session; applied=true when the request's update_id was already applied) or a "
+        "SessionError (kind=error, code bad_request|internal); see shared/session_api.py.",
+    )
     async def get_session(request: GetSession) -> SessionSnapshot:
         started = time.perf_counter()
         reply = await resources.require_store().get(request.user_id, request.update_id)
         requests.labels("get", reply.kind).observe(time.perf_counter() - started)
         return reply
 
-    @router.subscriber(topology.session_update_queue)
+    @router.subscriber(
+        topology.session_update_queue,
+        title="session: update",
+        description="Request/reply compare-and-set on expected_version, recording update_id "
+        "in the same transaction. Replies with SessionSaved (kind=saved; written=false when "
+        "the data was unchanged), SessionConflict (kind=conflict), SessionDuplicate "
+        "(kind=duplicate: update_id already applied) or SessionError (kind=error).",
+    )
     async def update_session(
         request: UpdateSession,
     ) -> SessionSaved | SessionConflict | SessionDuplicate:
