@@ -25,18 +25,20 @@ from shared.topology import Topology
 DOCUMENT = Path(__file__).resolve().parents[1] / "docs" / "asyncapi.json"
 
 # Placeholders: building the apps reads settings but connects to nothing.
-_DOCS_ENV = {
-    "amqp_url": "amqp://rabbitmq:5672/",
-    "database_url": "postgresql://postgres/pokertracker",
-    "instance_name": "handler",
-}
+AMQP_URL = "amqp://rabbitmq:5672/"
+DATABASE_URL = "postgresql://postgres/pokertracker"
 
 
 def build() -> str:
-    gateway = make_broker(_DOCS_ENV["amqp_url"])
+    gateway = make_broker(AMQP_URL)
     UpdatePublisher(gateway, Topology(), timeout=5.0)
-    handler = create_handler(HandlerSettings(**_DOCS_ENV, bot_token="0:docs")).broker
-    session = create_session(SessionSettings(**_DOCS_ENV)).broker
+    common = {"amqp_url": AMQP_URL, "database_url": DATABASE_URL}
+    handler_settings = HandlerSettings.model_validate(
+        {**common, "instance_name": "handler", "bot_token": "0:docs"}
+    )
+    handler = create_handler(handler_settings).broker
+    session = create_session(SessionSettings.model_validate(common)).broker
+    assert handler is not None and session is not None
     spec = AsyncAPI(
         gateway,
         handler,

@@ -1,1 +1,1 @@
-"""``pokertracker-admin``: the operators' command line (dead letters; webhook, sessions to come)."""
+"""``pokertracker-admin``: the operators' command line (dead letters, webhook, sessions)."""

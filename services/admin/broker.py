@@ -18,8 +18,9 @@ CONNECT_TIMEOUT = 10.0
 _LOGIN_REFUSED = (aiormq.exceptions.AuthenticationError, aiormq.exceptions.ProbableAuthenticationError)
 
 
-def redact_url(url: str) -> str:
-    """The URL with its password replaced by ``***``: safe to print."""
+def redact_url(url: str, setting: str = "AMQP_URL") -> str:
+    """The URL with its password replaced by ``***``: safe to print (``setting`` names it when
+    it cannot be parsed)."""
     try:
         parts = urlsplit(url)
         if parts.password is None:
@@ -27,7 +28,7 @@ def redact_url(url: str) -> str:
         host = parts.netloc.rsplit("@", 1)[1]
         return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
     except ValueError:
-        return "<unparseable AMQP_URL>"
+        return f"<unparseable {setting}>"
 
 
 def _why(exc: BaseException, password: str) -> str:

@@ -1,8 +1,9 @@
 """Parsing the command line and running one subcommand.
 
 Every subcommand is one ``Command`` in ``COMMANDS``: its words (``("dead-letters", "list")``),
-the settings it needs and an async function.  Adding one means adding a row, nothing else;
-settings are read after parsing, so ``--help`` works with an empty environment.
+the settings it needs, an async function and the environment variables it reads (shown in its
+``--help``).  Adding one means adding a row, nothing else; settings are read after parsing, so
+``--help`` works with an empty environment, and a command needs only its own settings.
 """
 
 from __future__ import annotations
@@ -18,9 +19,13 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from services.admin import dead_letters
+from services.admin import dead_letters, sessions, webhook
 from services.admin.errors import EXIT_OK, EXIT_PARTIAL, AdminError
-from services.admin.settings import AdminSettings
+from services.admin.settings import (
+    AdminSettings,
+    SessionAdminSettings,
+    TelegramAdminSettings,
+)
 from services.common.config import ServiceSettings, load_settings
 from services.common.logs import JsonFormatter, url_password
 
@@ -31,6 +36,22 @@ def _no_arguments(parser: argparse.ArgumentParser) -> None:
     pass
 
 
+# The environment each group of commands reads (their settings classes), for --help.
+BROKER_ENV = """\
+environment: AMQP_URL (required), AMQP_NAMESPACE (default pokertracker),
+UPDATE_PARTITIONS (default 64; must match the services')."""
+TELEGRAM_ENV = """\
+environment: BOT_TOKEN (required), TELEGRAM_API_URL (default https://api.telegram.org),
+BOT_API_TIMEOUT_SECONDS (default 10)."""
+SET_WEBHOOK_ENV = """\
+environment: BOT_TOKEN (required), WEBHOOK_SECRET (required unless --generate-secret: the
+gateway's, 32-256 characters of A-Z a-z 0-9 _ -), TELEGRAM_API_URL (default
+https://api.telegram.org), BOT_API_TIMEOUT_SECONDS (default 10)."""
+SESSION_ENV = """\
+environment: DATABASE_URL (required: the session service's database),
+SESSION_CLEANUP_BATCH_SIZE (default 1000)."""
+
+
 @dataclass(frozen=True)
 class Command:
     words: tuple[str, ...]
@@ -38,11 +59,13 @@ class Command:
     settings: type[ServiceSettings]
     run: Callable[[Any, argparse.Namespace], Coroutine[Any, Any, int]]
     arguments: Callable[[argparse.ArgumentParser], None] = _no_arguments
+    environment: str = ""  # the variables ``settings`` reads, for the command's --help
 
 
 # Help of the words that group subcommands.
 GROUPS: dict[str, str] = {
-    "dead-letters": "updates the handlers gave up on",
+    "dead-letters": "updates the handlers gave up on (RabbitMQ)",
+    "sessions": "conversation sessions in session.bot_sessions (PostgreSQL)",
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -52,6 +75,7 @@ COMMANDS: tuple[Command, ...] = (
         AdminSettings,
         dead_letters.list_command,
         dead_letters.list_arguments,
+        BROKER_ENV,
     ),
     Command(
         ("dead-letters", "replay"),
@@ -59,15 +83,64 @@ COMMANDS: tuple[Command, ...] = (
         AdminSettings,
         dead_letters.replay_command,
         dead_letters.replay_arguments,
+        BROKER_ENV,
+    ),
+    Command(
+        ("set-webhook",),
+        "point Telegram's webhook at URL with WEBHOOK_SECRET and the updates the bot handles",
+        TelegramAdminSettings,
+        webhook.set_command,
+        webhook.set_arguments,
+        SET_WEBHOOK_ENV,
+    ),
+    Command(
+        ("delete-webhook",),
+        "remove Telegram's webhook: the bot gets no updates until set-webhook",
+        TelegramAdminSettings,
+        webhook.delete_command,
+        webhook.delete_arguments,
+        TELEGRAM_ENV,
+    ),
+    Command(
+        ("webhook-info",),
+        "show the webhook as Telegram sees it: URL, pending updates, last error",
+        TelegramAdminSettings,
+        webhook.info_command,
+        webhook.info_arguments,
+        TELEGRAM_ENV,
+    ),
+    Command(
+        ("sessions", "stats"),
+        "count active and expired sessions, active ones by age",
+        SessionAdminSettings,
+        sessions.stats_command,
+        sessions.stats_arguments,
+        SESSION_ENV,
+    ),
+    Command(
+        ("sessions", "cleanup"),
+        "delete expired sessions now, in batches",
+        SessionAdminSettings,
+        sessions.cleanup_command,
+        sessions.cleanup_arguments,
+        SESSION_ENV,
     ),
 )
 
 EPILOG = """\
-environment: AMQP_URL (required), AMQP_NAMESPACE (default pokertracker),
-UPDATE_PARTITIONS (default 64; must match the services'), LOG_LEVEL=DEBUG shows the
-client library's log on stderr.
-exit status: 0 done, 1 done only in part or refused, 2 bad usage or settings, or the
-broker is unreachable."""
+environment, read only by the commands that need it (each command's --help names its own):
+  dead-letters ...   AMQP_URL (required), AMQP_NAMESPACE (default pokertracker),
+                     UPDATE_PARTITIONS (default 64; must match the services')
+  set-webhook, delete-webhook, webhook-info
+                     BOT_TOKEN (required), TELEGRAM_API_URL (default
+                     https://api.telegram.org), BOT_API_TIMEOUT_SECONDS (default 10);
+                     set-webhook also WEBHOOK_SECRET (required unless --generate-secret)
+  sessions ...       DATABASE_URL (required), SESSION_CLEANUP_BATCH_SIZE (default 1000)
+  every command      LOG_LEVEL=DEBUG shows the client library's log on stderr
+exit status: 0 done, 1 done only in part or refused (by Telegram too), 2 bad usage or
+settings, or RabbitMQ, PostgreSQL or the Bot API is unreachable.
+secrets (bot token, webhook secret, URL passwords) are never printed; the one exception is
+the new secret of set-webhook --generate-secret, printed once."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -87,7 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
                 )
                 groups[prefix] = group.add_subparsers(metavar="COMMAND", required=True)
         leaf = groups[command.words[:-1]].add_parser(
-            command.words[-1], help=command.help, description=command.help
+            command.words[-1],
+            help=command.help,
+            description=command.help,
+            epilog=command.environment or None,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.arguments(leaf)
         leaf.set_defaults(command=command)

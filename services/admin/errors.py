@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 # Exit codes: 0 done, 1 done only in part (or refused), 2 could not start (settings, usage,
-# broker unreachable) -- the same 2 that argparse and ``load_settings`` use.
+# broker, database or Bot API unreachable) -- the same 2 that argparse and ``load_settings`` use.
 EXIT_OK = 0
 EXIT_PARTIAL = 1
 EXIT_UNAVAILABLE = 2
+EXIT_USAGE = 2  # a bad argument or setting found by the command itself, after parsing
 
 
 class AdminError(Exception):

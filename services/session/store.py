@@ -1,5 +1,5 @@
 """SQL access to ``session.bot_sessions`` and ``session.applied_updates``: the only code that
-touches the tables."""
+writes the tables (``pokertracker-admin sessions stats`` reads them for operators)."""
 
 from __future__ import annotations
 

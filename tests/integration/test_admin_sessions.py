@@ -1,11 +1,12 @@
 """``pokertracker-admin sessions stats / cleanup`` run as an operator would: a process, against
 real PostgreSQL.
 
-The database is shared with every other test (and maybe other test runs at the same time), and
-the commands look at the whole table, so these tests assert on what their own rows change:
-stats before and after inserting rows whose ages and expiries they chose, cleanup on their own
-rows.  A concurrent writer can still move a count between the two stats; then the measurement
-is taken again, and only a difference that persists fails the test.
+The commands look at the whole table, and the test database is shared with every other test
+(and with test runs of other checkouts at the same time), so each test here gets a database
+of its own on the same server, with the session service's schema: every count is one the test
+controls, and exact.  Rows sit in the middle of their age bucket, so the seconds a test takes
+cannot move one across a bound; the bounds themselves are checked inside one transaction, where
+now() stands still.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -26,6 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
+from services.admin.sessions import fetch_stats
 from services.common import db
 from services.session.schema import MIGRATIONS, SCHEMA
 from tests.conftest import free_port, random_user_id
@@ -35,7 +37,6 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 ENV_NAMES = {"DATABASE_URL", "SESSION_CLEANUP_BATCH_SIZE", "LOG_LEVEL"}
 WRONG_PASSWORD = "not-the-password-5e2a"
-MEASURE_ATTEMPTS = 5
 
 H, D = timedelta(hours=1), timedelta(days=1)
 
@@ -48,8 +49,8 @@ class Row:
     expires_in: timedelta
 
 
-# Active rows in the middle of every bucket (so none crosses a bound during the test),
-# the oldest far older than anything else, the soonest expiry sooner than any 24 h TTL's.
+# Active rows in the middle of their age bucket (none crosses a bound while a test runs); the
+# first expires soonest, the last is the oldest.
 ACTIVE = (
     Row(timedelta(minutes=10), timedelta(minutes=20)),
     Row(timedelta(minutes=30), 23 * H),
@@ -62,7 +63,8 @@ ACTIVE = (
     Row(10_000 * D, 1 * H),
 )
 EXPECTED_BUCKETS = {"<1h": 2, "1-6h": 3, "6-24h": 1, "1-7d": 2, ">7d": 1}
-EXPIRED = (Row(2 * D, -H), Row(25 * H, -H), Row(8 * D, -7 * D), Row(5 * H, -timedelta(seconds=1)))
+# Expired rows, one older than any active row: none of them counts in the ages.
+EXPIRED = (Row(2 * D, -H), Row(25 * H, -H), Row(20_000 * D, -7 * D), Row(10 * H, -timedelta(seconds=1)))
 
 
 @dataclass(frozen=True)
@@ -72,34 +74,41 @@ class Result:
     err: str
 
 
+async def admin(database_url: str | None, *args: str, **env: str) -> Result:
+    """Run the command line with DATABASE_URL (unset if None) and ``env``."""
+    environ = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+    environ.update(env)
+    if database_url is not None:
+        environ["DATABASE_URL"] = database_url
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "services.admin", *args,
+        cwd=ROOT, env=environ,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 60)
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
+
+
 @dataclass(frozen=True)
 class Database:
+    """A database of the test's own, with the session service's schema (or none yet)."""
+
     url: str
     pg: asyncpg.Connection
-    inserted: list[int]
 
-    async def admin(self, *args: str, **env: str | None) -> Result:
-        """Run the command line; ``env`` overrides (None unsets) DATABASE_URL, ..."""
-        settings: dict[str, str | None] = {"DATABASE_URL": self.url, **env}
-        environ = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
-        environ.update({k: v for k, v in settings.items() if v is not None})
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.admin", *args,
-            cwd=ROOT, env=environ,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), 60)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        assert process.returncode is not None
-        return Result(process.returncode, out.decode(), err.decode())
+    async def admin(self, *args: str, **env: str) -> Result:
+        return await admin(self.url, *args, **env)
 
     async def stats(self) -> dict[str, Any]:
         result = await self.admin("sessions", "stats", "--json")
         assert result.code == 0, result
+        assert result.err == ""
         stats: dict[str, Any] = json.loads(result.out)
         return stats
 
@@ -107,11 +116,10 @@ class Database:
         """The rows, each for a new random user; returns their user ids."""
         users = [(random_user_id(), row) for row in rows]
         await self.pg.executemany(
-            "INSERT INTO session.bot_sessions (user_id, session_data, created_at, updated_at, expires_at)"
-            " VALUES ($1, '{}'::jsonb, now() - $2::interval, now() - $2::interval, now() + $3::interval)",
+            "INSERT INTO session.bot_sessions (user_id, created_at, updated_at, expires_at)"
+            " VALUES ($1, now() - $2::interval, now() - $2::interval, now() + $3::interval)",
             [(user, row.age, row.expires_in) for user, row in users],
         )
-        self.inserted.extend(user for user, _ in users)
         return [user for user, _ in users]
 
     async def existing(self, users: list[int]) -> set[int]:
@@ -120,110 +128,148 @@ class Database:
         )
         return {r["user_id"] for r in rows}
 
-    async def delete(self, users: list[int]) -> None:
-        await self.pg.execute(
-            "DELETE FROM session.bot_sessions WHERE user_id = any($1::bigint[])", users
-        )
+
+@pytest.fixture
+async def empty_db(database_url: str, pg: asyncpg.Connection) -> AsyncIterator[Database]:
+    """A new database on the test server, nothing in it; dropped afterwards."""
+    name = f"admin_sessions_{uuid.uuid4().hex[:12]}"
+    # template0: nobody connects to it, so a concurrent connection cannot make this fail.
+    await pg.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    try:
+        url = urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
+        conn = await asyncpg.connect(url)
+        try:
+            yield Database(url, conn)
+        finally:
+            await conn.close()
+    finally:
+        await pg.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-async def database(database_url: str, pg: asyncpg.Connection) -> AsyncIterator[Database]:
-    await db.migrate(pg, SCHEMA, MIGRATIONS)
-    env = Database(database_url, pg, [])
-    yield env
-    await env.delete(env.inserted)
+async def sessions_db(empty_db: Database) -> Database:
+    """A database of its own with the session service's schema, as the service creates it."""
+    await db.migrate(empty_db.pg, SCHEMA, MIGRATIONS)
+    return empty_db
 
 
-def delta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    counts = {k: after[k] - before[k] for k in ("active", "expired", "total")}
-    return {**counts, "active_by_age": dict(Counter(after["active_by_age"]) - Counter(before["active_by_age"]))}
-
-
-async def test_stats_count_active_expired_and_active_ages(database: Database) -> None:
-    expected = {
-        "active": len(ACTIVE),
-        "expired": len(EXPIRED),
-        "total": len(ACTIVE) + len(EXPIRED),
-        "active_by_age": EXPECTED_BUCKETS,
+async def test_stats_of_an_empty_table(sessions_db: Database) -> None:
+    stats = await sessions_db.stats()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", stats.pop("measured_at"))
+    assert stats == {
+        "active": 0,
+        "expired": 0,
+        "total": 0,
+        "active_by_age": {"<1h": 0, "1-6h": 0, "6-24h": 0, "1-7d": 0, ">7d": 0},
+        "oldest_active_age_seconds": None,
+        "next_expiry_in_seconds": None,
     }
-    changes = []
-    for _ in range(MEASURE_ATTEMPTS):
-        before = await database.stats()
-        users = await database.insert(ACTIVE + EXPIRED)
-        after = await database.stats()
-        changes.append(delta(before, after))
-        if changes[-1] == expected:
-            break
-        await database.delete(users)  # someone else moved a count meanwhile: measure again
-    assert changes[-1] == expected, changes
-
-    assert list(after["active_by_age"]) == ["<1h", "1-6h", "6-24h", "1-7d", ">7d"]
-    assert sum(after["active_by_age"].values()) == after["active"]
-    assert after["total"] == after["active"] + after["expired"]
-    # Ours is the oldest (10,000 days) and the soonest to expire (20 minutes).
-    oldest = after["oldest_active_age_seconds"]
-    assert 10_000 * D.total_seconds() <= oldest < 10_001 * D.total_seconds(), after
-    assert 0 < after["next_expiry_in_seconds"] <= 20 * 60, after
-    assert after["measured_at"].endswith("Z")
+    text = await sessions_db.admin("sessions", "stats")
+    assert text.code == 0, text
+    assert text.out.splitlines()[-1] == "no active session"
 
 
-async def test_stats_as_text(database: Database) -> None:
-    await database.insert(ACTIVE + EXPIRED)
-    result = await database.admin("sessions", "stats")
+async def test_stats_count_active_expired_and_active_sessions_by_age(sessions_db: Database) -> None:
+    await sessions_db.insert(ACTIVE + EXPIRED)
+    stats = await sessions_db.stats()
+    assert (stats["active"], stats["expired"], stats["total"]) == (9, 4, 13)
+    assert stats["active_by_age"] == {"<1h": 2, "1-6h": 3, "6-24h": 1, "1-7d": 2, ">7d": 1}
+    # Seconds of slack: the time between the insert and the command's query.
+    oldest = 10_000 * D.total_seconds()
+    assert oldest <= stats["oldest_active_age_seconds"] < oldest + 60
+    assert 20 * 60 - 60 < stats["next_expiry_in_seconds"] <= 20 * 60
+
+
+async def test_stats_as_text(sessions_db: Database) -> None:
+    await sessions_db.insert(ACTIVE + EXPIRED)
+    result = await sessions_db.admin("sessions", "stats")
     assert result.code == 0, result
+    assert result.err == ""
     lines = result.out.splitlines()
-    assert lines[0].startswith("sessions: ") and "active" in lines[0] and "in total" in lines[0]
-    assert lines[1] == "active sessions by age:"
-    assert [line.split()[0] for line in lines[2:7]] == ["<1h", "1-6h", "6-24h", "1-7d", ">7d"]
-    assert lines[7].startswith("oldest active session: 10000d ")
-    assert lines[8].startswith("next expiry: in ")
-    assert result.err == ""
+    assert re.fullmatch(
+        r"sessions: 9 active, 4 expired \(not deleted yet\), 13 in total \(at \S+Z\)", lines[0]
+    ), lines[0]
+    assert lines[1:7] == [
+        "active sessions by age:",
+        "  <1h    2",
+        "  1-6h   3",
+        "  6-24h  1",
+        "  1-7d   2",
+        "  >7d    1",
+    ]
+    assert lines[7] == "oldest active session: 10000d 0h old"
+    assert re.fullmatch(r"next expiry: in 19m \d\ds", lines[8]), lines[8]
 
 
-async def test_cleanup_deletes_expired_sessions_and_keeps_active_ones(database: Database) -> None:
-    expired = await database.insert(EXPIRED + EXPIRED)  # 8: more than a few batches of 3
-    active = await database.insert(ACTIVE)
-    result = await database.admin("sessions", "cleanup", "--batch-size", "3")
+async def test_age_and_expiry_bounds(sessions_db: Database) -> None:
+    """Lower bounds belong to the bucket, expires_at = now() is expired: checked where now()
+    stands still, inside one transaction, with the query the command runs."""
+    tick = timedelta(microseconds=1)  # timestamptz's resolution
+    live = 23 * H
+    rows = {
+        "<1h": [Row(-H, live), Row(timedelta(0), live), Row(H - tick, live), Row(timedelta(0), tick)],
+        "1-6h": [Row(H, live), Row(6 * H - tick, live)],
+        "6-24h": [Row(6 * H, live), Row(24 * H - tick, live)],
+        "1-7d": [Row(24 * H, live), Row(7 * D - tick, live)],
+        ">7d": [Row(7 * D, live)],
+        "expired": [Row(timedelta(0), timedelta(0)), Row(7 * D, -tick)],
+    }
+    async with sessions_db.pg.transaction():
+        for bucket in rows.values():
+            await sessions_db.insert(bucket)
+        stats = await fetch_stats(sessions_db.pg)
+    assert stats.active_by_age == {k: len(v) for k, v in rows.items() if k != "expired"}
+    assert (stats.active, stats.expired) == (11, len(rows["expired"]))
+    assert stats.next_expiry_in_seconds == tick.total_seconds()
+    assert stats.oldest_active_age_seconds == (7 * D).total_seconds()
+
+
+async def test_cleanup_deletes_expired_sessions_and_keeps_active_ones(sessions_db: Database) -> None:
+    expired = await sessions_db.insert(EXPIRED + EXPIRED)  # 8 rows: three batches of 3
+    active = await sessions_db.insert(ACTIVE)
+    result = await sessions_db.admin("sessions", "cleanup", "--batch-size", "3")
     assert result.code == 0, result
-    [line] = result.out.splitlines()
-    words = line.split()
-    assert words[0] == "deleted" and words[2:] == ["expired", "sessions", "(batches", "of", "3)"]
-    assert int(words[1].replace(",", "")) >= len(expired)  # others' expired rows go too
-    assert await database.existing(expired) == set()
-    assert await database.existing(active) == set(active)
+    assert result.out == "deleted 8 expired sessions (batches of 3)\n"
     assert result.err == ""
+    assert await sessions_db.existing(expired) == set()
+    assert await sessions_db.existing(active) == set(active)
+    stats = await sessions_db.stats()
+    assert (stats["active"], stats["expired"]) == (len(ACTIVE), 0)
+
+    again = await sessions_db.admin("sessions", "cleanup", "--batch-size", "3")
+    assert (again.code, again.out) == (0, "deleted 0 expired sessions (batches of 3)\n"), again
 
 
-async def test_cleanup_batch_size_comes_from_the_environment(database: Database) -> None:
-    expired = await database.insert(EXPIRED)
-    result = await database.admin("sessions", "cleanup", SESSION_CLEANUP_BATCH_SIZE="2")
-    assert result.code == 0, result
-    assert result.out.strip().endswith("(batches of 2)")
-    assert await database.existing(expired) == set()
-    # Nothing expired of ours is left: a second run deletes none of ours and still succeeds.
-    again = await database.admin("sessions", "cleanup")
-    assert again.code == 0 and again.out.strip().endswith("(batches of 1,000)"), again
+async def test_cleanup_batch_size_comes_from_the_environment(sessions_db: Database) -> None:
+    expired = await sessions_db.insert(EXPIRED)
+    result = await sessions_db.admin("sessions", "cleanup", SESSION_CLEANUP_BATCH_SIZE="3")
+    assert (result.code, result.out) == (0, "deleted 4 expired sessions (batches of 3)\n"), result
+    assert await sessions_db.existing(expired) == set()
+    default = await sessions_db.admin("sessions", "cleanup")
+    assert (default.code, default.out) == (0, "deleted 0 expired sessions (batches of 1,000)\n")
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "many"])
-async def test_cleanup_batch_size_must_be_positive(database: Database, value: str) -> None:
-    result = await database.admin("sessions", "cleanup", "--batch-size", value)
+async def test_cleanup_batch_size_must_be_positive(database_url: str, value: str) -> None:
+    result = await admin(database_url, "sessions", "cleanup", "--batch-size", value)
     assert result.code == 2, result
     assert "--batch-size" in result.err and result.out == ""
 
 
-def with_password(url: str, password: str, port: int) -> str:
+def with_login(url: str, user: str, password: str, port: int) -> str:
     parts = urlsplit(url)
-    netloc = f"{parts.username or 'postgres'}:{password}@{parts.hostname}:{port}"
-    return urlunsplit(parts._replace(netloc=netloc))
+    return urlunsplit(parts._replace(netloc=f"{user}:{password}@{parts.hostname}:{port}"))
 
 
 @pytest.mark.parametrize("args", [("sessions", "stats"), ("sessions", "cleanup")])
-async def test_unreachable_database_exits_2_without_the_password(
-    database: Database, args: tuple[str, ...]
+@pytest.mark.parametrize("unreachable", [False, True], ids=["wrong-password", "nothing-listening"])
+async def test_database_not_reachable_exits_2_without_the_password(
+    database_url: str, args: tuple[str, ...], unreachable: bool
 ) -> None:
-    url = with_password(database.url, WRONG_PASSWORD, port=free_port())
-    result = await database.admin(*args, DATABASE_URL=url)
+    port = free_port() if unreachable else urlsplit(database_url).port or 5432
+    # The test server may trust local logins: an unknown user is refused whatever the password.
+    url = with_login(database_url, "nobody_here", WRONG_PASSWORD, port)
+    result = await admin(url, *args)
     assert result.code == 2, result
     [line] = result.err.splitlines()
     assert line.startswith("pokertracker-admin: cannot connect to PostgreSQL at postgresql://")
@@ -231,28 +277,18 @@ async def test_unreachable_database_exits_2_without_the_password(
     assert WRONG_PASSWORD not in result.out + result.err
 
 
-@pytest.fixture
-async def empty_database(database_url: str, pg: asyncpg.Connection) -> AsyncIterator[str]:
-    """A database of its own, without the session service's schema."""
-    name = f"admin_test_{uuid.uuid4().hex[:10]}"
-    await pg.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield urlunsplit(urlsplit(database_url)._replace(path=f"/{name}"))
-    finally:
-        await pg.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-
-
 @pytest.mark.parametrize("args", [("sessions", "stats"), ("sessions", "cleanup")])
 async def test_a_database_without_the_sessions_table_is_named(
-    database: Database, empty_database: str, args: tuple[str, ...]
+    empty_db: Database, args: tuple[str, ...]
 ) -> None:
-    result = await database.admin(*args, DATABASE_URL=empty_database)
+    result = await empty_db.admin(*args)
     assert result.code == 1, result
     [line] = result.err.splitlines()
     assert "table session.bot_sessions does not exist" in line
+    assert result.out == ""
 
 
-async def test_database_url_is_required(database: Database) -> None:
-    result = await database.admin("sessions", "stats", DATABASE_URL=None)
+async def test_database_url_is_required(database_url: str) -> None:
+    result = await admin(None, "sessions", "stats")
     assert result.code == 2, result
-    assert "DATABASE_URL is required" in result.err
+    assert result.err == "admin: configuration error: DATABASE_URL is required but not set\n"

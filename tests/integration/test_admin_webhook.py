@@ -200,7 +200,8 @@ async def test_webhook_info_shows_url_pending_updates_and_the_last_error(telegra
     telegram.fake.webhook.last_error_date = 1_700_000_000
     telegram.fake.webhook.last_error_message = "Wrong response from the webhook: 503 Service Unavailable"
 
-    result = await telegram.admin("webhook-info")
+    # A local time zone far from UTC: the date shown must still be UTC.
+    result = await telegram.admin("webhook-info", TZ="XYZ-5:30")
     assert result.code == 0, result
     lines = result.out.splitlines()
     assert f"url:              {HOOK}" in lines
@@ -214,7 +215,7 @@ async def test_webhook_info_shows_url_pending_updates_and_the_last_error(telegra
     assert not any("note:" in line for line in lines)  # the updates are the bot's
     assert result.err == ""
 
-    as_json = json.loads((await telegram.admin("webhook-info", "--json")).out)
+    as_json = json.loads((await telegram.admin("webhook-info", "--json", TZ="XYZ-5:30")).out)
     assert as_json["pending_update_count"] == 3
     assert as_json["last_error_date"] == "2023-11-14T22:13:20Z"
     assert as_json["last_error_message"].endswith("503 Service Unavailable")

@@ -7,7 +7,6 @@ import random
 import time
 from datetime import timedelta
 
-import asyncpg
 import pytest
 
 from services.common import db
