@@ -37,7 +37,8 @@ async def test_metrics_on_every_service_and_no_secret_in_any_log(
     db_password = "db-pass-" + str(random_user_id())
     stack.env["DATABASE_URL"] = str(URL(database_url).with_password(db_password))
     ports = {name: free_port() for name in ("session", "handler-1", "gateway")}
-    stack.start("session", "services.session", env={"METRICS_PORT": str(ports["session"])})
+    stack.start("session", "services.session",
+                env={"METRICS_PORT": str(ports["session"]), "SESSION_ACTIVE_REFRESH_SECONDS": "0.2"})
     stack.wait_started("session")
     stack.start("handler-1", "services.handler",
                 env={"METRICS_PORT": str(ports["handler-1"]), "INSTANCE_NAME": "handler-1"})
@@ -81,7 +82,11 @@ async def test_metrics_on_every_service_and_no_secret_in_any_log(
     assert sample(handler, "pokertracker_handler_bot_api_calls_total", method="sendMessage") >= 4
     assert sample(handler, "pokertracker_handler_bot_api_calls_total", method="answerCallbackQuery") == 1
     assert sample(handler, "pokertracker_handler_partitions_owned") == 64
-    session = await scrape("session")
+    async def session_counted() -> str | None:  # active sessions are recounted every 0.2 s
+        text = await scrape("session")
+        return text if sample(text, "pokertracker_session_active") >= 1 else None
+
+    session = await eventually(session_counted, timeout=10)
     assert sample(session, "pokertracker_session_request_seconds_count", operation="update") == 4
     # /register on one line leaves a new user's empty session as it was: not written.
     assert sample(session, "pokertracker_session_writes_skipped_total") == 1

@@ -7,8 +7,12 @@ delivering like Telegram does (at most max_connections in flight, retries on non
 from __future__ import annotations
 
 import asyncio
+import json
 import signal
+import subprocess
+import sys
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aio_pika
@@ -369,3 +373,88 @@ async def test_sigterm_finishes_the_update_in_hand_acknowledges_it_and_exits_cle
         assert "/register" in (await user.reply(timeout=5))["text"]  # the reply went out
         assert await partition_backlog(stack, partition, 0), "the update was put back, not acknowledged"
     assert len(stack.processed(["handler-1"])) == 1
+
+
+async def test_a_poison_update_is_dead_lettered_and_replayed_once_its_cause_is_fixed(
+    stack: Stack, database_url: str
+) -> None:
+    stack.start_all(["handler-1"])
+    async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=60) as http:
+        user = TelegramUser(http, random_user_id())
+        assert "Tournament registered" in await user.say("/register Poison Cup | 01.02.2025 | 10 | Club")
+        await user.send("/result")
+        listing = await user.reply()
+        [(_, data)] = buttons(listing)
+        await user.press(listing["message_id"], data)
+        assert "Send your result" in (await user.reply())["text"]
+        # The session gets corrupted (a tournament id PostgreSQL cannot even take): the
+        # result typed next fails on every try.
+        conn = await asyncpg.connect(database_url)
+        try:
+            good = await conn.fetchval(
+                "SELECT session_data FROM session.bot_sessions WHERE user_id = $1", user.user_id)
+            await conn.execute(
+                "UPDATE session.bot_sessions SET session_data = jsonb_set(session_data,"
+                " '{tournament_id}', '1180591620717411303424') WHERE user_id = $1", user.user_id)
+        finally:
+            await conn.close()
+        poison = await user.send("3 | 850")
+
+        async def buried() -> bool:
+            return any(r.get("msg") == "update failed every try, dead-lettered"
+                       and r.get("update_id") == poison for r in stack.log_records("handler-1"))
+
+        await eventually(buried, timeout=30)
+        # Held back no longer than those tries: the user's next update is answered.
+        assert "What I can do" in await user.say("/help")
+
+        def admin(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "services.admin", *args], env=stack.env,
+                capture_output=True, text=True, timeout=60,
+            )
+
+        listed = admin("dead-letters", "list", "--json")
+        assert listed.returncode == 0, listed.stderr
+        [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert (letter["update_id"], letter["reason"], letter["attempts"]) == (poison, "failed", 3)
+        assert "DataError" in letter["error"]
+        # The operator repairs the cause, then replays: the result is stored, once.
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "UPDATE session.bot_sessions SET session_data = $2::jsonb WHERE user_id = $1",
+                user.user_id, good)
+        finally:
+            await conn.close()
+        replayed = admin("dead-letters", "replay", str(poison))
+        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+        assert "Result saved" in (await user.reply(timeout=30))["text"]
+    assert await dead_letter_count(stack) == 0
+
+
+async def test_replicas_joining_and_leaving_rebalance_by_themselves(stack: Stack) -> None:
+    stack.start_all(["handler-1"])
+
+    def owned(*expected: int) -> Callable[[], Awaitable[bool]]:
+        names = [f"handler-{n}" for n in range(1, len(expected) + 1)]
+
+        async def check() -> bool:
+            return [stack.owned_partitions(n) for n in names] == list(expected)
+
+        return check
+
+    await eventually(owned(PARTITIONS), timeout=10)
+    await asyncio.to_thread(stack.start_handler, "handler-2")  # joins: gets half, unasked
+    await eventually(owned(PARTITIONS // 2, PARTITIONS // 2), timeout=10)
+    async with httpx.AsyncClient(base_url=stack.telegram_url, timeout=60) as http:
+        users = [TelegramUser(http, random_user_id()) for _ in range(20)]
+        assert all("/register" in r for r in await asyncio.gather(*(u.say("/start") for u in users)))
+        served = {r["replica"] for r in stack.processed(["handler-1", "handler-2"])}
+        assert served == {"handler-1", "handler-2"}
+        # handler-1 leaves (SIGTERM): handler-2 takes everything at its next heartbeat.
+        left = time.monotonic()
+        assert await asyncio.to_thread(stack.terminate, "handler-1") == 0
+        await eventually(lambda: asyncio.sleep(0, stack.owned_partitions("handler-2") == PARTITIONS), timeout=10)
+        assert time.monotonic() - left < 5
+        assert all("What I can do" in r for r in await asyncio.gather(*(u.say("/help") for u in users)))
