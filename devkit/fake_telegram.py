@@ -1349,6 +1349,9 @@ def main(argv: list[str] | None = None) -> None:
         log_level=args.log_level,
         access_log=args.access_log,
         timeout_graceful_shutdown=5,
+        # Longer than any client's idle expiry (httpx: 5 s), so a client never reuses a
+        # connection the server is closing at that very moment (a ReadError).
+        timeout_keep_alive=75,
     )
     redactor = RedactingFilter([token, token.partition(":")[2], secret or ""])
     for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access", log.name):

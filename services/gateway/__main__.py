@@ -30,6 +30,9 @@ def main() -> None:
         access_log=False,
         lifespan="on",
         timeout_graceful_shutdown=30,
+        # Telegram keeps up to max_connections open; closing idle ones after uvicorn's 5 s
+        # races its reuse of them (a failed delivery it must retry). 75 s, like nginx.
+        timeout_keep_alive=75,
     )
     # Uvicorn drains in-flight requests on SIGTERM/SIGINT, then re-raises the signal once
     # its own handlers are gone; these make that final re-raise a clean exit with status 0.

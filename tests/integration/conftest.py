@@ -36,7 +36,10 @@ async def running_app(app: FastStream) -> AsyncIterator[FastStream]:
 async def serving(asgi_app: object, port: int) -> AsyncIterator[str]:
     """Serve an ASGI app over real HTTP on 127.0.0.1:port."""
     server = uvicorn.Server(
-        uvicorn.Config(asgi_app, host="127.0.0.1", port=port, log_config=None, lifespan="on")
+        uvicorn.Config(
+            asgi_app, host="127.0.0.1", port=port, log_config=None, lifespan="on",
+            timeout_keep_alive=75,  # outlive httpx's 5 s idle expiry: no reuse-while-closing race
+        )
     )
     server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
     task = asyncio.create_task(server.serve())
