@@ -23,6 +23,26 @@ async def create_pool(
     return pool
 
 
+async def open_pool(
+    dsn: str,
+    *,
+    max_size: int,
+    schemas: Sequence[tuple[str, Sequence[str]]],
+    init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
+) -> asyncpg.Pool:
+    """A pool whose ``schemas`` (name, migration steps) are migrated; closed again on failure,
+    so a start-up retry (``services.common.startup.until_up``) leaks no connections."""
+    pool = await create_pool(dsn, max_size=max_size, init=init)
+    try:
+        async with pool.acquire() as conn:
+            for schema, steps in schemas:
+                await migrate(conn, schema, steps)
+    except BaseException:
+        await pool.close()
+        raise
+    return pool
+
+
 def _lock_key(schema: str) -> int:
     return int.from_bytes(hashlib.sha256(schema.encode()).digest()[:8], "big", signed=True)
 

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 import aio_pika
-import asyncpg
 import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
@@ -54,18 +53,11 @@ def create_app(settings: HandlerSettings) -> FastStream:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        async def open_database() -> asyncpg.Pool:
-            pool = await db.create_pool(settings.database_url, max_size=settings.db_pool_size)
-            try:
-                async with pool.acquire() as conn:
-                    await db.migrate(conn, SCHEMA, MIGRATIONS)
-                    await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
-            except BaseException:
-                await pool.close()
-                raise
-            return pool
-
-        pool = await until_up("PostgreSQL", open_database)
+        pool = await until_up("PostgreSQL", lambda: db.open_pool(
+            settings.database_url,
+            max_size=settings.db_pool_size,
+            schemas=[(SCHEMA, MIGRATIONS), (bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)],
+        ))
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
         await dead_letters.declare()

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import asyncpg
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
@@ -80,19 +79,12 @@ def create_app(settings: SessionSettings) -> FastStream:
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        async def open_database() -> asyncpg.Pool:
-            pool = await db.create_pool(
-                settings.database_url, max_size=settings.db_pool_size, init=init_connection
-            )
-            try:
-                async with pool.acquire() as conn:
-                    await db.migrate(conn, SCHEMA, MIGRATIONS)
-            except BaseException:
-                await pool.close()
-                raise
-            return pool
-
-        pool = await until_up("PostgreSQL", open_database)
+        pool = await until_up("PostgreSQL", lambda: db.open_pool(
+            settings.database_url,
+            max_size=settings.db_pool_size,
+            schemas=[(SCHEMA, MIGRATIONS)],
+            init=init_connection,
+        ))
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
         store = SessionStore(

@@ -97,10 +97,10 @@ class Delivery:
 
 @pytest.fixture
 async def world(database_url: str):
-    pool = await db.create_pool(database_url, max_size=4)
-    async with pool.acquire() as conn:
-        await db.migrate(conn, SCHEMA, MIGRATIONS)
-        await db.migrate(conn, bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)
+    pool = await db.open_pool(
+        database_url, max_size=4,
+        schemas=[(SCHEMA, MIGRATIONS), (bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)],
+    )
     telegram = create_app(FakeTelegramConfig(token=TOKEN))
     async with serving(telegram, free_port()) as url, httpx.AsyncClient() as http:
         sessions, dead = StagedSessions(), DeadLetters()

@@ -21,10 +21,10 @@ ROWS = 1_000_000
 
 
 async def test_a_million_expired_sessions_go_in_batches_while_users_come_back(database_url: str) -> None:
-    pool = await db.create_pool(database_url, max_size=8, init=init_connection)
+    pool = await db.open_pool(
+        database_url, max_size=8, schemas=[(SCHEMA, MIGRATIONS)], init=init_connection
+    )
     try:
-        async with pool.acquire() as conn:
-            await db.migrate(conn, SCHEMA, MIGRATIONS)
         base = random_user_id() * 1000  # a range of user ids no other test uses
         await pool.execute(
             "INSERT INTO session.bot_sessions (user_id, session_data, version, created_at, expires_at)"

@@ -25,9 +25,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def store(database_url: str):
-    pool = await db.create_pool(database_url, max_size=12, init=init_connection)
-    async with pool.acquire() as conn:
-        await db.migrate(conn, SCHEMA, MIGRATIONS)
+    pool = await db.open_pool(
+        database_url, max_size=12, schemas=[(SCHEMA, MIGRATIONS)], init=init_connection
+    )
     yield SessionStore(pool, timedelta(hours=24))
     await pool.close()
 

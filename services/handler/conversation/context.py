@@ -6,7 +6,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from services.handler.conversation.replies import AnswerCallback, Keyboard, Reply, SendMessage
+from services.handler.conversation.replies import (
+    AnswerCallback,
+    Keyboard,
+    Reply,
+    SendMessage,
+)
 from services.handler.conversation.state import ConversationState
 from services.handler.telegram import Incoming
 from services.handler.texts import Catalogue
