@@ -90,6 +90,21 @@ async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024)
         await connection.close()
 
 
+async def ready_messages(amqp_url: str, queue: str) -> int:
+    """How many messages a queue holds ready (delivered but unacknowledged ones not counted).
+
+    A fresh plain connection each time: a robust one answers a passive declare from its cache.
+    """
+    import aio_pika
+
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        declared = await (await connection.channel()).declare_queue(queue, passive=True)
+        return declared.declaration_result.message_count or 0
+    finally:
+        await connection.close()
+
+
 @pytest.fixture
 async def namespace(amqp_url: str) -> AsyncIterator[str]:
     """A fresh AMQP namespace per test: its queues and exchanges are its own, and go after."""

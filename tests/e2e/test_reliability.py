@@ -9,13 +9,10 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aio_pika
 import asyncpg
 import httpx
 import pytest
@@ -23,7 +20,14 @@ from yarl import URL
 
 from services.handler.assignment import assign
 from shared.topology import Topology, partition_of
-from tests.conftest import TcpRelay, eventually, free_fixed_port, random_user_id
+from tests.admin_cli import run_admin
+from tests.conftest import (
+    TcpRelay,
+    eventually,
+    free_fixed_port,
+    random_user_id,
+    ready_messages,
+)
 from tests.e2e.conftest import Stack, rabbitmqctl
 from tests.telegram_client import TelegramUser, buttons
 
@@ -105,26 +109,14 @@ async def stored(database_url: str, users: list[int]) -> dict[int, dict[str, Any
 
 
 async def dead_letter_count(stack: Stack) -> int:
-    connection = await aio_pika.connect(stack.env["AMQP_URL"])
-    try:
-        channel = await connection.channel()
-        name = Topology(stack.env["AMQP_NAMESPACE"]).dead_letters_queue.name
-        queue = await channel.declare_queue(name, passive=True)
-        return queue.declaration_result.message_count or 0
-    finally:
-        await connection.close()
+    topology = Topology(stack.env["AMQP_NAMESPACE"])
+    return await ready_messages(stack.env["AMQP_URL"], topology.dead_letters_queue.name)
 
 
 async def partition_backlog(stack: Stack, partition: int, expected: int) -> bool:
     """Whether a partition queue holds ``expected`` messages ready (not yet delivered)."""
-    connection = await aio_pika.connect(stack.env["AMQP_URL"])
-    try:
-        channel = await connection.channel()
-        topology = Topology(stack.env["AMQP_NAMESPACE"])
-        queue = await channel.declare_queue(topology.partition_queue(partition).name, passive=True)
-        return (queue.declaration_result.message_count or 0) == expected
-    finally:
-        await connection.close()
+    topology = Topology(stack.env["AMQP_NAMESPACE"])
+    return await ready_messages(stack.env["AMQP_URL"], topology.partition_queue(partition).name) == expected
 
 
 async def gateway_post(http: httpx.AsyncClient, stack: Stack, update: dict[str, Any]) -> int:
@@ -415,15 +407,9 @@ async def test_a_poison_update_is_dead_lettered_and_replayed_once_its_cause_is_f
         # Held back no longer than those tries: the user's next update is answered.
         assert "What I can do" in await user.say("/help")
 
-        def admin(*args: str) -> subprocess.CompletedProcess[str]:
-            return subprocess.run(
-                [sys.executable, "-m", "services.admin", *args], env=stack.env,
-                capture_output=True, text=True, timeout=60,
-            )
-
-        listed = admin("dead-letters", "list", "--json")
-        assert listed.returncode == 0, listed.stderr
-        [letter] = [json.loads(line) for line in listed.stdout.splitlines()]
+        listed = await run_admin("dead-letters", "list", "--json", env=stack.env)
+        assert listed.code == 0, listed.err
+        [letter] = [json.loads(line) for line in listed.out.splitlines()]
         assert (letter["update_id"], letter["reason"], letter["attempts"]) == (poison, "failed", 3)
         assert "DataError" in letter["error"]
         # The operator repairs the cause, then replays: the result is stored, once.
@@ -434,8 +420,8 @@ async def test_a_poison_update_is_dead_lettered_and_replayed_once_its_cause_is_f
                 user.user_id, good)
         finally:
             await conn.close()
-        replayed = admin("dead-letters", "replay", str(poison))
-        assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+        replayed = await run_admin("dead-letters", "replay", str(poison), env=stack.env)
+        assert replayed.code == 0, replayed.out + replayed.err
         assert "Result saved" in (await user.reply(timeout=30))["text"]
     assert await dead_letter_count(stack) == 0
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import aio_pika
@@ -28,11 +24,11 @@ from shared.topology import (
     HEADER_USER_ID,
     Topology,
 )
-from tests.conftest import eventually, free_port
+from tests.admin_cli import Result, environ_without, run_admin
+from tests.conftest import eventually, free_port, ready_messages
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 4
 DEAD_AT = 1_700_000_000_500  # ms: 2023-11-14T22:13:20Z
 WRONG_PASSWORD = "not-the-password-7c1d"
@@ -117,17 +113,8 @@ async def declare(
         await connection.close()
 
 
-async def queue_length(amqp_url: str, name: str) -> int:
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        queue = await (await connection.channel()).declare_queue(name, passive=True)
-        return queue.declaration_result.message_count or 0
-    finally:
-        await connection.close()
-
-
 async def has_length(amqp_url: str, name: str, expected: int) -> bool:
-    return await queue_length(amqp_url, name) == expected
+    return await ready_messages(amqp_url, name) == expected
 
 
 async def take_all(amqp_url: str, name: str) -> list[AbstractIncomingMessage]:
@@ -144,20 +131,12 @@ async def take_all(amqp_url: str, name: str) -> list[AbstractIncomingMessage]:
 
 
 @dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@dataclass(frozen=True)
 class Stack:
     amqp_url: str
     topology: Topology
 
     def env(self, amqp_url: str | None = None) -> dict[str, str]:
-        unset = {"AMQP_URL", "AMQP_NAMESPACE", "UPDATE_PARTITIONS", "LOG_LEVEL", "COLUMNS"}
-        env = {k: v for k, v in os.environ.items() if k not in unset}
+        env = environ_without({"AMQP_URL", "AMQP_NAMESPACE", "UPDATE_PARTITIONS", "LOG_LEVEL", "COLUMNS"})
         env.update(
             COLUMNS="120",
             AMQP_URL=amqp_url or self.amqp_url,
@@ -167,19 +146,7 @@ class Stack:
         return env
 
     async def admin(self, *args: str, amqp_url: str | None = None) -> Result:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.admin", *args,
-            cwd=ROOT, env=self.env(amqp_url),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), 60)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        assert process.returncode is not None
-        return Result(process.returncode, out.decode(), err.decode())
+        return await run_admin(*args, env=self.env(amqp_url))
 
     @property
     def dlq(self) -> str:
@@ -233,7 +200,7 @@ async def test_list_shows_every_dead_letter_and_keeps_them(dead: Stack) -> None:
     assert "3 dead letters" in rows[3]
     assert result.err == ""
     await eventually(lambda: has_length(dead.amqp_url, dead.dlq, 3), timeout=5)
-    assert await queue_length(dead.amqp_url, dead.dlq) == 3
+    assert await ready_messages(dead.amqp_url, dead.dlq) == 3
     # Listing twice shows the same: nothing was lost or taken by the first run.
     again = await dead.admin("dead-letters", "list")
     assert again.out == result.out
@@ -293,7 +260,7 @@ async def test_replay_all_empties_the_dead_letters(dead: Stack) -> None:
     result = await dead.admin("dead-letters", "replay", "--all")
     assert result.code == 0, result
     assert result.out.strip() == "replayed 3 of 3 dead letters"
-    assert await queue_length(dead.amqp_url, dead.dlq) == 0
+    assert await ready_messages(dead.amqp_url, dead.dlq) == 0
     contents = await dead.partition_contents()
     where = {m.headers[HEADER_UPDATE_ID]: i for i, ms in contents.items() for m in ms}
     # Update 103 has no sender: it goes where its own id says, like the gateway sends it.

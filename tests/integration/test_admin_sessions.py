@@ -11,16 +11,12 @@ now() stands still.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import re
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,11 +26,11 @@ import pytest
 from services.admin.sessions import fetch_stats
 from services.common import db
 from services.session.schema import MIGRATIONS, SCHEMA
+from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import free_port, random_user_id
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 ENV_NAMES = {"DATABASE_URL", "SESSION_CLEANUP_BATCH_SIZE", "LOG_LEVEL"}
 WRONG_PASSWORD = "not-the-password-5e2a"
 
@@ -67,32 +63,13 @@ EXPECTED_BUCKETS = {"<1h": 2, "1-6h": 3, "6-24h": 1, "1-7d": 2, ">7d": 1}
 EXPIRED = (Row(2 * D, -H), Row(25 * H, -H), Row(20_000 * D, -7 * D), Row(10 * H, -timedelta(seconds=1)))
 
 
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
-
-
 async def admin(database_url: str | None, *args: str, **env: str) -> Result:
     """Run the command line with DATABASE_URL (unset if None) and ``env``."""
-    environ = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+    environ = environ_without(ENV_NAMES)
     environ.update(env)
     if database_url is not None:
         environ["DATABASE_URL"] = database_url
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "services.admin", *args,
-        cwd=ROOT, env=environ,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
-        out, err = await asyncio.wait_for(process.communicate(), 60)
-    except TimeoutError:
-        process.kill()
-        await process.wait()
-        raise
-    assert process.returncode is not None
-    return Result(process.returncode, out.decode(), err.decode())
+    return await run_admin(*args, env=environ)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,9 @@ a process, against the fake Telegram over real HTTP."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from starlette.applications import Starlette
@@ -20,25 +16,18 @@ from starlette.routing import Route
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, create_app
 from services.admin.webhook import ALLOWED_UPDATES
 from services.gateway.settings import SECRET_PATTERN
+from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import free_port
 from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
 
-ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "5550001234:AAHt0kenThatMustNeverBePrinted-xyz_12345"
 WRONG_TOKEN = "5550009999:AAHwrongTokenThatMustNeverBePrinted_0987"
 SECRET = "configured-Webhook_Secret-0123456789abcdef"
 HOOK = "https://bot.example.com/telegram/webhook"
 # Every variable the commands read: the tests set them, nothing leaks in from the caller.
 ENV_NAMES = {"BOT_TOKEN", "TELEGRAM_API_URL", "WEBHOOK_SECRET", "BOT_API_TIMEOUT_SECONDS", "LOG_LEVEL"}
-
-
-@dataclass(frozen=True)
-class Result:
-    code: int
-    out: str
-    err: str
 
 
 @dataclass(frozen=True)
@@ -54,21 +43,9 @@ class Telegram:
         settings: dict[str, str | None] = {
             "BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": self.url, "WEBHOOK_SECRET": SECRET, **env
         }  # fmt: skip
-        environ = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
+        environ = environ_without(ENV_NAMES)
         environ.update({k: v for k, v in settings.items() if v is not None})
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "services.admin", *args,
-            cwd=ROOT, env=environ,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
-        try:
-            out, err = await asyncio.wait_for(process.communicate(), 60)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise
-        assert process.returncode is not None
-        result = Result(process.returncode, out.decode(), err.decode())
+        result = await run_admin(*args, env=environ)
         # Whatever the command and however it ends: no token, right or wrong, in any output.
         for token in (TOKEN, WRONG_TOKEN):
             assert token not in result.out + result.err, result

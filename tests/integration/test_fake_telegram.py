@@ -21,7 +21,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from uvicorn.logging import AccessFormatter
 
-from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, RedactingFilter, create_app
+from devkit.fake_telegram import (
+    FakeTelegram,
+    FakeTelegramConfig,
+    RedactingFilter,
+    create_app,
+)
 from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving
 

@@ -14,7 +14,12 @@ from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.keyboards import parse_tournament_id
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.domain.money import parse_amount
-from services.handler.domain.parsing import ParseError, parse_date, parse_registration, parse_result
+from services.handler.domain.parsing import (
+    ParseError,
+    parse_date,
+    parse_registration,
+    parse_result,
+)
 from services.handler.telegram import Incoming
 from tests.unit.fakes import InMemoryTracker
 

@@ -3,8 +3,19 @@ from decimal import Decimal
 
 import pytest
 
-from services.handler.domain.money import format_amount, format_percent, format_signed, parse_amount
-from services.handler.domain.parsing import ParseError, Registration, ResultEntry, parse_registration, parse_result
+from services.handler.domain.money import (
+    format_amount,
+    format_percent,
+    format_signed,
+    parse_amount,
+)
+from services.handler.domain.parsing import (
+    ParseError,
+    Registration,
+    ResultEntry,
+    parse_registration,
+    parse_result,
+)
 
 
 @pytest.mark.parametrize(
