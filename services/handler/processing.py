@@ -114,6 +114,12 @@ class Abandoned(Exception):
     """The partition is being given up: leave the update unsettled for its next owner."""
 
 
+def accepted_at_ms(delivery: Delivery) -> int | None:
+    """When the gateway accepted the update (its header), if it says."""
+    value = (delivery.headers or {}).get(HEADER_ACCEPTED_AT)
+    return value if isinstance(value, int) else None
+
+
 def user_hash(user_id: int) -> str:
     """A stable pseudonym of a user for logs."""
     return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
@@ -169,9 +175,8 @@ class UpdateProcessor:
             # The broker went away after the work was done: the redelivery is a recorded no-op.
             log.warning("could not acknowledge update", extra={"error": repr(exc)})
             return
-        accepted_at_ms = (delivery.headers or {}).get(HEADER_ACCEPTED_AT)
-        if isinstance(accepted_at_ms, int):
-            self._metrics.latency.observe(max(now_ms() - accepted_at_ms, 0) / 1000)
+        if (accepted := accepted_at_ms(delivery)) is not None:
+            self._metrics.latency.observe(max(now_ms() - accepted, 0) / 1000)
 
     async def _settle(self, delivery: Delivery, stopping: asyncio.Event) -> None:
         headers = dict(delivery.headers or {})
@@ -220,20 +225,19 @@ class UpdateProcessor:
             await self._wait(lambda: self._redeliveries.forget(update.update_id), stopping, what)
         if outcome == "dead-lettered":
             return
-        finished_at = time.time()
+        finished_at, elapsed = time.time(), time.monotonic() - started
         self._metrics.processed.labels(incoming.kind, outcome).inc()
-        self._metrics.processing.labels(incoming.kind).observe(time.monotonic() - started)
+        self._metrics.processing.labels(incoming.kind).observe(elapsed)
         extra = {
             **what,
             "outcome": outcome,
             "redelivered": bool(delivery.redelivered),
-            "ms": round((time.monotonic() - started) * 1000, 1),
+            "ms": round(elapsed * 1000, 1),
             "started_at": started_at,
             "finished_at": finished_at,
         }
-        accepted_at_ms = headers.get(HEADER_ACCEPTED_AT)
-        if isinstance(accepted_at_ms, int):
-            extra["since_accepted_ms"] = round(finished_at * 1000 - accepted_at_ms, 1)
+        if (accepted := accepted_at_ms(delivery)) is not None:
+            extra["since_accepted_ms"] = round(finished_at * 1000 - accepted, 1)
         log.info("update processed" if outcome == "applied" else "update already applied, skipped", extra=extra)
 
     async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:
