@@ -4,6 +4,7 @@ writes the tables (``pokertracker-admin sessions stats`` reads them for operator
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 
 import asyncpg
@@ -99,6 +100,7 @@ WITH doomed AS (
 )
 DELETE FROM session.applied_updates a USING doomed
 WHERE a.user_id = doomed.user_id AND a.update_id = doomed.update_id
+RETURNING a.update_id
 """
 
 
@@ -233,32 +235,39 @@ class SessionStore:
         Each batch is its own short statement (``SKIP LOCKED``), so a backlog of millions
         never holds many row locks at once or blocks a session being written meanwhile.
         """
-        total = 0
         ttl = self._ttl.total_seconds()
-        while True:
-            rows = await self._pool.fetch(_DELETE_EXPIRED, batch_size)
-            for row in rows:
-                self._metrics.lifetime.labels("expired").observe(max(float(row["lived"]) - ttl, 0.0))
-            total += len(rows)
-            self._metrics.cleanup_deleted.labels("bot_sessions").inc(len(rows))
-            if len(rows) < batch_size:
-                return total
+        lifetime = self._metrics.lifetime.labels("expired")
+
+        def observe(row: asyncpg.Record) -> None:
+            lifetime.observe(max(float(row["lived"]) - ttl, 0.0))
+
+        return await self._delete_in_batches("bot_sessions", _DELETE_EXPIRED, batch_size, observe=observe)
 
     async def delete_applied_before(self, retention: timedelta, batch_size: int) -> int:
         """Forget update ids applied more than ``retention`` ago, in batches; return how many.
 
         By then Telegram has stopped redelivering them, so they can no longer come back.
         """
-        deleted = await self._delete_in_batches(_DELETE_APPLIED, batch_size, retention)
-        self._metrics.cleanup_deleted.labels("applied_updates").inc(deleted)
-        return deleted
+        return await self._delete_in_batches("applied_updates", _DELETE_APPLIED, batch_size, retention)
 
-    async def _delete_in_batches(self, sql: str, batch_size: int, *args: object) -> int:
-        """Run a ``LIMIT $1`` delete until a batch comes back short; return the total."""
+    async def _delete_in_batches(
+        self,
+        table: str,
+        sql: str,
+        batch_size: int,
+        *args: object,
+        observe: Callable[[asyncpg.Record], None] | None = None,
+    ) -> int:
+        """Run a ``LIMIT $1 ... RETURNING`` delete until a batch comes back short, counting
+        each batch in the cleanup metric (and passing its rows to ``observe``); return the total."""
+        deleted = self._metrics.cleanup_deleted.labels(table)
         total = 0
         while True:
-            status = await self._pool.execute(sql, batch_size, *args)
-            deleted = int(status.split()[-1])
-            total += deleted
-            if deleted < batch_size:
+            rows = await self._pool.fetch(sql, batch_size, *args)
+            if observe is not None:
+                for row in rows:
+                    observe(row)
+            deleted.inc(len(rows))
+            total += len(rows)
+            if len(rows) < batch_size:
                 return total
