@@ -10,18 +10,18 @@ import random
 
 import pytest
 
-from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.keyboards import parse_tournament_id
-from services.handler.conversation.state import ConversationState, Step
+from services.handler.domain.edits import parse_edit_lines
 from services.handler.domain.money import parse_amount
 from services.handler.domain.parsing import (
     ParseError,
+    parse_buy_in,
     parse_date,
+    parse_format,
+    parse_game,
     parse_registration,
     parse_result,
 )
-from services.handler.telegram import Incoming
-from tests.unit.fakes import InMemoryTracker
 
 ALPHABET = list("0123456789|-–—.,:; $€₽+−eE") + ["²", "٣", "５", "Ⅻ", "½", " ", "\n", "\t", "\u00a0", "'", '"', "res", "a", "я", "🂡", "\x00"]
 
@@ -31,7 +31,10 @@ def strings(seed: int, count: int, max_len: int = 40) -> list[str]:
     return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, max_len))) for _ in range(count)]
 
 
-@pytest.mark.parametrize(("seed", "parse"), list(enumerate([parse_registration, parse_result, parse_date])))
+PARSERS = [parse_registration, parse_result, parse_date, parse_buy_in, parse_game, parse_format]
+
+
+@pytest.mark.parametrize(("seed", "parse"), list(enumerate(PARSERS)))
 def test_parsers_never_raise(seed: int, parse) -> None:
     for text in strings(seed=seed, count=4000):
         result = parse(text)
@@ -48,13 +51,14 @@ def test_amounts_and_callback_ids_never_raise() -> None:
         assert tid is None or 0 <= tid < 2**63
 
 
-async def test_any_text_in_any_step_and_any_button_is_answered() -> None:
-    tracker = InMemoryTracker()
-    states = [ConversationState(), ConversationState(step=Step.REGISTER),
-              ConversationState(step=Step.RESULT_PICK), ConversationState(step=Step.RESULT, tournament_id=1)]
-    for i, text in enumerate(strings(seed=11, count=1500)):
-        kind = "callback" if i % 3 == 0 else "text"
-        inc = Incoming(update_id=i, kind=kind, user_id=5, chat_id=5, language_code="en",
-                       text=text, callback_id="c", callback_data=text[:64])
-        outcome = await converse(inc, states[i % 4], tracker)
-        assert outcome.replies, text
+def test_edit_lines_never_raise_and_name_the_offending_line() -> None:
+    fields = ["name", "date", "buy-in", "fee", "place", "prize", "bounty", "entries", "stack",
+              "field", "currency", "game", "format", "дата", "место", "выплата", "x"]
+    rng = random.Random(5)
+    for text in strings(seed=13, count=3000):
+        line = f"{rng.choice(fields)}: {text}" if rng.random() < 0.8 else text
+        result = parse_edit_lines(line + "\n" + line)
+        if isinstance(result, ParseError):
+            assert result.code.startswith("edit_")
+        else:
+            assert isinstance(result, dict) and result

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 
+from services.handler.domain.edits import Draft, parse_edit_lines
 from services.handler.domain.money import (
     format_amount,
     format_percent,
@@ -11,11 +12,11 @@ from services.handler.domain.money import (
 )
 from services.handler.domain.parsing import (
     ParseError,
-    Registration,
-    ResultEntry,
+    parse_buy_in,
     parse_registration,
     parse_result,
 )
+from services.handler.domain.records import Format, Game, Result, TournamentFields
 
 
 @pytest.mark.parametrize(
@@ -29,14 +30,14 @@ from services.handler.domain.parsing import (
     ],
 )
 def test_registration_accepts_the_documented_separators(line: str) -> None:
-    assert parse_registration(line) == Registration(
-        "Sunday Major", date(2025, 3, 2), Decimal("100"), "Casino Royal"
+    assert parse_registration(line) == TournamentFields(
+        name="Sunday Major", played_on=date(2025, 3, 2), buy_in=Decimal("100"), venue="Casino Royal"
     )
 
 
 def test_registration_keeps_hyphens_inside_names() -> None:
     reg = parse_registration("Mini-Main | 01.01.2025 | 52,50 | Poker-Club")
-    assert isinstance(reg, Registration)
+    assert isinstance(reg, TournamentFields)
     assert (reg.name, reg.buy_in, reg.venue) == ("Mini-Main", Decimal("52.50"), "Poker-Club")
 
 
@@ -53,6 +54,9 @@ def test_registration_keeps_hyphens_inside_names() -> None:
         ("A | 01.01.2025 | -100 | V", "negative_buy_in"),
         ("A | 01.01.2025 | 10.555 | V", "bad_buy_in"),
         ("A | 01.01.2025 | 100 | ", "bad_venue"),
+        ("A | 01.01.2025 | 100+x | V", "bad_buy_in"),
+        ("A | 01.01.2025 | 100 | V | chess", "bad_extra"),
+        ("A | 01.01.2025 | 100 | V | PLO | pko | more", "bad_format"),
     ],
 )
 def test_registration_errors_name_the_problem(line: str, code: str) -> None:
@@ -64,7 +68,7 @@ def test_registration_errors_name_the_problem(line: str, code: str) -> None:
     "line", ["3 | 850", "3|850", "3 - 850", "3 850", "  3   850  ", "3 — 850", "3 | 850.00"]
 )
 def test_result_accepts_the_documented_forms(line: str) -> None:
-    assert parse_result(line) == ResultEntry(3, Decimal("850"))
+    assert parse_result(line) == Result(place=3, prize=Decimal("850"))
 
 
 @pytest.mark.parametrize(
@@ -77,7 +81,9 @@ def test_result_accepts_the_documented_forms(line: str) -> None:
         ("3 | -850", "negative_payout"),
         ("3 -850", "negative_payout"),
         ("3 | lots", "bad_payout"),
-        ("3 | 850 | 1", "bad_format"),
+        ("3 | 850 | x", "bad_bounty"),
+        ("3 | 850 | -1", "negative_bounty"),
+        ("3 | 850 | 1 | 2", "bad_format"),
         ("", "bad_format"),
     ],
 )
@@ -87,7 +93,52 @@ def test_result_errors_name_the_problem(line: str, code: str) -> None:
 
 
 def test_bust_out_with_zero_payout_is_a_result() -> None:
-    assert parse_result("57 | 0") == ResultEntry(57, Decimal("0"))
+    assert parse_result("57 | 0") == Result(place=57, prize=Decimal("0"))
+
+
+def test_result_with_bounties() -> None:
+    assert parse_result("3 | 850 | 120") == Result(place=3, prize=Decimal(850), bounty=Decimal(120))
+
+
+def test_registration_with_fee_game_and_format_in_any_order() -> None:
+    reg = parse_registration("A | 01.01.2025 | 100 + 10 | V | bounty | PLO")
+    assert isinstance(reg, TournamentFields)
+    assert (reg.buy_in, reg.fee, reg.game, reg.format) == (Decimal(100), Decimal(10), Game.PLO, Format.BOUNTY)
+    assert parse_buy_in("52.50+2.50") == (Decimal("52.50"), Decimal("2.50"))
+
+
+def test_edit_lines_in_english_and_russian() -> None:
+    changes = parse_edit_lines("Buy-in: 100+10\nстек: 20k\nДата = 02.03.2025\nfield size: 180\ncurrency: eur")
+    assert changes == {"buy_in": Decimal(100), "fee": Decimal(10), "starting_stack": 20000,
+                       "played_on": date(2025, 3, 2), "field_size": 180, "currency": "EUR"}
+    assert parse_edit_lines("place: -") == {"place": None}
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "value"),
+    [
+        ("", "edit_empty", ""),
+        ("no colon here", "edit_bad_line", "no colon here"),
+        ("colour: red", "edit_unknown_field", "colour"),
+        ("fee:", "edit_empty_value", "fee"),
+        ("date: 2025", "edit_bad_value", "date: 2025"),
+        ("venue: " + "x" * 101, "edit_bad_value", ("venue: " + "x" * 101)[:100]),
+        ("entries: 0", "edit_bad_value", "entries: 0"),
+        ("\n".join(["fee: 1"] * 21), "edit_too_many", "20"),
+    ],
+)
+def test_edit_line_errors_name_the_line(text: str, code: str, value: str) -> None:
+    error = parse_edit_lines(text)
+    assert isinstance(error, ParseError) and (error.code, error.value) == (code, value)
+
+
+def test_draft_needs_the_required_fields_and_a_whole_result() -> None:
+    draft = Draft(name="A", buy_in=Decimal(5))
+    assert draft.missing == ["played_on", "venue"] and draft.fields() is None
+    draft = draft.apply({"played_on": date(2025, 1, 1), "venue": "V", "place": 2})
+    assert draft.fields() is not None
+    assert isinstance(draft.result(), ParseError)
+    assert draft.apply({"prize": Decimal(0)}).result() == Result(place=2, prize=Decimal(0))
 
 
 @pytest.mark.parametrize(

@@ -1,56 +1,194 @@
-"""The tracker's formulas, in one place so every view agrees.
+"""The tracker's formulas, in one place so every view agrees (/stats, /tournaments, /graph, /export).
 
-profit = payout - buy-in; ROI% = total profit / total buy-ins x 100;
-ITM% = share of finished tournaments with a payout above zero.
+Standard tournament maths, exact decimals throughout:
+
+* cost = (buy-in + fee) x entries + rebuys + add-ons
+* winnings = prize + bounty; profit = winnings - cost (only once there is a result)
+* ROI% = total profit / total cost x 100, ``None`` when nothing was spent (freerolls)
+* ITM% = share of finished tournaments with a prize above zero (a bounty alone is not ITM)
+* ABI (average buy-in) = total cost / finished tournaments
+* biggest win = the finished tournament with the largest profit, only if that profit is > 0
+  (ties: the most recent)
+* best finish = the lowest place (ties: the larger known field, then the most recent)
+* final tables = finished tournaments with a known field size and place <= 9
+
+Every total in a ``Summary`` covers finished tournaments only (those with a result);
+registered tournaments without a result are only counted, as ``pending``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Literal
 
+from services.handler.domain.records import Result, Tournament, TournamentFields
+
+ZERO = Decimal(0)
 HUNDRED = Decimal(100)
+FINAL_TABLE_PLACES = 9
+
+GroupBy = Literal["venue", "format"]
 
 
-def profit(buy_in: Decimal, payout: Decimal) -> Decimal:
-    return payout - buy_in
+def cost(t: TournamentFields) -> Decimal:
+    """What the tournament cost: (buy-in + fee) x entries + rebuys + add-ons."""
+    return (t.buy_in + t.fee) * t.entries + t.rebuys + t.addons
+
+
+def winnings(result: Result) -> Decimal:
+    """Prize plus bounties."""
+    return result.prize + result.bounty
+
+
+def profit(t: Tournament) -> Decimal | None:
+    """Winnings minus cost, or ``None`` while the tournament has no result."""
+    if t.result is None:
+        return None
+    return winnings(t.result) - cost(t)
 
 
 def roi(total_profit: Decimal, total_cost: Decimal) -> Decimal | None:
     """ROI in percent, or ``None`` when nothing was spent (freerolls)."""
     if total_cost == 0:
         return None
-    return total_profit / total_cost * HUNDRED
+    return total_profit * HUNDRED / total_cost
+
+
+def venue_key(venue: str) -> str:
+    """How venues are compared: case-insensitively, runs of whitespace counting as one space."""
+    return " ".join(venue.split()).casefold()
 
 
 @dataclass(frozen=True)
-class Stats:
-    played: int
-    pending: int
-    total_buy_ins: Decimal
-    total_payouts: Decimal
+class Summary:
+    played: int  # finished tournaments (with a result)
+    pending: int  # registered tournaments without a result
+    entries: int  # entries over finished tournaments (1 + re-entries each)
+    total_cost: Decimal
+    total_winnings: Decimal  # prizes + bounties
+    total_bounty: Decimal
+    profit: Decimal
+    roi: Decimal | None  # percent; None when total_cost is 0
     itm_count: int
-
-    @property
-    def profit(self) -> Decimal:
-        return self.total_payouts - self.total_buy_ins
-
-    @property
-    def roi(self) -> Decimal | None:
-        return roi(self.profit, self.total_buy_ins)
-
-    @property
-    def itm_percent(self) -> Decimal | None:
-        return None if self.played == 0 else Decimal(self.itm_count) / self.played * HUNDRED
+    itm_percent: Decimal | None  # percent; None when nothing is finished
+    abi: Decimal | None  # average cost per finished tournament; None when nothing is finished
+    biggest_win: Tournament | None
+    best_finish: Tournament | None
+    final_tables: int
+    with_field_size: int  # finished tournaments whose field size is known
 
 
-def compute_stats(finished: Iterable[tuple[Decimal, Decimal]], pending: int = 0) -> Stats:
-    """``finished`` holds (buy-in, payout) of every tournament that has a result."""
-    played, buy_ins, payouts, itm = 0, Decimal(0), Decimal(0), 0
-    for buy_in, payout in finished:
+def _recency(t: Tournament) -> tuple[date, int]:
+    return (t.played_on, t.id)
+
+
+def _finish_rank(t: Tournament) -> tuple[int, int, int, int]:
+    """Smaller is better: lower place, then larger field (unknown counts as smallest), then newer."""
+    assert t.result is not None
+    field = t.field_size if t.field_size is not None else 0
+    return (t.result.place, -field, -t.played_on.toordinal(), -t.id)
+
+
+def summarize(tournaments: Iterable[Tournament]) -> Summary:
+    played = pending = entries = itm = final_tables = with_field = 0
+    total_cost = total_winnings = total_bounty = ZERO
+    biggest: Tournament | None = None
+    biggest_key: tuple[Decimal, date, int] | None = None
+    best: Tournament | None = None
+    for t in tournaments:
+        result = t.result
+        if result is None:
+            pending += 1
+            continue
         played += 1
-        buy_ins += buy_in
-        payouts += payout
-        itm += payout > 0
-    return Stats(played, pending, buy_ins, payouts, itm)
+        entries += t.entries
+        c = cost(t)
+        w = winnings(result)
+        total_cost += c
+        total_winnings += w
+        total_bounty += result.bounty
+        itm += result.prize > 0
+        if t.field_size is not None:
+            with_field += 1
+            final_tables += result.place <= FINAL_TABLE_PLACES
+        p = w - c
+        if p > 0:
+            key = (p, t.played_on, t.id)
+            if biggest_key is None or key > biggest_key:
+                biggest, biggest_key = t, key
+        if best is None or _finish_rank(t) < _finish_rank(best):
+            best = t
+    total_profit = total_winnings - total_cost
+    return Summary(
+        played=played,
+        pending=pending,
+        entries=entries,
+        total_cost=total_cost,
+        total_winnings=total_winnings,
+        total_bounty=total_bounty,
+        profit=total_profit,
+        roi=roi(total_profit, total_cost),
+        itm_count=itm,
+        itm_percent=None if played == 0 else Decimal(itm) * HUNDRED / played,
+        abi=None if played == 0 else total_cost / played,
+        biggest_win=biggest,
+        best_finish=best,
+        final_tables=final_tables,
+        with_field_size=with_field,
+    )
+
+
+def breakdown(tournaments: Iterable[Tournament], by: GroupBy) -> list[tuple[str, Summary]]:
+    """One ``Summary`` per venue or per format, the most profitable first.
+
+    Venues are grouped case-insensitively and shown as first seen; formats are keyed by the
+    ``Format`` member itself (a ``str``), so the caller can translate it.  Groups holding only
+    pending tournaments are included (profit 0).  Ties: more finished tournaments first, then
+    by name.
+    """
+    groups: dict[str, tuple[str, list[Tournament]]] = {}
+    for t in tournaments:
+        if by == "venue":
+            key, label = venue_key(t.venue), t.venue
+        else:
+            key, label = str(t.format), t.format
+        if key not in groups:
+            groups[key] = (label, [])
+        groups[key][1].append(t)
+    rows = [(label, summarize(items)) for label, items in groups.values()]
+    rows.sort(key=lambda row: (-row[1].profit, -row[1].played, row[0].casefold()))
+    return rows
+
+
+def _finished_in_order(tournaments: Iterable[Tournament]) -> list[Tournament]:
+    return sorted((t for t in tournaments if t.result is not None), key=_recency)
+
+
+def cumulative_profit(tournaments: Iterable[Tournament]) -> list[tuple[date, Decimal]]:
+    """The running profit after each finished tournament, ordered by date then id."""
+    points: list[tuple[date, Decimal]] = []
+    running = ZERO
+    for t in _finished_in_order(tournaments):
+        p = profit(t)
+        assert p is not None
+        running += p
+        points.append((t.played_on, running))
+    return points
+
+
+def monthly_roi(tournaments: Iterable[Tournament]) -> list[tuple[date, Decimal | None]]:
+    """ROI of the finished tournaments of each month that has any, oldest month first.
+
+    The month is given as its first day; ROI is ``None`` for a month of freerolls only.
+    """
+    months: dict[date, tuple[Decimal, Decimal]] = {}
+    for t in _finished_in_order(tournaments):
+        month = t.played_on.replace(day=1)
+        p = profit(t)
+        assert p is not None
+        total_profit, total_cost = months.get(month, (ZERO, ZERO))
+        months[month] = (total_profit + p, total_cost + cost(t))
+    return [(month, roi(p, c)) for month, (p, c) in months.items()]

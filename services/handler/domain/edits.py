@@ -1,0 +1,203 @@
+"""``field: value`` lines (editing a ticket read by OCR, or a saved tournament) and the draft
+they change.
+
+A ``Draft`` is a tournament being put together across messages: every field optional, kept
+in the session until it is saved.  ``parse_edit_lines`` reads one message of ``field: value``
+lines into changes, all or nothing: one bad line and the message changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from services.handler.domain import parsing
+from services.handler.domain.parsing import ParseError
+from services.handler.domain.records import (
+    ZERO,
+    Format,
+    Game,
+    Result,
+    Tournament,
+    TournamentFields,
+)
+
+MAX_EDIT_LINES = 20
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+_CLEAR = {"-", "—", "–", "none", "нет"}
+
+# Every name a field goes by, in English and Russian, to its canonical name.
+FIELD_ALIASES: dict[str, str] = {
+    "name": "name", "event": "name", "tournament": "name", "название": "name", "турнир": "name",
+    "date": "date", "дата": "date",
+    "venue": "venue", "club": "venue", "casino": "venue", "площадка": "venue", "клуб": "venue",
+    "казино": "venue",
+    "buy-in": "buy_in", "buyin": "buy_in", "buy in": "buy_in", "buy_in": "buy_in",
+    "бай-ин": "buy_in", "байин": "buy_in", "бай ин": "buy_in", "взнос": "buy_in",
+    "fee": "fee", "rake": "fee", "комиссия": "fee", "сбор": "fee", "рейк": "fee",
+    "currency": "currency", "валюта": "currency",
+    "game": "game", "игра": "game",
+    "format": "format", "формат": "format",
+    "entries": "entries", "входы": "entries", "входов": "entries", "entry": "entries",
+    "rebuys": "rebuys", "rebuy": "rebuys", "ребаи": "rebuys", "ребай": "rebuys",
+    "addons": "addons", "add-ons": "addons", "addon": "addons", "add-on": "addons",
+    "аддоны": "addons", "аддон": "addons",
+    "field": "field_size", "field size": "field_size", "players": "field_size",
+    "участники": "field_size", "игроков": "field_size", "поле": "field_size",
+    "stack": "starting_stack", "starting stack": "starting_stack", "стек": "starting_stack",
+    "стартовый стек": "starting_stack",
+    "place": "place", "место": "place",
+    "prize": "prize", "payout": "prize", "приз": "prize", "выплата": "prize",
+    "bounty": "bounty", "bounties": "bounty", "баунти": "bounty", "нокауты": "bounty",
+}
+REQUIRED = ("name", "played_on", "venue", "buy_in")
+OPTIONAL = {"currency", "field_size", "starting_stack", "place", "prize", "bounty"}
+
+
+class Draft(BaseModel):
+    """A tournament (and maybe its result) being edited; stored in the session as JSON."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str | None = None
+    played_on: date | None = None
+    venue: str | None = None
+    buy_in: Decimal | None = None
+    fee: Decimal | None = None
+    currency: str | None = None
+    game: Game | None = None
+    format: Format | None = None
+    entries: int | None = None
+    rebuys: Decimal | None = None
+    addons: Decimal | None = None
+    field_size: int | None = None
+    starting_stack: int | None = None
+    place: int | None = None
+    prize: Decimal | None = None
+    bounty: Decimal | None = None
+
+    @classmethod
+    def of(cls, t: Tournament) -> Draft:
+        r = t.result
+        return cls(
+            **{k: getattr(t, k) for k in TournamentFields.__dataclass_fields__},
+            place=r.place if r else None,
+            prize=r.prize if r else None,
+            bounty=r.bounty if r else None,
+        )
+
+    def apply(self, changes: dict[str, Any]) -> Draft:
+        return self.model_copy(update=changes)
+
+    @property
+    def missing(self) -> list[str]:
+        """Required fields still empty (``name``, ``played_on``, ``venue``, ``buy_in``)."""
+        return [f for f in REQUIRED if getattr(self, f) is None]
+
+    def fields(self) -> TournamentFields | None:
+        """The tournament's fields, or ``None`` while a required one is missing."""
+        if self.missing:
+            return None
+        assert self.name and self.played_on and self.venue and self.buy_in is not None
+        return TournamentFields(
+            name=self.name,
+            played_on=self.played_on,
+            venue=self.venue,
+            buy_in=self.buy_in,
+            fee=self.fee if self.fee is not None else ZERO,
+            currency=self.currency or "",
+            game=self.game or Game.NLHE,
+            format=self.format or Format.FREEZEOUT,
+            entries=self.entries or 1,
+            rebuys=self.rebuys if self.rebuys is not None else ZERO,
+            addons=self.addons if self.addons is not None else ZERO,
+            field_size=self.field_size,
+            starting_stack=self.starting_stack,
+        )
+
+    def result(self) -> Result | None | ParseError:
+        """The result if place and prize are both set, ``None`` if neither; else an error."""
+        if self.place is None and self.prize is None:
+            return ParseError("result_incomplete") if self.bounty else None
+        if self.place is None or self.prize is None:
+            return ParseError("result_incomplete")
+        return Result(place=self.place, prize=self.prize, bounty=self.bounty or ZERO)
+
+
+def _value(field: str, text: str) -> dict[str, Any] | ParseError:
+    """Parse one field's value into the draft attributes it sets."""
+    if field in OPTIONAL and text.lower() in _CLEAR:
+        return {field: None}
+    match field:
+        case "name" | "venue":
+            v = parsing.parse_name(text, f"bad_{field}")
+            return v if isinstance(v, ParseError) else {field: v}
+        case "date":
+            d = parsing.parse_date(text)
+            return d if isinstance(d, ParseError) else {"played_on": d}
+        case "buy_in":
+            money = parsing.parse_buy_in(text)
+            if isinstance(money, ParseError):
+                return money
+            return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
+        case "fee" | "rebuys" | "addons" | "prize" | "bounty":
+            code = "payout" if field == "prize" else field
+            m = parsing.parse_money(text, code)
+            return m if isinstance(m, ParseError) else {field: m}
+        case "currency":
+            c = text.strip()
+            return {field: c.upper()} if _CURRENCY.fullmatch(c) else ParseError("bad_currency", c)
+        case "game":
+            g = parsing.parse_game(text)
+            return g if isinstance(g, ParseError) else {field: g}
+        case "format":
+            f = parsing.parse_format(text)
+            return f if isinstance(f, ParseError) else {field: f}
+        case "entries":
+            n = parsing.parse_count(text, 1, parsing.MAX_ENTRIES, "bad_entries")
+            return n if isinstance(n, ParseError) else {field: n}
+        case "field_size":
+            n = parsing.parse_count(text, 1, parsing.MAX_FIELD, "bad_field_size")
+            return n if isinstance(n, ParseError) else {field: n}
+        case "starting_stack":
+            s = text.strip().lower().replace("k", "000").replace("к", "000")
+            n = parsing.parse_count(s, 0, parsing.MAX_STACK, "bad_starting_stack")
+            return ParseError("bad_starting_stack", text) if isinstance(n, ParseError) else {field: n}
+        case "place":
+            n = parsing.parse_count(text, 1, parsing.MAX_PLACE, "bad_place")
+            return n if isinstance(n, ParseError) else {field: n}
+    return ParseError("unknown_field", field)
+
+
+def parse_edit_lines(text: str) -> dict[str, Any] | ParseError:
+    """``field: value`` lines (``=`` works too) into draft changes, or the first error.
+
+    The error's ``value`` is the offending line, so the user knows which one to fix.
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ParseError("edit_empty")
+    if len(lines) > MAX_EDIT_LINES:
+        return ParseError("edit_too_many", str(MAX_EDIT_LINES))
+    changes: dict[str, Any] = {}
+    for line in lines:
+        key, sep, raw = line.partition(":")
+        if not sep:
+            key, sep, raw = line.partition("=")
+        if not sep:
+            return ParseError("edit_bad_line", line[:100])
+        field = FIELD_ALIASES.get(" ".join(key.split()).lower())
+        if field is None:
+            return ParseError("edit_unknown_field", key.strip()[:50])
+        value = raw.strip()
+        if not value:
+            return ParseError("edit_empty_value", key.strip()[:50])
+        parsed = _value(field, value)
+        if isinstance(parsed, ParseError):
+            return ParseError("edit_bad_value", line[:100], field)
+        changes |= parsed
+    return changes
