@@ -26,6 +26,9 @@ HEADER_USER_ID = "x-user-id"  # absent for updates without a sender (channel pos
 # Times are integer milliseconds since the epoch: AMQP tables carry a Python float as a 32-bit
 # float (pamqp), which rounds today's unix time to a multiple of 128 seconds.
 HEADER_ACCEPTED_AT = "x-accepted-at-ms"  # when the gateway accepted it
+# What a partition message is: absent for a Telegram update; "ticket-read" for the OCR
+# service's reading of a ticket photo (shared.ocr_api), which joins the user's partition.
+HEADER_KIND = "x-kind"
 
 # Headers a handler adds when it moves an update to the dead-letter queue.
 HEADER_DEAD_REASON = "x-dead-reason"  # "failed" (raised every try), "redelivered", "invalid"
@@ -98,6 +101,11 @@ class Topology:
     def dead_letters_queue(self) -> RabbitQueue:
         """Updates that failed every try; listed and replayed with the admin command."""
         return RabbitQueue(f"{self.namespace}.dead-letters", durable=True)
+
+    @property
+    def ocr_queue(self) -> RabbitQueue:
+        """Ticket photos waiting for OCR (shared.ocr_api.OcrJob), consumed by the OCR service."""
+        return RabbitQueue(f"{self.namespace}.ocr", durable=True)
 
     @property
     def session_get_queue(self) -> RabbitQueue:

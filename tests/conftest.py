@@ -82,6 +82,7 @@ async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024)
             topology.dead_letters_queue,
             topology.session_get_queue,
             topology.session_update_queue,
+            topology.ocr_queue,
         ]
         for queue in queues:
             await channel.queue_delete(queue.name)

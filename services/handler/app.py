@@ -20,9 +20,10 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi
+from services.handler.bot_api import BotApi, TelegramFiles
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
+from services.handler.ocr_jobs import OcrJobs
 from services.handler.partitions import PartitionConsumer
 from services.handler.processing import UpdateProcessor
 from services.handler.replicas import follow_assignment
@@ -50,6 +51,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
     dead_letters = DeadLetterQueue(
         broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
     )
+    ocr_jobs = OcrJobs(broker, topology, settings.session_rpc_timeout_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -61,6 +63,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
         await dead_letters.declare()
+        await ocr_jobs.declare()
         sessions = SessionClient(
             settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds
         )
@@ -68,19 +71,23 @@ def create_app(settings: HandlerSettings) -> FastStream:
             timeout=settings.bot_api_timeout_seconds,
             limits=httpx.Limits(max_connections=topology.partitions * 2),
         )
+        token = settings.bot_token.get_secret_value()
         bot = BotApi(
             http,
             settings.telegram_api_url,
-            settings.bot_token.get_secret_value(),
+            token,
             max_attempts=settings.bot_api_max_attempts,
             metrics=metrics,
         )
+        files = TelegramFiles(bot, http, settings.telegram_api_url, token)
         processor = UpdateProcessor(
             sessions,
             pool,
             bot,
             dead_letters,
             bookkeeping.RedeliveryCounter(pool),
+            files=files,
+            ocr=ocr_jobs,
             instance=settings.instance_name,
             max_attempts=settings.update_max_attempts,
             max_redeliveries=settings.update_max_redeliveries,

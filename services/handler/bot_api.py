@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from prometheus_client import CollectorRegistry
 
-from services.handler.conversation.replies import Reply
+from services.handler.conversation.replies import FilePart, Reply, SendFile
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 
@@ -38,16 +38,29 @@ class BotApi:
         self._max_backoff = max_backoff
 
     async def send(self, reply: Reply) -> Any | None:
+        if isinstance(reply, SendFile):
+            method, form, file = reply.to_upload()
+            return await self.call(method, form, file)
         return await self.call(*reply.to_call())
 
-    async def call(self, method: str, payload: dict[str, Any]) -> Any | None:
-        """The method's ``result``, or ``None`` if Telegram refused the request (4xx)."""
+    async def call(
+        self, method: str, payload: dict[str, Any], file: FilePart | None = None
+    ) -> Any | None:
+        """The method's ``result``, or ``None`` if Telegram refused the request (4xx).
+
+        With ``file`` the request is a multipart upload and ``payload`` its form fields.
+        """
         delay = 0.5
         for attempt in range(1, self._max_attempts + 1):
             wait = delay
             self._metrics.bot_api_calls.labels(method).inc()
             try:
-                response = await self._client.post(self._base + method, json=payload)
+                if file is None:
+                    response = await self._client.post(self._base + method, json=payload)
+                else:
+                    response = await self._client.post(
+                        self._base + method, data=payload, files=[file]
+                    )
             except httpx.TransportError as exc:
                 self._metrics.bot_api_errors.labels(method, "network").inc()
                 # str(exc) may hold the URL, and the URL holds the token: log the type only.
@@ -96,3 +109,40 @@ def _json(response: httpx.Response) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+class TelegramFiles:
+    """Downloads what users send (``getFile``, then the file URL), at most ``max_bytes``."""
+
+    def __init__(self, bot: BotApi, client: httpx.AsyncClient, base_url: str, token: str) -> None:
+        self._bot = bot
+        self._client = client
+        self._files = f"{base_url.rstrip('/')}/file/bot{token}/"
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes | None:
+        """The file's bytes; ``None`` if Telegram refuses it or it is larger than ``max_bytes``.
+
+        Network trouble raises ``DependencyUnavailable`` (the update waits and retries).
+        """
+        info = await self._bot.call("getFile", {"file_id": file_id})
+        if not isinstance(info, dict) or not isinstance(info.get("file_path"), str):
+            return None
+        size = info.get("file_size")
+        if isinstance(size, int) and size > max_bytes:
+            return None
+        try:
+            async with self._client.stream("GET", self._files + info["file_path"]) as response:
+                if response.status_code >= 500:
+                    raise DependencyUnavailable(f"file download: HTTP {response.status_code}")
+                if response.status_code >= 400:
+                    return None
+                chunks, total = [], 0
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > max_bytes:
+                        return None
+                    chunks.append(chunk)
+                return b"".join(chunks)
+        except httpx.TransportError as exc:
+            # str(exc) may hold the URL, and the URL holds the token: the type only.
+            raise DependencyUnavailable(f"file download: {type(exc).__name__}") from None

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
 import asyncpg
@@ -36,19 +37,22 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from services.handler.bot_api import BotApi
+from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
+from services.handler.conversation.replies import RequestOcr
 from services.handler.conversation.state import ConversationState
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
-from services.handler.telegram import Incoming, Update, to_incoming
+from services.handler.telegram import Incoming, Update, ticket_incoming, to_incoming
 from services.handler.tracker.postgres import PgTracker
+from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead
 from shared.session_api import (
     SessionConflict,
     SessionDuplicate,
     SessionSaved,
     SessionSnapshot,
 )
-from shared.topology import HEADER_ACCEPTED_AT, now_ms
+from shared.topology import HEADER_ACCEPTED_AT, HEADER_KIND, now_ms
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +110,10 @@ class RedeliveryPort(Protocol):
     async def forget(self, update_id: int) -> None: ...
 
 
+class OcrPort(Protocol):
+    async def submit(self, job: OcrJob) -> None: ...
+
+
 class SessionChanged(DependencyUnavailable):
     """The session was written by someone else between our read and our write."""
 
@@ -118,6 +126,19 @@ def accepted_at_ms(delivery: Delivery) -> int | None:
     """When the gateway accepted the update (its header), if it says."""
     value = (delivery.headers or {}).get(HEADER_ACCEPTED_AT)
     return value if isinstance(value, int) else None
+
+
+def parse_delivery(body: bytes, headers: dict[str, Any]) -> tuple[int, Incoming | None]:
+    """The delivery's dedupe id and what the conversation sees of it (``None``: nothing).
+
+    A partition carries Telegram updates and, marked by ``x-kind``, the OCR service's
+    readings of ticket photos.  Raises ``ValidationError`` for anything else.
+    """
+    if headers.get(HEADER_KIND) == KIND_TICKET_READ:
+        ticket = TicketRead.model_validate_json(body)
+        return ticket.event_id, ticket_incoming(ticket)
+    update = Update.model_validate_json(body)
+    return update.update_id, to_incoming(update)
 
 
 def user_hash(user_id: int) -> str:
@@ -143,6 +164,9 @@ class UpdateProcessor:
         dead_letters: DeadLetterPort,
         redeliveries: RedeliveryPort,
         *,
+        files: FileSource,
+        ocr: OcrPort,
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         instance: str,
         max_attempts: int = 3,
         max_redeliveries: int = 5,
@@ -154,6 +178,9 @@ class UpdateProcessor:
         self._sessions = sessions
         self._pool = pool
         self._bot = bot
+        self._files = files
+        self._ocr = ocr
+        self._today = today
         self._dead_letters = dead_letters
         self._redeliveries = redeliveries
         self._instance = instance
@@ -182,33 +209,32 @@ class UpdateProcessor:
         headers = dict(delivery.headers or {})
         what: dict[str, Any] = {"instance": self._instance, "partition": delivery.routing_key}
         try:
-            update = Update.model_validate_json(delivery.body)
+            update_id, incoming = parse_delivery(delivery.body, headers)
         except ValidationError as exc:
             log.warning("not a Telegram update, dead-lettered", extra={**what, "errors": exc.error_count()})
             await self._bury(delivery, headers, "invalid", 1, f"not a Telegram update: {exc}", stopping, what)
             return
-        what["update_id"] = update.update_id
-        incoming = to_incoming(update)
+        what["update_id"] = update_id
         if incoming is None:
             log.info("update ignored: nothing for the bot", extra=what)
             return
         what |= {"user": user_hash(incoming.user_id), "kind": incoming.kind}
 
         if delivery.redelivered:
-            deliveries = await self._wait(lambda: self._redeliveries.bump(update.update_id), stopping, what)
+            deliveries = await self._wait(lambda: self._redeliveries.bump(update_id), stopping, what)
             if deliveries > self._max_redeliveries:
                 log.error("update keeps coming back unfinished, dead-lettered", extra={**what, "deliveries": deliveries})
                 await self._bury(
                     delivery, headers, "redelivered", deliveries,
                     f"delivered {deliveries} times without finishing", stopping, what,
                 )
-                await self._wait(lambda: self._redeliveries.forget(update.update_id), stopping, what)
+                await self._wait(lambda: self._redeliveries.forget(update_id), stopping, what)
                 return
 
         started_at, started = time.time(), time.monotonic()
         for attempt in range(1, self._max_attempts + 1):
             try:
-                outcome = await self._wait(lambda: self._once(incoming, update.update_id), stopping, what)
+                outcome = await self._wait(lambda: self._once(incoming, update_id), stopping, what)
                 break
             except Abandoned:
                 raise
@@ -222,7 +248,7 @@ class UpdateProcessor:
                 await self._bury(delivery, headers, "failed", attempt, f"{type(exc).__name__}: {exc}", stopping, what)
                 outcome = "dead-lettered"
         if delivery.redelivered:
-            await self._wait(lambda: self._redeliveries.forget(update.update_id), stopping, what)
+            await self._wait(lambda: self._redeliveries.forget(update_id), stopping, what)
         if outcome == "dead-lettered":
             return
         finished_at, elapsed = time.time(), time.monotonic() - started
@@ -282,9 +308,12 @@ class UpdateProcessor:
             return "duplicate"
         state = ConversationState.from_session(snapshot.data)
         async with self._pool.acquire() as conn, conn.transaction():
-            outcome = await converse(incoming, state, PgTracker(conn))
+            outcome = await converse(incoming, state, PgTracker(conn), self._files, self._today())
         for reply in outcome.replies:
-            await self._bot.send(reply)
+            if isinstance(reply, RequestOcr):
+                await self._ocr.submit(reply.job)
+            else:
+                await self._bot.send(reply)
         with self._metrics.session_rpc.labels("update").time():
             saved = await self._sessions.update(
                 incoming.user_id, snapshot.version, outcome.state.to_session(), update_id

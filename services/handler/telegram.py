@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.ocr_api import TicketRead
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
@@ -25,11 +27,28 @@ class Chat(_Model):
     type: str = "private"
 
 
+class PhotoSize(_Model):
+    file_id: str
+    width: int = 0
+    height: int = 0
+    file_size: int | None = None
+
+
+class Document(_Model):
+    file_id: str
+    file_name: str | None = None
+    mime_type: str | None = None
+    file_size: int | None = None
+
+
 class Message(_Model):
     message_id: int
     from_: User | None = Field(None, alias="from")
     chat: Chat
     text: str | None = None
+    caption: str | None = None
+    photo: list[PhotoSize] | None = None
+    document: Document | None = None
 
 
 class CallbackQuery(_Model):
@@ -45,7 +64,21 @@ class Update(_Model):
     callback_query: CallbackQuery | None = None
 
 
-Kind = Literal["command", "text", "callback", "unsupported"]
+Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the user sent: a photo (its largest size) or a document."""
+
+    file_id: str
+    file_name: str = ""
+    mime_type: str = ""
+    file_size: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.mime_type.startswith("image/")
 
 
 @dataclass(frozen=True)
@@ -63,6 +96,8 @@ class Incoming:
     args: str = ""
     callback_id: str = ""
     callback_data: str = ""
+    attachment: Attachment | None = None
+    ticket: TicketRead | None = None  # kind "ticket": the OCR service's reading of a photo
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -92,6 +127,16 @@ def to_incoming(update: Update) -> Incoming | None:
         language_code=msg.from_.language_code,
         first_name=msg.from_.first_name,
     )
+    if msg.photo:
+        largest = max(msg.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+        attachment = Attachment(largest.file_id, mime_type="image/jpeg", file_size=largest.file_size)
+        return Incoming(kind="photo", attachment=attachment, **common)  # type: ignore[arg-type]
+    if msg.document is not None:
+        doc = msg.document
+        attachment = Attachment(
+            doc.file_id, doc.file_name or "", (doc.mime_type or "").lower(), doc.file_size
+        )
+        return Incoming(kind="document", attachment=attachment, **common)  # type: ignore[arg-type]
     if msg.text is None:
         return Incoming(kind="unsupported", **common)  # type: ignore[arg-type]
     text = msg.text.strip()
@@ -103,3 +148,15 @@ def to_incoming(update: Update) -> Incoming | None:
         command = head[1:].split("@", 1)[0].lower()
         return Incoming(kind="command", text=text, command=command, args=args.strip(), **common)  # type: ignore[arg-type]
     return Incoming(kind="text", text=text, **common)  # type: ignore[arg-type]
+
+
+def ticket_incoming(ticket: TicketRead) -> Incoming:
+    """The OCR service's reading of a ticket photo, as the conversation sees it."""
+    return Incoming(
+        update_id=ticket.event_id,
+        kind="ticket",
+        user_id=ticket.user_id,
+        chat_id=ticket.chat_id,
+        language_code=ticket.language_code,
+        ticket=ticket,
+    )

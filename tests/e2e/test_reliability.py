@@ -86,7 +86,7 @@ async def stored(database_url: str, users: list[int]) -> dict[int, dict[str, Any
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT t.player_id, t.name, t.played_on, t.buy_in, t.venue, r.place, r.payout"
+            "SELECT t.player_id, t.name, t.played_on, t.buy_in, t.venue, r.place, r.prize"
             " FROM tracker.tournaments t LEFT JOIN tracker.results r ON r.tournament_id = t.id"
             " WHERE t.player_id = any($1::bigint[]) ORDER BY t.id",
             users,
@@ -101,7 +101,7 @@ async def stored(database_url: str, users: list[int]) -> dict[int, dict[str, Any
     out: dict[int, dict[str, Any]] = {u: {"tournaments": [], "session": None} for u in users}
     for r in rows:
         out[r["player_id"]]["tournaments"].append(
-            (r["name"], r["played_on"], r["buy_in"], r["venue"], r["place"], r["payout"])
+            (r["name"], r["played_on"], r["buy_in"], r["venue"], r["place"], r["prize"])
         )
     for s in sessions:
         out[s["user_id"]]["session"] = (s["version"], s["session_data"])

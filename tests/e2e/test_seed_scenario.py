@@ -66,13 +66,13 @@ async def test_result_conversation_survives_the_replica_that_served_it(
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT r.place, r.payout FROM tracker.results r"
+            "SELECT r.place, r.prize FROM tracker.results r"
             " JOIN tracker.tournaments t ON t.id = r.tournament_id WHERE t.player_id = $1",
             user.user_id,
         )
     finally:
         await conn.close()
-    assert [(r["place"], int(r["payout"])) for r in rows] == [(3, 850)]
+    assert [(r["place"], int(r["prize"])) for r in rows] == [(3, 850)]
 
     # Graceful stop: every surviving service exits cleanly on SIGTERM.
     for name in [survivor, "gateway", "session"]:

@@ -64,3 +64,16 @@ async def pg(database_url: str) -> AsyncIterator[asyncpg.Connection]:
         yield conn
     finally:
         await conn.close()
+
+
+@pytest.fixture
+async def tracker_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the test database with the tracker schema migrated."""
+    from services.common import db
+    from services.handler.tracker.schema import MIGRATIONS, SCHEMA
+
+    pool = await db.open_pool(database_url, max_size=4, schemas=[(SCHEMA, MIGRATIONS)])
+    try:
+        yield pool
+    finally:
+        await pool.close()

@@ -18,17 +18,18 @@ import pytest
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi
+from services.handler.bot_api import BotApi, TelegramFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
+from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead, ticket_event_id
 from shared.session_api import (
     SessionConflict,
     SessionDuplicate,
     SessionSaved,
     SessionSnapshot,
 )
-from shared.topology import HEADER_UPDATE_ID
+from shared.topology import HEADER_KIND, HEADER_UPDATE_ID
 from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving
 
@@ -75,6 +76,14 @@ class StagedSessions:
         return SessionSaved(user_id=user_id, version=version + 1, expires_at="2030-01-01T00:00:00Z")
 
 
+class OcrQueue:
+    def __init__(self) -> None:
+        self.jobs: list[OcrJob] = []
+
+    async def submit(self, job: OcrJob) -> None:
+        self.jobs.append(job)
+
+
 class DeadLetters:
     def __init__(self) -> None:
         self.letters: list[dict[str, Any]] = []
@@ -104,11 +113,14 @@ async def world(database_url: str):
     telegram = create_app(FakeTelegramConfig(token=TOKEN))
     async with serving(telegram, free_port()) as url, httpx.AsyncClient() as http:
         sessions, dead = StagedSessions(), DeadLetters()
+        bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
+        ocr = OcrQueue()
         processor = UpdateProcessor(
-            sessions, pool, BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1),
-            dead, bookkeeping.RedeliveryCounter(pool),
+            sessions, pool, bot, dead, bookkeeping.RedeliveryCounter(pool),
+            files=TelegramFiles(bot, http, url, TOKEN), ocr=ocr,
             instance="test", max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
         )
+        processor.ocr_queue = ocr  # type: ignore[attr-defined]  # for the tests to read
         yield processor, sessions, telegram.state.fake, pool, dead
     await pool.close()
 
@@ -217,3 +229,32 @@ async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(worl
     [letter] = dead.letters
     assert letter["reason"] == "redelivered" and letter["attempts"] == 3
     assert len(sent_texts(fake, uid)) == 1  # /help answered once; /start never ran
+
+
+async def test_a_photo_goes_to_ocr_and_its_reading_comes_back_through_the_partition(world) -> None:
+    processor, sessions, fake, _, dead = world
+    user = random_user_id()
+    photo = json.dumps({"update_id": 500, "message": {
+        "message_id": 1, "from": {"id": user, "first_name": "T", "language_code": "en"},
+        "chat": {"id": user, "type": "private"},
+        "photo": [{"file_id": "small", "width": 90, "height": 60},
+                  {"file_id": "big", "width": 1280, "height": 960}]}}).encode()
+    await processor.handle(Delivery(photo), asyncio.Event())
+    (job,) = processor.ocr_queue.jobs
+    assert (job.user_id, job.update_id, job.file_id) == (user, 500, "big")
+    reading = TicketRead(user_id=user, chat_id=user, event_id=ticket_event_id(500), status="read",
+                         language_code="en", fields={"name": "Sunday Major"})
+    delivery = Delivery(reading.model_dump_json().encode(), headers={HEADER_KIND: KIND_TICKET_READ})
+    await processor.handle(delivery, asyncio.Event())
+    await processor.handle(delivery, asyncio.Event())  # the OCR service published it twice
+    assert delivery.acked and not dead.letters
+    shown = [c for c in fake.calls if c["method"] == "sendMessage" and "Sunday Major" in c["params"]["text"]]
+    assert len(shown) == 1 and sessions.store[user][1]["step"] == "ticket"
+    assert -500 in sessions.applied
+
+
+async def test_a_reading_that_breaks_the_contract_is_dead_lettered(world) -> None:
+    processor, _, _, _, dead = world
+    delivery = Delivery(b'{"user_id": 1}', headers={HEADER_KIND: KIND_TICKET_READ})
+    await processor.handle(delivery, asyncio.Event())
+    assert delivery.acked and [d["reason"] for d in dead.letters] == ["invalid"]

@@ -22,7 +22,19 @@ def test_command_with_arguments_and_bot_mention() -> None:
 
 def test_plain_text_and_non_text() -> None:
     assert to_incoming(_message("3 | 850")).kind == "text"  # type: ignore[union-attr]
-    assert to_incoming(_message(None, photo=[{"file_id": "x"}])).kind == "unsupported"  # type: ignore[union-attr]
+    assert to_incoming(_message(None, sticker={"file_id": "x"})).kind == "unsupported"  # type: ignore[union-attr]
+
+
+def test_photo_takes_the_largest_size_and_documents_keep_name_and_type() -> None:
+    sizes = [{"file_id": "big", "width": 1280, "height": 960}, {"file_id": "thumb", "width": 90, "height": 60}]
+    inc = to_incoming(_message(None, photo=sizes, caption="ticket"))
+    assert inc is not None and inc.kind == "photo" and inc.attachment is not None
+    assert inc.attachment.file_id == "big" and inc.attachment.is_image
+    doc = {"file_id": "d", "file_name": "Export.CSV", "mime_type": "Text/CSV", "file_size": 10}
+    inc = to_incoming(_message(None, document=doc))
+    assert inc is not None and inc.kind == "document" and inc.attachment is not None
+    assert (inc.attachment.file_name, inc.attachment.mime_type, inc.attachment.file_size) == ("Export.CSV", "text/csv", 10)
+    assert not inc.attachment.is_image
 
 
 def test_callback_query() -> None:

@@ -10,9 +10,32 @@ def _placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
+def _texts(catalogue: object) -> dict[str, str]:
+    """Every text of a catalogue by name; a dictionary's entries as ``name[key]``."""
+    out = {}
+    for f in fields(catalogue):  # type: ignore[arg-type]
+        value = getattr(catalogue, f.name)
+        if isinstance(value, str):
+            out[f.name] = value
+        else:
+            out |= {f"{f.name}[{key}]": text for key, text in value.items()}
+    return out
+
+
 def test_every_text_has_the_same_placeholders_in_every_language() -> None:
-    for f in fields(EN):
-        assert _placeholders(getattr(RU, f.name)) == _placeholders(getattr(EN, f.name)), f.name
+    en, ru = _texts(EN), _texts(RU)
+    assert en.keys() == ru.keys()
+    for name, text in en.items():
+        assert _placeholders(ru[name]) == _placeholders(text), name
+
+
+def test_every_field_game_and_format_has_a_name_and_a_hint() -> None:
+    from services.handler.domain.edits import FIELD_ALIASES
+    from services.handler.domain.records import Format, Game
+
+    for catalogue in (EN, RU):
+        assert set(FIELD_ALIASES.values()) <= set(catalogue.field_hints) <= set(catalogue.field_names)
+        assert set(catalogue.game_names) == set(Game) and set(catalogue.format_names) == set(Format)
 
 
 def test_language_choice() -> None:
@@ -25,5 +48,5 @@ def test_language_choice() -> None:
 
 def test_texts_fit_in_one_telegram_message() -> None:
     for catalogue in (EN, RU):
-        for f in fields(catalogue):
-            assert 0 < len(getattr(catalogue, f.name)) < 3000, f.name
+        for name, text in _texts(catalogue).items():
+            assert 0 < len(text) < 3000, name

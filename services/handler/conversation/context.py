@@ -5,17 +5,28 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from services.handler.conversation.replies import (
     AnswerCallback,
+    Effect,
     Keyboard,
-    Reply,
+    RequestOcr,
+    SendDocument,
     SendMessage,
+    SendPhoto,
 )
 from services.handler.conversation.state import ConversationState
 from services.handler.telegram import Incoming
 from services.handler.texts import Catalogue
 from services.handler.tracker.model import Player, Tracker
+from shared.ocr_api import OcrJob
+
+
+class FileSource(Protocol):
+    """Where the files users send come from (the Bot API's getFile and file download)."""
+
+    async def download(self, file_id: str, max_bytes: int) -> bytes | None: ...
 
 
 @dataclass
@@ -24,7 +35,9 @@ class Context:
     state: ConversationState
     tracker: Tracker
     texts: Catalogue
-    replies: list[Reply] = field(default_factory=list)
+    files: FileSource
+    today: date
+    replies: list[Effect] = field(default_factory=list)
 
     @property
     def user_id(self) -> int:
@@ -37,6 +50,23 @@ class Context:
 
     def say(self, text: str, keyboard: Keyboard | None = None) -> None:
         self.replies.append(SendMessage(self.incoming.chat_id, text, keyboard))
+
+    def send_photo(self, png: bytes, filename: str, caption: str = "") -> None:
+        self.replies.append(SendPhoto(self.incoming.chat_id, png, filename, "image/png", caption))
+
+    def send_document(self, content: bytes, filename: str, content_type: str, caption: str = "") -> None:
+        self.replies.append(SendDocument(self.incoming.chat_id, content, filename, content_type, caption))
+
+    def request_ocr(self, file_id: str) -> None:
+        inc = self.incoming
+        job = OcrJob(
+            user_id=inc.user_id,
+            chat_id=inc.chat_id,
+            update_id=inc.update_id,
+            file_id=file_id,
+            language_code=inc.language_code,
+        )
+        self.replies.append(RequestOcr(job))
 
     def answer_callback(self, text: str | None = None) -> None:
         """Stop the client's spinner; the dispatcher does it for flows that don't."""

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
-from services.handler.conversation.context import Context, Handler
-from services.handler.conversation.flows import cancel, info, overview, register, result
-from services.handler.conversation.keyboards import PICK_RESULT
-from services.handler.conversation.replies import AnswerCallback, Reply
+from services.handler.conversation import keyboards as kb
+from services.handler.conversation.context import Context, FileSource, Handler
+from services.handler.conversation.flows import (
+    cancel,
+    delete,
+    edit,
+    export,
+    graph,
+    info,
+    overview,
+    register,
+    result,
+    ticket,
+    venue,
+)
+from services.handler.conversation.replies import AnswerCallback, Effect
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.telegram import Incoming
 from services.handler.texts import catalogue_for
@@ -18,28 +31,61 @@ COMMANDS: dict[str, Handler] = {
     "help": info.help,
     "register": register.start,
     "result": result.start,
+    "edit": edit.start,
+    "delete": delete.start,
     "tournaments": overview.tournaments,
     "stats": overview.show_stats,
+    "graph": graph.show,
+    "export": export.export,
+    "venue": venue.show,
+    "setvenue": venue.set_venue,
     "cancel": cancel.cancel,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
 STEP_TEXT: dict[Step, Handler] = {
-    Step.REGISTER: register.on_line,
+    Step.REGISTER: register.on_first_text,
+    Step.REG_DATE: register.on_date,
+    Step.REG_BUY_IN: register.on_buy_in,
+    Step.REG_VENUE: register.on_venue,
+    Step.REG_GAME: register.on_game_text,
+    Step.REG_FORMAT: register.on_format_text,
     Step.RESULT_PICK: result.on_text_while_picking,
     Step.RESULT: result.on_score,
+    Step.EDIT_PICK: edit.on_text_while_picking,
+    Step.EDIT: edit.on_lines,
+    Step.DELETE_PICK: edit.on_text_while_picking,
+    Step.DELETE_CONFIRM: delete.on_text_while_confirming,
+    Step.TICKET: ticket.on_text_while_shown,
+    Step.TICKET_EDIT: ticket.on_edit_lines,
+    Step.SET_VENUE: venue.on_name,
 }
 
 # Buttons, by the prefix of their callback_data.
 CALLBACKS: dict[str, Handler] = {
-    PICK_RESULT: result.on_pick,
+    kb.PICK_RESULT: result.on_pick,
+    kb.PICK_EDIT: edit.on_pick,
+    kb.PICK_DELETE: delete.on_pick,
+    kb.DELETE: delete.on_confirm,
+    kb.REG_DATE: register.on_date_button,
+    kb.REG_VENUE: register.on_venue_button,
+    kb.REG_GAME: register.on_game_button,
+    kb.REG_FORMAT: register.on_format_button,
+    kb.TICKET: ticket.on_button,
+}
+
+# Everything else a user (or our OCR service) can send.
+OTHER: dict[str, Handler] = {
+    "photo": ticket.on_photo,
+    "document": export.on_document,
+    "ticket": ticket.on_read,
 }
 
 
 @dataclass(frozen=True)
 class Outcome:
     state: ConversationState
-    replies: list[Reply]
+    replies: list[Effect]
 
 
 def route(incoming: Incoming, state: ConversationState) -> Handler:
@@ -49,12 +95,18 @@ def route(incoming: Incoming, state: ConversationState) -> Handler:
         return STEP_TEXT.get(state.step, info.short_help)
     if incoming.kind == "callback":
         return CALLBACKS.get(incoming.callback_data.partition(":")[0], info.stale_button)
-    return info.unsupported
+    return OTHER.get(incoming.kind, info.unsupported)
 
 
-async def converse(incoming: Incoming, state: ConversationState, tracker: Tracker) -> Outcome:
+async def converse(
+    incoming: Incoming,
+    state: ConversationState,
+    tracker: Tracker,
+    files: FileSource,
+    today: date,
+) -> Outcome:
     """Run one update through the conversation: the new state and the replies to send."""
-    ctx = Context(incoming, state, tracker, catalogue_for(incoming.language_code))
+    ctx = Context(incoming, state, tracker, catalogue_for(incoming.language_code), files, today)
     await route(incoming, state)(ctx)
     if incoming.kind == "callback" and not any(isinstance(r, AnswerCallback) for r in ctx.replies):
         ctx.answer_callback()

@@ -1,4 +1,9 @@
-"""Inline keyboards, and the callback_data they carry (always within Telegram's 64 bytes)."""
+"""Inline keyboards, and the callback_data they carry (always within Telegram's 64 bytes).
+
+A button's data is ``<prefix>:<argument>``; the dispatcher routes on the prefix.  A button
+that names a tournament is checked against the presser's own tournaments when pressed, and a
+button that confirms something is only honoured in the step that showed it.
+"""
 
 from __future__ import annotations
 
@@ -7,27 +12,79 @@ from collections.abc import Sequence
 
 from services.handler.conversation.context import fmt_date
 from services.handler.conversation.replies import Button, Keyboard
-from services.handler.tracker.model import Tournament
+from services.handler.domain.records import Format, Game, Tournament
+from services.handler.texts import Catalogue
 
 PICK_RESULT = "res"
+PICK_EDIT = "ed"
+PICK_DELETE = "del"
+DELETE = "dx"  # dx:<r|t|k>:<id>  delete the result / the tournament / keep it
+REG_DATE = "rd"  # rd:today | rd:yday
+REG_VENUE = "rv"  # rv:cur  the current venue
+REG_GAME = "rg"  # rg:<Game>
+REG_FORMAT = "rf"  # rf:<Format>
+TICKET = "tk"  # tk:ok | tk:edit | tk:no
+
 _ID = re.compile(r"[0-9]{1,18}")  # fits bigint; ASCII only (isdigit() accepts "²")
 _LABEL_MAX = 60
 
 
-def pick_result_data(tournament_id: int) -> str:
-    return f"{PICK_RESULT}:{tournament_id}"
+def argument(callback_data: str) -> str:
+    return callback_data.partition(":")[2]
 
 
 def parse_tournament_id(callback_data: str) -> int | None:
-    _, _, raw = callback_data.partition(":")
+    raw = callback_data.rpartition(":")[2]
     return int(raw) if _ID.fullmatch(raw) else None
 
 
-def pending_tournaments(tournaments: Sequence[Tournament]) -> Keyboard:
+def _label(t: Tournament) -> str:
+    suffix = f" · {fmt_date(t.played_on)}"
+    name = t.name if len(t.name) + len(suffix) <= _LABEL_MAX else t.name[: _LABEL_MAX - len(suffix) - 1] + "…"
+    return name + suffix
+
+
+def tournament_buttons(tournaments: Sequence[Tournament], prefix: str) -> Keyboard:
     """One button per tournament: "Name · DD.MM.YYYY"."""
+    return tuple((Button(_label(t), f"{prefix}:{t.id}"),) for t in tournaments)
+
+
+def pending_tournaments(tournaments: Sequence[Tournament]) -> Keyboard:
+    return tournament_buttons(tournaments, PICK_RESULT)
+
+
+def delete_choices(t: Tournament, texts: Catalogue) -> Keyboard:
     rows = []
-    for t in tournaments:
-        suffix = f" · {fmt_date(t.played_on)}"
-        name = t.name if len(t.name) + len(suffix) <= _LABEL_MAX else t.name[: _LABEL_MAX - len(suffix) - 1] + "…"
-        rows.append((Button(name + suffix, pick_result_data(t.id)),))
+    if t.result is not None:
+        rows.append((Button(texts.button_delete_result, f"{DELETE}:r:{t.id}"),))
+    rows.append((Button(texts.button_delete_tournament, f"{DELETE}:t:{t.id}"),))
+    rows.append((Button(texts.button_keep, f"{DELETE}:k:{t.id}"),))
     return tuple(rows)
+
+
+def dates(texts: Catalogue) -> Keyboard:
+    return ((Button(texts.button_today, f"{REG_DATE}:today"), Button(texts.button_yesterday, f"{REG_DATE}:yday")),)
+
+
+def current_venue(venue: str | None) -> Keyboard | None:
+    return ((Button(venue[:_LABEL_MAX], f"{REG_VENUE}:cur"),),) if venue else None
+
+
+def games(texts: Catalogue) -> Keyboard:
+    buttons = [Button(texts.game_names[g], f"{REG_GAME}:{g.value}") for g in Game]
+    return (tuple(buttons[:3]), tuple(buttons[3:]))
+
+
+def formats(texts: Catalogue) -> Keyboard:
+    buttons = [Button(texts.format_names[f], f"{REG_FORMAT}:{f.value}") for f in Format]
+    return (tuple(buttons[:3]), tuple(buttons[3:]))
+
+
+def ticket_actions(texts: Catalogue) -> Keyboard:
+    return (
+        (
+            Button(texts.button_confirm, f"{TICKET}:ok"),
+            Button(texts.button_edit, f"{TICKET}:edit"),
+            Button(texts.button_cancel, f"{TICKET}:no"),
+        ),
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
+
+from shared.ocr_api import OcrJob
 
 CALLBACK_DATA_MAX_BYTES = 64
 
@@ -20,6 +23,19 @@ class Button:
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
+# A file part of a multipart Bot API request: (field, (filename, bytes, content type)).
+FilePart = tuple[str, tuple[str, bytes, str]]
+
+
+def _markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
+    if not keyboard:
+        return None
+    return {
+        "inline_keyboard": [
+            [{"text": b.text, "callback_data": b.callback_data} for b in row] for row in keyboard
+        ]
+    }
+
 
 @dataclass(frozen=True)
 class SendMessage:
@@ -29,13 +45,8 @@ class SendMessage:
 
     def to_call(self) -> tuple[str, dict[str, Any]]:
         payload: dict[str, Any] = {"chat_id": self.chat_id, "text": self.text}
-        if self.keyboard:
-            payload["reply_markup"] = {
-                "inline_keyboard": [
-                    [{"text": b.text, "callback_data": b.callback_data} for b in row]
-                    for row in self.keyboard
-                ]
-            }
+        if markup := _markup(self.keyboard):
+            payload["reply_markup"] = markup
         return "sendMessage", payload
 
 
@@ -51,4 +62,47 @@ class AnswerCallback:
         return "answerCallbackQuery", payload
 
 
-Reply = SendMessage | AnswerCallback
+@dataclass(frozen=True)
+class SendFile:
+    """A picture (``sendPhoto``) or a document (``sendDocument``), uploaded as multipart."""
+
+    chat_id: int
+    content: bytes
+    filename: str
+    content_type: str
+    caption: str = ""
+    keyboard: Keyboard | None = None
+
+    method = ""
+    field = ""
+
+    def to_upload(self) -> tuple[str, dict[str, str], FilePart]:
+        form = {"chat_id": str(self.chat_id)}
+        if self.caption:
+            form["caption"] = self.caption
+        if markup := _markup(self.keyboard):
+            form["reply_markup"] = json.dumps(markup, ensure_ascii=False)
+        return self.method, form, (self.field, (self.filename, self.content, self.content_type))
+
+
+@dataclass(frozen=True)
+class SendPhoto(SendFile):
+    method = "sendPhoto"
+    field = "photo"
+
+
+@dataclass(frozen=True)
+class SendDocument(SendFile):
+    method = "sendDocument"
+    field = "document"
+
+
+@dataclass(frozen=True)
+class RequestOcr:
+    """Not a Bot API call: a ticket photo handed to the OCR service's queue."""
+
+    job: OcrJob
+
+
+Reply = SendMessage | AnswerCallback | SendPhoto | SendDocument
+Effect = Reply | RequestOcr

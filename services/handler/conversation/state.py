@@ -7,12 +7,26 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from services.handler.domain.edits import Draft
+
 
 class Step(StrEnum):
     IDLE = "idle"
-    REGISTER = "register"  # waiting for the one-line tournament
+    REGISTER = "register"  # waiting for the one-line tournament, or its name to go step by step
+    REG_DATE = "reg_date"  # step by step: the ``draft`` has a name, waiting for the date
+    REG_BUY_IN = "reg_buy_in"
+    REG_VENUE = "reg_venue"
+    REG_GAME = "reg_game"  # game type buttons shown
+    REG_FORMAT = "reg_format"  # format buttons shown; the press saves the tournament
     RESULT_PICK = "result_pick"  # the tournament buttons are shown
-    RESULT = "result"  # waiting for "place | payout" of ``tournament_id``
+    RESULT = "result"  # waiting for "place | prize" of ``tournament_id``
+    EDIT_PICK = "edit_pick"
+    EDIT = "edit"  # ``field: value`` lines for ``tournament_id`` until "done"
+    DELETE_PICK = "delete_pick"
+    DELETE_CONFIRM = "delete_confirm"  # the confirmation buttons for ``tournament_id``
+    TICKET = "ticket"  # a ticket read by OCR is shown (``draft``) with Confirm / Edit / Cancel
+    TICKET_EDIT = "ticket_edit"  # ``field: value`` lines for the ticket until "done"
+    SET_VENUE = "set_venue"  # waiting for the name of the current venue
 
 
 class ConversationState(BaseModel):
@@ -20,6 +34,7 @@ class ConversationState(BaseModel):
 
     step: Step = Step.IDLE
     tournament_id: int | None = None
+    draft: Draft | None = None
 
     @classmethod
     def from_session(cls, data: dict[str, Any]) -> ConversationState:
@@ -30,7 +45,7 @@ class ConversationState(BaseModel):
             return cls()
 
     def to_session(self) -> dict[str, Any]:
-        return self.model_dump(mode="json", exclude_defaults=True)
+        return self.model_dump(mode="json", exclude_defaults=True, exclude_none=True)
 
 
 IDLE = ConversationState()

@@ -1,12 +1,16 @@
 """Every user-facing text, one catalogue per language.
 
 A catalogue is a frozen dataclass, so a language that misses a text fails at import, and
-placeholders are checked by a unit test against the English catalogue.
+placeholders are checked by a unit test against the English catalogue (the dictionaries too,
+key by key).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+
+from services.handler.domain.records import Format, Game
 
 
 @dataclass(frozen=True)
@@ -17,15 +21,33 @@ class Catalogue:
     unknown_command: str  # {command}
     unsupported_message: str
 
+    # /register, one line
     register_prompt: str
-    register_saved: str  # {name} {date} {buy_in} {venue}
+    register_saved: str  # {card}
     register_bad_format: str
     register_bad_name: str
     register_bad_date: str  # {value}
     register_bad_buy_in: str  # {value}
     register_negative_buy_in: str  # {value}
     register_bad_venue: str
+    register_bad_extra: str  # {value}
 
+    # /register, step by step
+    step_ask_date: str  # {name}
+    step_bad_date: str  # {value}
+    step_ask_buy_in: str
+    step_bad_buy_in: str  # {value}
+    step_ask_venue: str
+    step_bad_venue: str
+    step_ask_game: str
+    step_tap_game: str
+    step_ask_format: str
+    step_tap_format: str
+    button_today: str
+    button_yesterday: str
+    button_expired: str
+
+    # /result
     result_none_pending: str
     result_pick: str
     result_pick_first: str
@@ -34,21 +56,116 @@ class Catalogue:
     result_bad_place: str  # {value}
     result_bad_payout: str  # {value}
     result_negative_payout: str  # {value}
-    result_saved: str  # {name} {date} {place} {payout} {buy_in} {profit} {roi}
+    result_bad_bounty: str  # {value}
+    result_negative_bounty: str  # {value}
+    result_saved: str  # {name} {date} {place} {prize} {cost} {profit} {roi}
+    result_saved_bounty: str  # {bounty}
     result_already: str  # {name}
     tournament_unavailable: str
     button_ok: str
 
+    # /edit, and the ``field: value`` lines of the ticket's Edit
+    edit_pick: str
+    pick_first: str
+    edit_intro: str  # {card}
+    edit_help: str
+    edit_bad_value: str  # {line} {expected}
+    edit_empty: str  # {value}
+    edit_too_many: str  # {value}
+    edit_bad_line: str  # {value}
+    edit_unknown_field: str  # {value}
+    edit_empty_value: str  # {value}
+    edit_changed: str  # {card}
+    edit_missing: str  # {fields}
+    edit_result_incomplete: str
+    edit_saved: str  # {card}
+
+    # /delete
+    delete_pick: str
+    delete_confirm: str  # {card}
+    button_delete_result: str
+    button_delete_tournament: str
+    button_keep: str
+    delete_result_done: str
+    delete_done: str
+    delete_kept: str
+    delete_tap_button: str
+
+    # /venue, /setvenue
+    venue_none: str
+    venue_current: str  # {venue}
+    setvenue_prompt: str
+    setvenue_bad: str
+    venue_cleared: str
+    venue_set: str  # {venue}
+
+    # ticket photos
+    ticket_reading: str
+    ticket_unreadable: str
+    ticket_read: str  # {card}
+    ticket_missing: str  # {fields}
+    ticket_fill_first: str
+    ticket_cancelled: str
+    ticket_edit_intro: str
+    ticket_tap_button: str
+    button_confirm: str
+    button_edit: str
+    button_cancel: str
+
+    # /tournaments
     tournaments_empty: str
     tournaments_header: str
-    tournament_line_finished: str  # {date} {name} {venue} {buy_in} {place} {payout} {profit}
-    tournament_line_pending: str  # {date} {name} {venue} {buy_in}
+    tournament_line_finished: str  # {date} {name} {venue} {cost} {place} {winnings} {profit}
+    tournament_line_pending: str  # {date} {name} {venue} {cost}
 
-    stats_empty: str
-    stats: str  # {played} {pending} {buy_ins} {payouts} {profit} {roi} {itm}
+    # /stats
+    stats_empty: str  # {period}
+    stats_header: str  # {period}
+    stats_all_time: str
+    stats_no_currency: str
+    stats_played: str  # {played} {pending}
+    stats_money: str  # {entries} {cost} {winnings} {bounty} {profit} {roi} {itm} {itm_count} {abi}
+    stats_biggest_win: str  # {profit} {name} {date}
+    stats_best_finish: str  # {place} {name} {date}
+    stats_final_tables: str  # {final_tables} {known}
+    stats_group_line: str  # {group} {played} {profit} {roi} {itm}
+    stats_bad_query: str  # {value}
+
+    # /graph
+    graph_title: str  # {period}
+    graph_profit_title: str
+    graph_profit_axis: str
+    graph_roi_title: str
+    graph_roi_axis: str
+    graph_date_axis: str
+    graph_no_data: str
+    graph_caption: str
+    graph_currency_caption: str  # {currency}
+
+    # /export and import
+    export_caption: str  # {count}
+    document_unsupported: str
+    import_unavailable: str
+    import_too_large: str  # {value}
+    import_not_utf8: str  # {value}
+    import_empty: str  # {value}
+    import_bad_header: str  # {value}
+    import_too_many_rows: str  # {value}
+    import_malformed: str  # {value}
+    import_done: str  # {added} {updated}
+    import_refused: str  # {bad} {total}
+    import_row_line: str  # {line} {reason}
+    import_more: str  # {count}
+    import_fix_and_resend: str
+    import_row_errors: Mapping[str, str]  # row error code -> reason, {value}
 
     cancelled: str
     nothing_to_cancel: str
+
+    field_names: Mapping[str, str]  # canonical field -> its name in this language
+    field_hints: Mapping[str, str]  # canonical field -> what a value looks like
+    game_names: Mapping[Game, str]
+    format_names: Mapping[Format, str]
 
 
 def catalogue_for(language_code: str | None) -> Catalogue:

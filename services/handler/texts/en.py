@@ -1,15 +1,31 @@
+from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
 
 _COMMANDS = (
-    "/register — add a tournament\n"
+    "/register — add a tournament (or just send a photo of the ticket)\n"
     "/result — enter the result of a tournament\n"
+    "/edit — change a tournament or its result\n"
+    "/delete — delete a result or a tournament\n"
     "/tournaments — your latest tournaments\n"
-    "/stats — profit, ROI and ITM\n"
+    "/stats — profit, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format)\n"
+    "/graph — a chart of your profit\n"
+    "/export — all your tournaments as a CSV file (send it back to import)\n"
+    "/venue — your current venue; /setvenue <name> to set it\n"
     "/cancel — stop what you are doing\n"
     "/help — this list"
 )
-_REGISTER_FORMAT = "Name | DD.MM.YYYY | buy-in | venue\nFor example: Sunday Major | 02.03.2025 | 100 | Casino Royal"
-_RESULT_FORMAT = "place | payout, for example: 3 | 850 (a bust-out is: 57 | 0)"
+_REGISTER_FORMAT = (
+    "Name | DD.MM.YYYY | buy-in | venue\n"
+    "For example: Sunday Major | 02.03.2025 | 100+10 | Casino Royal\n"
+    "(100+10 is buy-in + fee; you may add the game and format: … | PLO | bounty)"
+)
+_RESULT_FORMAT = "place | prize, for example: 3 | 850 (a bust-out is: 57 | 0; bounties: 3 | 850 | 120)"
+_EDIT_HELP = (
+    "Send one or more lines as field: value, for example:\n"
+    "buy-in: 100+10\nentries: 2\nrebuys: 50\nfield: 180\nprize: 850\n"
+    "Fields: name, date, venue, buy-in, fee, currency, game, format, entries, rebuys, add-ons, "
+    "field, stack, place, prize, bounty. Send done to save, /cancel to drop the changes."
+)
 
 EN = Catalogue(
     start=(
@@ -19,12 +35,14 @@ EN = Catalogue(
     help="What I can do:\n" + _COMMANDS,
     short_help="I didn't get that. Here is what I understand:\n" + _COMMANDS,
     unknown_command="I don't know the command {command}.\n\n" + _COMMANDS,
-    unsupported_message="I can only read text messages for now.\n\n" + _COMMANDS,
-    register_prompt="Send the tournament in one line:\n" + _REGISTER_FORMAT + "\n\n/cancel to stop.",
-    register_saved=(
-        "Tournament registered ✅\n{name}\n📅 {date}\n💵 Buy-in: {buy_in}\n📍 {venue}\n\n"
-        "After the game, send /result to log how it went."
+    unsupported_message=(
+        "I can read text, ticket photos and CSV files from /export.\n\n" + _COMMANDS
     ),
+    register_prompt=(
+        "Send the tournament in one line:\n" + _REGISTER_FORMAT
+        + "\n\nOr send just its name and I'll ask for the rest step by step. /cancel to stop."
+    ),
+    register_saved="Tournament registered ✅\n{card}\n\nAfter the game, send /result to log how it went.",
     register_bad_format="I need four parts separated by |:\n" + _REGISTER_FORMAT,
     register_bad_name="The name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
     register_bad_date=(
@@ -32,10 +50,30 @@ EN = Catalogue(
         + _REGISTER_FORMAT
     ),
     register_bad_buy_in=(
-        "«{value}» is not a buy-in. Write an amount such as 100 or 52.50.\n" + _REGISTER_FORMAT
+        "«{value}» is not a buy-in. Write an amount such as 100, 52.50 or 100+10 (with the fee).\n"
+        + _REGISTER_FORMAT
     ),
     register_negative_buy_in="The buy-in cannot be negative (you wrote {value}).\n" + _REGISTER_FORMAT,
     register_bad_venue="The venue must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
+    register_bad_extra=(
+        "«{value}» is neither a game (NLHE, PLO, PLO5, Mixed, Other) nor a format "
+        "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
+    ),
+    step_ask_date="{name}: when is it? Send the date as DD.MM.YYYY or tap a button.",
+    step_bad_date="«{value}» is not a date I can use. Send it as DD.MM.YYYY, for example 02.03.2025.",
+    step_ask_buy_in="The buy-in? For example 100, or 100+10 for buy-in plus fee.",
+    step_bad_buy_in="«{value}» is not a buy-in. Send an amount such as 100, 52.50 or 100+10.",
+    step_ask_venue="Where is it played? Send the venue (or tap your current one).",
+    step_bad_venue="The venue must be 1 to 100 characters. Send it again.",
+    step_ask_game="Which game?",
+    step_tap_game="Tap one of the games below (or type NLHE, PLO, PLO5, Mixed or Other).",
+    step_ask_format="Which format? Tapping it saves the tournament.",
+    step_tap_format=(
+        "Tap one of the formats below (or type freezeout, re-entry, rebuy, bounty or satellite)."
+    ),
+    button_today="Today",
+    button_yesterday="Yesterday",
+    button_expired="This button is no longer active.",
     result_none_pending="No tournament is waiting for a result. Add one with /register.",
     result_pick="Which tournament? Tap it:",
     result_pick_first="Tap one of the tournament buttons above first, or /cancel.",
@@ -43,24 +81,166 @@ EN = Catalogue(
     result_bad_format="Send your result as " + _RESULT_FORMAT,
     result_bad_place="«{value}» is not a place. The place is a whole number from 1, e.g. " + _RESULT_FORMAT,
     result_bad_payout="«{value}» is not an amount. Send " + _RESULT_FORMAT,
-    result_negative_payout="The payout cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+    result_negative_payout="The prize cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+    result_bad_bounty="«{value}» is not a bounty amount. Send " + _RESULT_FORMAT,
+    result_negative_bounty="Bounties cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
     result_saved=(
-        "Result saved ✅\n{name} ({date})\n🏆 Place: {place}\n💰 Payout: {payout}\n"
-        "💵 Buy-in: {buy_in}\n📈 Profit: {profit}\n📊 ROI: {roi}"
+        "Result saved ✅\n{name} ({date})\n🏆 Place: {place}\n💰 Payout: {prize}\n"
+        "💵 Cost: {cost}\n📈 Profit: {profit}\n📊 ROI: {roi}"
     ),
+    result_saved_bounty="🎯 Bounties: {bounty}\nRe-entries, rebuys, add-ons or the field size: /edit",
     result_already="{name} already has a result. Send /result to pick another tournament.",
-    tournament_unavailable="That tournament is not available. Send /result for your list.",
+    tournament_unavailable="That tournament is not available. Send /tournaments for your list.",
     button_ok="OK",
+    edit_pick="Which tournament do you want to change? Tap it:",
+    pick_first="Tap one of the tournament buttons above first, or /cancel.",
+    edit_intro="{card}\n\n" + _EDIT_HELP,
+    edit_help=_EDIT_HELP,
+    edit_bad_value="«{line}»: {expected} Nothing from this message was changed; send it again.",
+    edit_empty="Send field: value lines.{value}",
+    edit_too_many="At most {value} lines at a time, please.",
+    edit_bad_line="«{value}» is not a field: value line.",
+    edit_unknown_field="I don't know the field «{value}».",
+    edit_empty_value="«{value}» needs a value after the colon.",
+    edit_changed="So far:\n{card}\n\nMore lines, or done to save (/cancel drops the changes).",
+    edit_missing="Still missing: {fields}. Send them as field: value lines, then done.",
+    edit_result_incomplete=(
+        "A result needs both a place and a prize (prize: 0 for a bust-out); bounties need a "
+        "result. Fix it with field: value lines (place: -, prize: - removes the result), then done."
+    ),
+    edit_saved="Saved ✅\n{card}",
+    delete_pick="Which tournament? Tap it:",
+    delete_confirm="{card}\n\nDelete what?",
+    button_delete_result="Delete the result only",
+    button_delete_tournament="Delete the whole tournament",
+    button_keep="Keep it",
+    delete_result_done="The result is deleted; the tournament waits for a new one in /result.",
+    delete_done="The tournament is deleted.",
+    delete_kept="Nothing was deleted.",
+    delete_tap_button="Tap one of the buttons above, or /cancel.",
+    venue_none="You have no current venue. Set one with /setvenue <name>, e.g. /setvenue Casino Royal.",
+    venue_current="Your current venue: {venue}\nIt is offered when you register and replaces the venue read off ticket photos. /setvenue - clears it.",
+    setvenue_prompt="Send the name of your current venue (1 to 100 characters), or - to clear it.",
+    setvenue_bad="The venue must be 1 to 100 characters. Send it again, or /cancel.",
+    venue_cleared="Your current venue is cleared.",
+    venue_set="Current venue: {venue} ✅",
+    ticket_reading="📷 Reading your ticket… I'll show you what I found in a moment.",
+    ticket_unreadable=(
+        "I couldn't read that ticket. Please type it in one line instead:\n" + _REGISTER_FORMAT
+    ),
+    ticket_read="Here is what I read on the ticket:\n{card}\n\nIs it right?",
+    ticket_missing="I couldn't find: {fields}. Tap Edit to fill them in.",
+    ticket_fill_first="Some fields are missing: fill them in first.",
+    ticket_cancelled="Ticket discarded. Nothing was saved.",
+    ticket_edit_intro=_EDIT_HELP.replace("done to save", "done when finished"),
+    ticket_tap_button="Tap Confirm, Edit or Cancel below the ticket.",
+    button_confirm="✅ Confirm",
+    button_edit="✏️ Edit",
+    button_cancel="✖️ Cancel",
     tournaments_empty="You have no tournaments yet. Add one with /register.",
     tournaments_header="Your latest tournaments:",
-    tournament_line_finished="{date} {name} ({venue}) — buy-in {buy_in}, place {place}, payout {payout}, profit {profit}",
-    tournament_line_pending="{date} {name} ({venue}) — buy-in {buy_in}, no result yet",
-    stats_empty="No results yet: register a tournament with /register and log it with /result.",
-    stats=(
-        "Your statistics\n🎲 Tournaments played: {played}\n⏳ Waiting for a result: {pending}\n"
-        "💵 Total buy-ins: {buy_ins}\n💰 Total payouts: {payouts}\n📈 Profit: {profit}\n"
-        "📊 ROI: {roi}\n🎯 ITM: {itm}"
+    tournament_line_finished="{date} {name} ({venue}) — cost {cost}, place {place}, won {winnings}, profit {profit}",
+    tournament_line_pending="{date} {name} ({venue}) — cost {cost}, no result yet",
+    stats_empty="No results for {period} yet: register a tournament with /register and log it with /result.",
+    stats_header="📊 Your statistics: {period}",
+    stats_all_time="all time",
+    stats_no_currency="no currency set",
+    stats_played="🎲 Tournaments played: {played}\n⏳ Waiting for a result: {pending}",
+    stats_money=(
+        "🎟 Entries: {entries}\n💵 Total cost: {cost}\n💰 Total winnings: {winnings} "
+        "(bounties {bounty})\n📈 Profit: {profit}\n📊 ROI: {roi}\n🎯 ITM: {itm} ({itm_count})\n"
+        "🎫 Average buy-in (ABI): {abi}"
     ),
+    stats_biggest_win="🏆 Biggest win: {profit} — {name} ({date})",
+    stats_best_finish="🥇 Best finish: {place} — {name} ({date})",
+    stats_final_tables="🃏 Final tables: {final_tables} of {known} with a known field size",
+    stats_group_line="{group}: {played} played, profit {profit}, ROI {roi}, ITM {itm}",
+    stats_bad_query=(
+        "I don't understand «{value}». Try /stats, /stats 30d, /stats 2025, /stats 03.2025, "
+        "/stats venue, /stats format, /stats venue <name> or /stats format bounty."
+    ),
+    graph_title="PokerTracker: {period}",
+    graph_profit_title="Cumulative profit",
+    graph_profit_axis="Profit",
+    graph_roi_title="ROI by month",
+    graph_roi_axis="ROI, %",
+    graph_date_axis="Date",
+    graph_no_data="No data for this period",
+    graph_caption="Your profit over time and ROI by month.",
+    graph_currency_caption="Your profit over time and ROI by month, in {currency}.",
+    export_caption="All your tournaments ({count}). Edit the file and send it back to import it.",
+    document_unsupported=(
+        "I can read CSV files in the /export format and ticket photos. This file is neither."
+    ),
+    import_unavailable="I couldn't download that file (it must be under 1 MB). Please send it again.",
+    import_too_large="The file is too large: at most 1 MB, please. {value}",
+    import_not_utf8="I can't read the file's text. Save it as CSV in UTF-8 and send it again. {value}",
+    import_empty="The file has no rows. {value}",
+    import_bad_header=(
+        "The file's header is not the /export format ({value}). Start from a file made by /export."
+    ),
+    import_too_many_rows="The file has too many rows (at most {value}). Split it and send the parts.",
+    import_malformed="I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again.",
+    import_done="Import done ✅ Added: {added}, updated: {updated}.",
+    import_refused="Nothing was imported: {bad} of {total} rows need fixing.",
+    import_row_line="Line {line}: {reason}",
+    import_more="…and {count} more.",
+    import_fix_and_resend="Fix these rows and send the file again.",
+    import_row_errors={
+        "invalid": "«{value}» is not valid here",
+        "unknown_id": "id {value} is not one of your tournaments (leave id empty to add a new one)",
+        "bad_id": "«{value}» is not an id",
+        "duplicate_id": "id {value} appears twice",
+        "bad_date": "«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)",
+        "bad_name": "the name must be 1 to 100 characters",
+        "bad_venue": "the venue must be 1 to 100 characters",
+        "missing_value": "{value} is required",
+        "bad_amount": "«{value}» is not an amount",
+        "negative_amount": "«{value}» is negative",
+        "bad_place": "«{value}» is not a place (1 or more)",
+        "bad_count": "«{value}» is not a whole number in range",
+        "bad_entries": "«{value}» is not a number of entries (1 to 1000)",
+        "bad_field_size": "«{value}» is not a field size",
+        "bad_starting_stack": "«{value}» is not a starting stack",
+        "bad_currency": "«{value}» is not a currency code such as USD",
+        "bad_game": "«{value}» is not a game (NLHE, PLO, PLO5, Mixed, Other)",
+        "bad_format": "«{value}» is not a format (freezeout, reentry, rebuy, bounty, satellite)",
+        "result_incomplete": "place and prize go together (bounty needs them too)",
+        "too_many_columns": "the row has more cells than the header",
+    },
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
+    field_names={
+        "name": "Name", "date": "Date", "venue": "Venue", "buy_in": "Buy-in", "fee": "Fee",
+        "currency": "Currency", "game": "Game", "format": "Format", "entries": "Entries",
+        "rebuys": "Rebuys", "addons": "Add-ons", "field_size": "Field", "starting_stack": "Stack",
+        "place": "Place", "prize": "Prize", "bounty": "Bounties", "cost": "Cost",
+        "profit": "Profit",
+    },
+    field_hints={
+        "name": "the name must be 1 to 100 characters.",
+        "date": "write the date as DD.MM.YYYY, e.g. date: 02.03.2025.",
+        "venue": "the venue must be 1 to 100 characters.",
+        "buy_in": "write an amount, e.g. buy-in: 100 or buy-in: 100+10 (with the fee).",
+        "fee": "write an amount, e.g. fee: 10.",
+        "currency": "write a three-letter code, e.g. currency: USD (or - to clear).",
+        "game": "one of NLHE, PLO, PLO5, Mixed, Other.",
+        "format": "one of freezeout, re-entry, rebuy, bounty, satellite.",
+        "entries": "a whole number from 1 to 1000 (1 plus re-entries), e.g. entries: 2.",
+        "rebuys": "the total spent on rebuys, e.g. rebuys: 50.",
+        "addons": "the total spent on add-ons, e.g. add-ons: 20.",
+        "field_size": "the number of players, e.g. field: 180 (or - to clear).",
+        "starting_stack": "chips, e.g. stack: 20000 or stack: 20k (or - to clear).",
+        "place": "a whole number from 1, e.g. place: 3 (or - to clear).",
+        "prize": "an amount, e.g. prize: 850 (0 for a bust-out, - to clear).",
+        "bounty": "an amount, e.g. bounty: 120 (or - to clear).",
+    },
+    game_names={
+        Game.NLHE: "NLHE", Game.PLO: "PLO", Game.PLO5: "PLO5", Game.MIXED: "Mixed",
+        Game.OTHER: "Other",
+    },
+    format_names={
+        Format.FREEZEOUT: "Freezeout", Format.REENTRY: "Re-entry", Format.REBUY: "Rebuy",
+        Format.BOUNTY: "Bounty/PKO", Format.SATELLITE: "Satellite",
+    },
 )

@@ -1,15 +1,32 @@
+from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
 
 _COMMANDS = (
-    "/register — добавить турнир\n"
+    "/register — добавить турнир (или просто пришлите фото билета)\n"
     "/result — ввести результат турнира\n"
+    "/edit — изменить турнир или его результат\n"
+    "/delete — удалить результат или турнир\n"
     "/tournaments — последние турниры\n"
-    "/stats — прибыль, ROI и ITM\n"
+    "/stats — прибыль, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format)\n"
+    "/graph — график прибыли\n"
+    "/export — все турниры файлом CSV (пришлите его обратно, чтобы импортировать)\n"
+    "/venue — текущая площадка; /setvenue <название> — задать её\n"
     "/cancel — отменить текущее действие\n"
     "/help — этот список"
 )
-_REGISTER_FORMAT = "Название | ДД.ММ.ГГГГ | бай-ин | место\nНапример: Sunday Major | 02.03.2025 | 100 | Casino Royal"
-_RESULT_FORMAT = "место | выплата, например: 3 | 850 (без призовых: 57 | 0)"
+_REGISTER_FORMAT = (
+    "Название | ДД.ММ.ГГГГ | бай-ин | место\n"
+    "Например: Sunday Major | 02.03.2025 | 100+10 | Casino Royal\n"
+    "(100+10 — бай-ин + комиссия; можно добавить игру и формат: … | PLO | bounty)"
+)
+_RESULT_FORMAT = "место | выплата, например: 3 | 850 (без призовых: 57 | 0; с баунти: 3 | 850 | 120)"
+_EDIT_HELP = (
+    "Пришлите одну или несколько строк вида поле: значение, например:\n"
+    "бай-ин: 100+10\nвходы: 2\nребаи: 50\nучастники: 180\nвыплата: 850\n"
+    "Поля: название, дата, площадка, бай-ин, комиссия, валюта, игра, формат, входы, ребаи, "
+    "аддоны, участники, стек, место, выплата, баунти. Отправьте «готово», чтобы сохранить, "
+    "/cancel — отменить изменения."
+)
 
 RU = Catalogue(
     start=(
@@ -19,12 +36,14 @@ RU = Catalogue(
     help="Что я умею:\n" + _COMMANDS,
     short_help="Я не понял сообщение. Вот что я умею:\n" + _COMMANDS,
     unknown_command="Я не знаю команду {command}.\n\n" + _COMMANDS,
-    unsupported_message="Пока я понимаю только текстовые сообщения.\n\n" + _COMMANDS,
-    register_prompt="Отправьте турнир одной строкой:\n" + _REGISTER_FORMAT + "\n\n/cancel — отмена.",
-    register_saved=(
-        "Турнир зарегистрирован ✅\n{name}\n📅 {date}\n💵 Бай-ин: {buy_in}\n📍 {venue}\n\n"
-        "После игры отправьте /result, чтобы внести результат."
+    unsupported_message=(
+        "Я понимаю текст, фото билетов и файлы CSV из /export.\n\n" + _COMMANDS
     ),
+    register_prompt=(
+        "Отправьте турнир одной строкой:\n" + _REGISTER_FORMAT
+        + "\n\nИли отправьте только название — остальное я спрошу по шагам. /cancel — отмена."
+    ),
+    register_saved="Турнир зарегистрирован ✅\n{card}\n\nПосле игры отправьте /result, чтобы внести результат.",
     register_bad_format="Нужно четыре части через |:\n" + _REGISTER_FORMAT,
     register_bad_name="Название должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
     register_bad_date=(
@@ -32,11 +51,30 @@ RU = Catalogue(
         + _REGISTER_FORMAT
     ),
     register_bad_buy_in=(
-        "«{value}» — не сумма бай-ина. Напишите сумму, например 100 или 52.50.\n"
+        "«{value}» — не сумма бай-ина. Напишите сумму, например 100, 52.50 или 100+10 (с комиссией).\n"
         + _REGISTER_FORMAT
     ),
     register_negative_buy_in="Бай-ин не может быть отрицательным (вы написали {value}).\n" + _REGISTER_FORMAT,
     register_bad_venue="Место проведения должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
+    register_bad_extra=(
+        "«{value}» — ни игра (NLHE, PLO, PLO5, Mixed, Other), ни формат "
+        "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
+    ),
+    step_ask_date="{name}: когда турнир? Отправьте дату ДД.ММ.ГГГГ или нажмите кнопку.",
+    step_bad_date="«{value}» — не подходящая дата. Отправьте ДД.ММ.ГГГГ, например 02.03.2025.",
+    step_ask_buy_in="Бай-ин? Например 100 или 100+10 (бай-ин плюс комиссия).",
+    step_bad_buy_in="«{value}» — не сумма бай-ина. Отправьте сумму, например 100, 52.50 или 100+10.",
+    step_ask_venue="Где играется турнир? Отправьте площадку (или нажмите текущую).",
+    step_bad_venue="Площадка должна быть от 1 до 100 символов. Отправьте ещё раз.",
+    step_ask_game="Какая игра?",
+    step_tap_game="Нажмите одну из игр ниже (или напишите NLHE, PLO, PLO5, Mixed или Other).",
+    step_ask_format="Какой формат? Нажатие сохранит турнир.",
+    step_tap_format=(
+        "Нажмите один из форматов ниже (или напишите фриз, реентри, ребай, баунти или сателлит)."
+    ),
+    button_today="Сегодня",
+    button_yesterday="Вчера",
+    button_expired="Эта кнопка больше не активна.",
     result_none_pending="Нет турниров без результата. Добавьте турнир командой /register.",
     result_pick="Какой турнир? Нажмите на него:",
     result_pick_first="Сначала нажмите на кнопку турнира выше или отправьте /cancel.",
@@ -45,23 +83,166 @@ RU = Catalogue(
     result_bad_place="«{value}» — не место. Место — целое число от 1, " + _RESULT_FORMAT,
     result_bad_payout="«{value}» — не сумма. Отправьте " + _RESULT_FORMAT,
     result_negative_payout="Выплата не может быть отрицательной (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+    result_bad_bounty="«{value}» — не сумма баунти. Отправьте " + _RESULT_FORMAT,
+    result_negative_bounty="Баунти не могут быть отрицательными (вы написали {value}). Отправьте " + _RESULT_FORMAT,
     result_saved=(
-        "Результат сохранён ✅\n{name} ({date})\n🏆 Место: {place}\n💰 Выплата: {payout}\n"
-        "💵 Бай-ин: {buy_in}\n📈 Прибыль: {profit}\n📊 ROI: {roi}"
+        "Результат сохранён ✅\n{name} ({date})\n🏆 Место: {place}\n💰 Выплата: {prize}\n"
+        "💵 Затраты: {cost}\n📈 Прибыль: {profit}\n📊 ROI: {roi}"
     ),
+    result_saved_bounty="🎯 Баунти: {bounty}\nРе-энтри, ребаи, аддоны или число участников: /edit",
     result_already="У турнира {name} уже есть результат. Отправьте /result, чтобы выбрать другой.",
-    tournament_unavailable="Этот турнир недоступен. Отправьте /result, чтобы увидеть список.",
+    tournament_unavailable="Этот турнир недоступен. Отправьте /tournaments, чтобы увидеть список.",
     button_ok="OK",
+    edit_pick="Какой турнир изменить? Нажмите на него:",
+    pick_first="Сначала нажмите на кнопку турнира выше или отправьте /cancel.",
+    edit_intro="{card}\n\n" + _EDIT_HELP,
+    edit_help=_EDIT_HELP,
+    edit_bad_value="«{line}»: {expected} Из этого сообщения ничего не изменено; отправьте его ещё раз.",
+    edit_empty="Пришлите строки вида поле: значение.{value}",
+    edit_too_many="Не больше {value} строк за раз, пожалуйста.",
+    edit_bad_line="«{value}» — не строка вида поле: значение.",
+    edit_unknown_field="Я не знаю поле «{value}».",
+    edit_empty_value="Для «{value}» нужно значение после двоеточия.",
+    edit_changed="Сейчас так:\n{card}\n\nЕщё строки или «готово», чтобы сохранить (/cancel отменит изменения).",
+    edit_missing="Не хватает: {fields}. Пришлите их строками поле: значение, затем «готово».",
+    edit_result_incomplete=(
+        "Для результата нужны и место, и выплата (выплата: 0 — без призовых); баунти — только "
+        "вместе с результатом. Исправьте строками поле: значение (место: -, выплата: - удалят "
+        "результат), затем «готово»."
+    ),
+    edit_saved="Сохранено ✅\n{card}",
+    delete_pick="Какой турнир? Нажмите на него:",
+    delete_confirm="{card}\n\nЧто удалить?",
+    button_delete_result="Только результат",
+    button_delete_tournament="Весь турнир",
+    button_keep="Ничего не удалять",
+    delete_result_done="Результат удалён; турнир снова ждёт результата в /result.",
+    delete_done="Турнир удалён.",
+    delete_kept="Ничего не удалено.",
+    delete_tap_button="Нажмите одну из кнопок выше или отправьте /cancel.",
+    venue_none="Текущая площадка не задана. Задайте её: /setvenue <название>, например /setvenue Casino Royal.",
+    venue_current="Текущая площадка: {venue}\nОна предлагается при регистрации и заменяет площадку с фото билета. /setvenue - сбросит её.",
+    setvenue_prompt="Отправьте название текущей площадки (от 1 до 100 символов) или -, чтобы сбросить.",
+    setvenue_bad="Площадка должна быть от 1 до 100 символов. Отправьте ещё раз или /cancel.",
+    venue_cleared="Текущая площадка сброшена.",
+    venue_set="Текущая площадка: {venue} ✅",
+    ticket_reading="📷 Читаю билет… Сейчас покажу, что удалось распознать.",
+    ticket_unreadable=(
+        "Не удалось прочитать билет. Пожалуйста, введите турнир одной строкой:\n" + _REGISTER_FORMAT
+    ),
+    ticket_read="Вот что я прочитал на билете:\n{card}\n\nВсё верно?",
+    ticket_missing="Не удалось найти: {fields}. Нажмите «Изменить», чтобы дописать.",
+    ticket_fill_first="Не все поля заполнены: сначала допишите их.",
+    ticket_cancelled="Билет отброшен. Ничего не сохранено.",
+    ticket_edit_intro=_EDIT_HELP.replace("чтобы сохранить", "когда закончите"),
+    ticket_tap_button="Нажмите «Подтвердить», «Изменить» или «Отмена» под билетом.",
+    button_confirm="✅ Подтвердить",
+    button_edit="✏️ Изменить",
+    button_cancel="✖️ Отмена",
     tournaments_empty="У вас пока нет турниров. Добавьте турнир командой /register.",
     tournaments_header="Ваши последние турниры:",
-    tournament_line_finished="{date} {name} ({venue}) — бай-ин {buy_in}, место {place}, выплата {payout}, прибыль {profit}",
-    tournament_line_pending="{date} {name} ({venue}) — бай-ин {buy_in}, результата пока нет",
-    stats_empty="Результатов пока нет: зарегистрируйте турнир командой /register и внесите результат через /result.",
-    stats=(
-        "Ваша статистика\n🎲 Сыграно турниров: {played}\n⏳ Ждут результата: {pending}\n"
-        "💵 Всего бай-инов: {buy_ins}\n💰 Всего выплат: {payouts}\n📈 Прибыль: {profit}\n"
-        "📊 ROI: {roi}\n🎯 ITM: {itm}"
+    tournament_line_finished="{date} {name} ({venue}) — затраты {cost}, место {place}, выигрыш {winnings}, прибыль {profit}",
+    tournament_line_pending="{date} {name} ({venue}) — затраты {cost}, результата пока нет",
+    stats_empty="За период «{period}» результатов нет: зарегистрируйте турнир командой /register и внесите результат через /result.",
+    stats_header="📊 Ваша статистика: {period}",
+    stats_all_time="всё время",
+    stats_no_currency="валюта не указана",
+    stats_played="🎲 Сыграно турниров: {played}\n⏳ Ждут результата: {pending}",
+    stats_money=(
+        "🎟 Входов: {entries}\n💵 Всего затрат: {cost}\n💰 Всего выиграно: {winnings} "
+        "(баунти {bounty})\n📈 Прибыль: {profit}\n📊 ROI: {roi}\n🎯 ITM: {itm} ({itm_count})\n"
+        "🎫 Средний бай-ин (ABI): {abi}"
     ),
+    stats_biggest_win="🏆 Крупнейший выигрыш: {profit} — {name} ({date})",
+    stats_best_finish="🥇 Лучшее место: {place} — {name} ({date})",
+    stats_final_tables="🃏 Финальных столов: {final_tables} из {known} с известным числом участников",
+    stats_group_line="{group}: сыграно {played}, прибыль {profit}, ROI {roi}, ITM {itm}",
+    stats_bad_query=(
+        "Не понимаю «{value}». Попробуйте /stats, /stats 30d, /stats 2025, /stats 03.2025, "
+        "/stats venue, /stats format, /stats venue <название> или /stats format bounty."
+    ),
+    graph_title="PokerTracker: {period}",
+    graph_profit_title="Накопленная прибыль",
+    graph_profit_axis="Прибыль",
+    graph_roi_title="ROI по месяцам",
+    graph_roi_axis="ROI, %",
+    graph_date_axis="Дата",
+    graph_no_data="Нет данных за этот период",
+    graph_caption="Ваша прибыль во времени и ROI по месяцам.",
+    graph_currency_caption="Ваша прибыль во времени и ROI по месяцам, в валюте {currency}.",
+    export_caption="Все ваши турниры ({count}). Измените файл и пришлите обратно, чтобы импортировать.",
+    document_unsupported=(
+        "Я понимаю файлы CSV в формате /export и фото билетов. Этот файл — ни то, ни другое."
+    ),
+    import_unavailable="Не удалось скачать файл (он должен быть меньше 1 МБ). Пришлите его ещё раз.",
+    import_too_large="Файл слишком большой: не больше 1 МБ, пожалуйста. {value}",
+    import_not_utf8="Не удалось прочитать текст файла. Сохраните его как CSV в UTF-8 и пришлите снова. {value}",
+    import_empty="В файле нет строк. {value}",
+    import_bad_header=(
+        "Заголовок файла не в формате /export ({value}). Возьмите за основу файл из /export."
+    ),
+    import_too_many_rows="В файле слишком много строк (не больше {value}). Разделите его на части.",
+    import_malformed="Не удаётся прочитать файл как CSV (около строки {value}). Сохраните его как CSV из таблицы и пришлите снова.",
+    import_done="Импорт выполнен ✅ Добавлено: {added}, обновлено: {updated}.",
+    import_refused="Ничего не импортировано: {bad} из {total} строк нужно исправить.",
+    import_row_line="Строка {line}: {reason}",
+    import_more="…и ещё {count}.",
+    import_fix_and_resend="Исправьте эти строки и пришлите файл снова.",
+    import_row_errors={
+        "invalid": "«{value}» здесь не подходит",
+        "unknown_id": "id {value} — не ваш турнир (оставьте id пустым, чтобы добавить новый)",
+        "bad_id": "«{value}» — не id",
+        "duplicate_id": "id {value} встречается дважды",
+        "bad_date": "«{value}» — не дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
+        "bad_name": "название должно быть от 1 до 100 символов",
+        "bad_venue": "площадка должна быть от 1 до 100 символов",
+        "missing_value": "{value} — обязательное поле",
+        "bad_amount": "«{value}» — не сумма",
+        "negative_amount": "«{value}» — отрицательная сумма",
+        "bad_place": "«{value}» — не место (от 1)",
+        "bad_count": "«{value}» — не целое число в допустимых пределах",
+        "bad_entries": "«{value}» — не число входов (от 1 до 1000)",
+        "bad_field_size": "«{value}» — не число участников",
+        "bad_starting_stack": "«{value}» — не стартовый стек",
+        "bad_currency": "«{value}» — не код валюты вроде USD",
+        "bad_game": "«{value}» — не игра (NLHE, PLO, PLO5, Mixed, Other)",
+        "bad_format": "«{value}» — не формат (freezeout, reentry, rebuy, bounty, satellite)",
+        "result_incomplete": "место и выплата указываются вместе (баунти — только с ними)",
+        "too_many_columns": "в строке больше ячеек, чем в заголовке",
+    },
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",
+    field_names={
+        "name": "Название", "date": "Дата", "venue": "Площадка", "buy_in": "Бай-ин",
+        "fee": "Комиссия", "currency": "Валюта", "game": "Игра", "format": "Формат",
+        "entries": "Входы", "rebuys": "Ребаи", "addons": "Аддоны", "field_size": "Участники",
+        "starting_stack": "Стек", "place": "Место", "prize": "Выплата", "bounty": "Баунти",
+        "cost": "Затраты", "profit": "Прибыль",
+    },
+    field_hints={
+        "name": "название должно быть от 1 до 100 символов.",
+        "date": "пишите дату как ДД.ММ.ГГГГ, например дата: 02.03.2025.",
+        "venue": "площадка должна быть от 1 до 100 символов.",
+        "buy_in": "напишите сумму, например бай-ин: 100 или бай-ин: 100+10 (с комиссией).",
+        "fee": "напишите сумму, например комиссия: 10.",
+        "currency": "трёхбуквенный код, например валюта: USD (или -, чтобы убрать).",
+        "game": "одно из NLHE, PLO, PLO5, Mixed, Other.",
+        "format": "одно из: фриз, реентри, ребай, баунти, сателлит.",
+        "entries": "целое число от 1 до 1000 (1 плюс ре-энтри), например входы: 2.",
+        "rebuys": "сколько всего потрачено на ребаи, например ребаи: 50.",
+        "addons": "сколько всего потрачено на аддоны, например аддоны: 20.",
+        "field_size": "число игроков, например участники: 180 (или -, чтобы убрать).",
+        "starting_stack": "фишки, например стек: 20000 или стек: 20k (или -, чтобы убрать).",
+        "place": "целое число от 1, например место: 3 (или -, чтобы убрать).",
+        "prize": "сумма, например выплата: 850 (0 — без призовых, - — убрать).",
+        "bounty": "сумма, например баунти: 120 (или -, чтобы убрать).",
+    },
+    game_names={
+        Game.NLHE: "NLHE", Game.PLO: "PLO", Game.PLO5: "PLO5", Game.MIXED: "Микс",
+        Game.OTHER: "Другое",
+    },
+    format_names={
+        Format.FREEZEOUT: "Фризаут", Format.REENTRY: "Ре-энтри", Format.REBUY: "Ребай",
+        Format.BOUNTY: "Баунти/PKO", Format.SATELLITE: "Сателлит",
+    },
 )

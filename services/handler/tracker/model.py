@@ -1,14 +1,16 @@
-"""Tracker records and the repository interface the conversations use."""
+"""The repository interface the conversations use, and what its writes report back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from services.handler.domain.parsing import Registration
+from services.handler.domain.records import Result, Tournament, TournamentFields
+
+if TYPE_CHECKING:
+    from services.handler.domain.csv_io import ImportRow
 
 
 @dataclass(frozen=True)
@@ -18,27 +20,20 @@ class Player:
     language_code: str | None
 
 
-@dataclass(frozen=True)
-class Result:
-    place: int
-    payout: Decimal
-    source_update_id: int
-
-
-@dataclass(frozen=True)
-class Tournament:
-    id: int
-    player_id: int
-    name: str
-    played_on: date
-    buy_in: Decimal
-    venue: str
-    result: Result | None = None
-
-
 class RecordOutcome(Enum):
     RECORDED = "recorded"
     ALREADY_RECORDED = "already_recorded"  # by another update: keep the first result
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    added: int
+    updated: int
+    unknown_ids: tuple[tuple[int, int], ...] = ()  # (line, id) naming none of the player's rows
+
+    @property
+    def applied(self) -> bool:
+        return not self.unknown_ids
 
 
 class Tracker(Protocol):
@@ -49,7 +44,7 @@ class Tracker(Protocol):
     """
 
     async def register(
-        self, player: Player, reg: Registration, source_update_id: int
+        self, player: Player, fields: TournamentFields, source_update_id: int
     ) -> Tournament: ...
 
     async def get(self, player_id: int, tournament_id: int) -> Tournament | None: ...
@@ -58,10 +53,35 @@ class Tracker(Protocol):
 
     async def latest(self, player_id: int, limit: int) -> list[Tournament]: ...
 
-    async def count_pending(self, player_id: int) -> int: ...
-
-    async def finished_amounts(self, player_id: int) -> list[tuple[Decimal, Decimal]]: ...
+    async def all(self, player_id: int) -> list[Tournament]:
+        """Every tournament of the player, oldest first (played_on, then id)."""
+        ...
 
     async def record_result(
-        self, player_id: int, tournament_id: int, place: int, payout: Decimal, source_update_id: int
+        self, player_id: int, tournament_id: int, result: Result, source_update_id: int
     ) -> RecordOutcome: ...
+
+    async def save(
+        self,
+        player_id: int,
+        tournament_id: int,
+        fields: TournamentFields,
+        result: Result | None,
+        source_update_id: int,
+    ) -> Tournament | None:
+        """Replace a tournament's fields and result (``None`` removes it); ``None`` if gone."""
+        ...
+
+    async def delete_result(self, player_id: int, tournament_id: int) -> bool: ...
+
+    async def delete(self, player_id: int, tournament_id: int) -> bool: ...
+
+    async def venue(self, player_id: int) -> str | None: ...
+
+    async def set_venue(self, player: Player, venue: str | None) -> None: ...
+
+    async def import_rows(
+        self, player: Player, rows: Sequence[ImportRow], source_update_id: int
+    ) -> ImportOutcome:
+        """All rows or none: rows whose id is not one of the player's make nothing change."""
+        ...

@@ -2,31 +2,64 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 
-from services.handler.domain.parsing import Registration
-from services.handler.tracker.model import Player, RecordOutcome, Result, Tournament
+from services.handler.domain.records import (
+    Format,
+    Game,
+    Result,
+    Tournament,
+    TournamentFields,
+)
+from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+
+if TYPE_CHECKING:
+    from services.handler.domain.csv_io import ImportRow
 
 _COLUMNS = """
-t.id, t.player_id, t.name, t.played_on, t.buy_in, t.venue,
-r.place, r.payout, r.source_update_id AS result_update_id
+t.id, t.player_id, t.name, t.played_on, t.venue, t.buy_in, t.fee, t.currency, t.game, t.format,
+t.entries, t.rebuys, t.addons, t.field_size, t.starting_stack,
+r.place, r.prize, r.bounty
 """
 _FROM = "tracker.tournaments t LEFT JOIN tracker.results r ON r.tournament_id = t.id"
+_ORDER_NEWEST = "ORDER BY t.played_on DESC, t.id DESC"
+
+_FIELD_COLUMNS = (
+    "name, played_on, venue, buy_in, fee, currency, game, format, entries, rebuys, addons,"
+    " field_size, starting_stack"
+)
+
+
+def _field_values(f: TournamentFields) -> tuple[Any, ...]:
+    return (
+        f.name, f.played_on, f.venue, f.buy_in, f.fee, f.currency, f.game.value, f.format.value,
+        f.entries, f.rebuys, f.addons, f.field_size, f.starting_stack,
+    )
 
 
 def _tournament(row: asyncpg.Record) -> Tournament:
     result = None
     if row["place"] is not None:
-        result = Result(row["place"], row["payout"], row["result_update_id"])
+        result = Result(place=row["place"], prize=row["prize"], bounty=row["bounty"])
     return Tournament(
         id=row["id"],
         player_id=row["player_id"],
         name=row["name"],
         played_on=row["played_on"],
-        buy_in=row["buy_in"],
         venue=row["venue"],
+        buy_in=row["buy_in"],
+        fee=row["fee"],
+        currency=row["currency"],
+        game=Game(row["game"]),
+        format=Format(row["format"]),
+        entries=row["entries"],
+        rebuys=row["rebuys"],
+        addons=row["addons"],
+        field_size=row["field_size"],
+        starting_stack=row["starting_stack"],
         result=result,
     )
 
@@ -35,9 +68,7 @@ class PgTracker:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
 
-    async def register(
-        self, player: Player, reg: Registration, source_update_id: int
-    ) -> Tournament:
+    async def _upsert_player(self, player: Player) -> None:
         await self._conn.execute(
             """
             INSERT INTO tracker.players (user_id, first_name, language_code) VALUES ($1, $2, $3)
@@ -49,22 +80,33 @@ class PgTracker:
             player.first_name,
             player.language_code,
         )
-        await self._conn.execute(
-            """
+
+    async def _insert(
+        self, player_id: int, fields: TournamentFields, source_update_id: int, source_row: int
+    ) -> int | None:
+        """The new tournament's id; ``None`` if this update's row was inserted before."""
+        return await self._conn.fetchval(
+            f"""
             INSERT INTO tracker.tournaments
-                (player_id, name, played_on, buy_in, venue, source_update_id)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            ON CONFLICT (player_id, source_update_id) DO NOTHING
+                (player_id, {_FIELD_COLUMNS}, source_update_id, source_row)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+            ON CONFLICT (player_id, source_update_id, source_row) DO NOTHING
+            RETURNING id
             """,
-            player.user_id,
-            reg.name,
-            reg.played_on,
-            reg.buy_in,
-            reg.venue,
+            player_id,
+            *_field_values(fields),
             source_update_id,
+            source_row,
         )
+
+    async def register(
+        self, player: Player, fields: TournamentFields, source_update_id: int
+    ) -> Tournament:
+        await self._upsert_player(player)
+        await self._insert(player.user_id, fields, source_update_id, 0)
         row = await self._conn.fetchrow(
-            f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 AND t.source_update_id = $2",
+            f"""SELECT {_COLUMNS} FROM {_FROM}
+            WHERE t.player_id = $1 AND t.source_update_id = $2 AND t.source_row = 0""",
             player.user_id,
             source_update_id,
         )
@@ -81,7 +123,7 @@ class PgTracker:
     async def pending(self, player_id: int, limit: int) -> list[Tournament]:
         rows = await self._conn.fetch(
             f"""SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 AND r.tournament_id IS NULL
-            ORDER BY t.played_on DESC, t.id DESC LIMIT $2""",
+            {_ORDER_NEWEST} LIMIT $2""",
             player_id,
             limit,
         )
@@ -89,43 +131,36 @@ class PgTracker:
 
     async def latest(self, player_id: int, limit: int) -> list[Tournament]:
         rows = await self._conn.fetch(
-            f"""SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1
-            ORDER BY t.played_on DESC, t.id DESC LIMIT $2""",
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 {_ORDER_NEWEST} LIMIT $2",
             player_id,
             limit,
         )
         return [_tournament(r) for r in rows]
 
-    async def count_pending(self, player_id: int) -> int:
-        return await self._conn.fetchval(
-            f"SELECT count(*) FROM {_FROM} WHERE t.player_id = $1 AND r.tournament_id IS NULL",
-            player_id,
-        )
-
-    async def finished_amounts(self, player_id: int) -> list[tuple[Decimal, Decimal]]:
+    async def all(self, player_id: int) -> list[Tournament]:
         rows = await self._conn.fetch(
-            "SELECT t.buy_in, r.payout FROM tracker.tournaments t"
-            " JOIN tracker.results r ON r.tournament_id = t.id WHERE t.player_id = $1",
+            f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 ORDER BY t.played_on, t.id",
             player_id,
         )
-        return [(r["buy_in"], r["payout"]) for r in rows]
+        return [_tournament(r) for r in rows]
 
     async def record_result(
-        self, player_id: int, tournament_id: int, place: int, payout: Decimal, source_update_id: int
+        self, player_id: int, tournament_id: int, result: Result, source_update_id: int
     ) -> RecordOutcome:
         # The SELECT makes ownership part of the write: another player's id inserts nothing.
         inserted = await self._conn.fetchval(
             """
-            INSERT INTO tracker.results (tournament_id, place, payout, source_update_id)
-            SELECT t.id, $3, $4, $5 FROM tracker.tournaments t
+            INSERT INTO tracker.results (tournament_id, place, prize, bounty, source_update_id)
+            SELECT t.id, $3, $4, $5, $6 FROM tracker.tournaments t
             WHERE t.id = $2 AND t.player_id = $1
             ON CONFLICT (tournament_id) DO NOTHING
             RETURNING tournament_id
             """,
             player_id,
             tournament_id,
-            place,
-            payout,
+            result.place,
+            result.prize,
+            result.bounty,
             source_update_id,
         )
         if inserted is not None:
@@ -142,3 +177,127 @@ class PgTracker:
             if existing == source_update_id
             else RecordOutcome.ALREADY_RECORDED
         )
+
+    async def _replace(
+        self,
+        player_id: int,
+        tournament_id: int,
+        fields: TournamentFields,
+        result: Result | None,
+        source_update_id: int,
+    ) -> bool:
+        found = await self._conn.fetchval(
+            f"""
+            UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at)
+                = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
+            WHERE player_id = $1 AND id = $2
+            RETURNING id
+            """,
+            player_id,
+            tournament_id,
+            *_field_values(fields),
+        )
+        if found is None:
+            return False
+        if result is None:
+            await self._conn.execute(
+                "DELETE FROM tracker.results WHERE tournament_id = $1", tournament_id
+            )
+        else:
+            await self._conn.execute(
+                """
+                INSERT INTO tracker.results (tournament_id, place, prize, bounty, source_update_id)
+                VALUES ($1, $2, $3, $4, $5)
+                ON CONFLICT (tournament_id) DO UPDATE
+                SET place = EXCLUDED.place, prize = EXCLUDED.prize, bounty = EXCLUDED.bounty,
+                    source_update_id = EXCLUDED.source_update_id, updated_at = now()
+                """,
+                tournament_id,
+                result.place,
+                result.prize,
+                result.bounty,
+                source_update_id,
+            )
+        return True
+
+    async def save(
+        self,
+        player_id: int,
+        tournament_id: int,
+        fields: TournamentFields,
+        result: Result | None,
+        source_update_id: int,
+    ) -> Tournament | None:
+        if not await self._replace(player_id, tournament_id, fields, result, source_update_id):
+            return None
+        return await self.get(player_id, tournament_id)
+
+    async def delete_result(self, player_id: int, tournament_id: int) -> bool:
+        deleted = await self._conn.fetchval(
+            """DELETE FROM tracker.results r USING tracker.tournaments t
+            WHERE r.tournament_id = t.id AND t.id = $2 AND t.player_id = $1
+            RETURNING r.tournament_id""",
+            player_id,
+            tournament_id,
+        )
+        return deleted is not None
+
+    async def delete(self, player_id: int, tournament_id: int) -> bool:
+        deleted = await self._conn.fetchval(
+            "DELETE FROM tracker.tournaments WHERE player_id = $1 AND id = $2 RETURNING id",
+            player_id,
+            tournament_id,
+        )
+        return deleted is not None
+
+    async def venue(self, player_id: int) -> str | None:
+        return await self._conn.fetchval(
+            "SELECT venue FROM tracker.players WHERE user_id = $1", player_id
+        )
+
+    async def set_venue(self, player: Player, venue: str | None) -> None:
+        await self._upsert_player(player)
+        await self._conn.execute(
+            "UPDATE tracker.players SET venue = $2, updated_at = now() WHERE user_id = $1",
+            player.user_id,
+            venue,
+        )
+
+    async def import_rows(
+        self, player: Player, rows: Sequence[ImportRow], source_update_id: int
+    ) -> ImportOutcome:
+        ids = sorted({r.id for r in rows if r.id is not None})
+        mine = set()
+        if ids:
+            mine = {
+                r["id"]
+                for r in await self._conn.fetch(
+                    "SELECT id FROM tracker.tournaments WHERE player_id = $1 AND id = ANY($2)",
+                    player.user_id,
+                    ids,
+                )
+            }
+        unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in mine)
+        if unknown:
+            return ImportOutcome(0, 0, unknown)
+        await self._upsert_player(player)
+        added = updated = 0
+        for r in rows:
+            if r.id is not None:
+                await self._replace(player.user_id, r.id, r.fields, r.result, source_update_id)
+                updated += 1
+                continue
+            # Keyed on (update, line): the same file processed again adds nothing twice.
+            new_id = await self._insert(player.user_id, r.fields, source_update_id, r.line)
+            if new_id is None:
+                new_id = await self._conn.fetchval(
+                    """SELECT id FROM tracker.tournaments
+                    WHERE player_id = $1 AND source_update_id = $2 AND source_row = $3""",
+                    player.user_id,
+                    source_update_id,
+                    r.line,
+                )
+            if r.result is not None:
+                await self._replace(player.user_id, new_id, r.fields, r.result, source_update_id)
+            added += 1
+        return ImportOutcome(added, updated)

@@ -32,4 +32,30 @@ MIGRATIONS: list[str] = [
         created_at timestamptz NOT NULL DEFAULT now()
     );
     """,
+    # 2: full records (issue 6): fee, currency, game, format, re-entries, rebuys, add-ons,
+    # field size and starting stack; prize + bounty; the player's current venue.  An import
+    # adds many tournaments from one update, so the idempotency key gains the file's row.
+    """
+    ALTER TABLE tracker.players ADD COLUMN venue text CHECK (length(venue) BETWEEN 1 AND 100);
+    ALTER TABLE tracker.tournaments
+        ADD COLUMN fee numeric(14, 2) NOT NULL DEFAULT 0 CHECK (fee >= 0),
+        ADD COLUMN currency text NOT NULL DEFAULT '' CHECK (currency ~ '^([A-Z]{3})?$'),
+        ADD COLUMN game text NOT NULL DEFAULT 'NLHE'
+            CHECK (game IN ('NLHE', 'PLO', 'PLO5', 'Mixed', 'Other')),
+        ADD COLUMN format text NOT NULL DEFAULT 'freezeout'
+            CHECK (format IN ('freezeout', 'reentry', 'rebuy', 'bounty', 'satellite')),
+        ADD COLUMN entries integer NOT NULL DEFAULT 1 CHECK (entries >= 1),
+        ADD COLUMN rebuys numeric(14, 2) NOT NULL DEFAULT 0 CHECK (rebuys >= 0),
+        ADD COLUMN addons numeric(14, 2) NOT NULL DEFAULT 0 CHECK (addons >= 0),
+        ADD COLUMN field_size integer CHECK (field_size >= 1),
+        ADD COLUMN starting_stack bigint CHECK (starting_stack >= 0),
+        ADD COLUMN source_row integer NOT NULL DEFAULT 0,
+        ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now(),
+        DROP CONSTRAINT tournaments_player_id_source_update_id_key,
+        ADD CONSTRAINT tournaments_source_key UNIQUE (player_id, source_update_id, source_row);
+    ALTER TABLE tracker.results RENAME COLUMN payout TO prize;
+    ALTER TABLE tracker.results
+        ADD COLUMN bounty numeric(14, 2) NOT NULL DEFAULT 0 CHECK (bounty >= 0),
+        ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
+    """,
 ]

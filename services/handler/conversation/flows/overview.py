@@ -1,10 +1,21 @@
-"""/tournaments and /stats: read-only views, they leave any open step as it was."""
+"""/tournaments and /stats: read-only views, they leave any open step as it was.
+
+/stats takes an optional query: a period (``30d``, ``2025``, ``03.2025``), a breakdown
+(``venue``, ``format``) or a filter (``venue <name>``, ``format <format>``).
+"""
 
 from __future__ import annotations
 
+from itertools import groupby
+
 from services.handler.conversation.context import Context, fmt_date
+from services.handler.conversation.views import summary_text, tournament_line
 from services.handler.domain import stats
-from services.handler.domain.money import format_amount, format_percent, format_signed
+from services.handler.domain.money import format_percent, format_signed
+from services.handler.domain.parsing import ParseError
+from services.handler.domain.records import Tournament
+from services.handler.domain.stats_query import StatsQuery, parse_stats_query
+from services.handler.texts import Catalogue
 
 LATEST_LIMIT = 10
 
@@ -14,41 +25,64 @@ async def tournaments(ctx: Context) -> None:
     if not rows:
         ctx.say(ctx.texts.tournaments_empty)
         return
-    lines = [ctx.texts.tournaments_header]
-    for t in rows:
-        common = dict(
-            date=fmt_date(t.played_on), name=t.name, venue=t.venue, buy_in=format_amount(t.buy_in)
-        )
-        if t.result is None:
-            lines.append(ctx.texts.tournament_line_pending.format(**common))
-        else:
-            lines.append(
-                ctx.texts.tournament_line_finished.format(
-                    place=t.result.place,
-                    payout=format_amount(t.result.payout),
-                    profit=format_signed(stats.profit(t.buy_in, t.result.payout)),
-                    **common,
-                )
-            )
-    ctx.say("\n".join(lines))
+    ctx.say("\n".join([ctx.texts.tournaments_header] + [tournament_line(t, ctx.texts) for t in rows]))
+
+
+def describe(query: StatsQuery, texts: Catalogue) -> str:
+    """The query in words: "all time", "01.01.2025 – 31.12.2025, venue Casino"."""
+    parts = []
+    if query.since is None and query.until is None:
+        parts.append(texts.stats_all_time)
+    else:
+        since = fmt_date(query.since) if query.since else "…"
+        until = fmt_date(query.until) if query.until else "…"
+        parts.append(f"{since} – {until}")
+    if query.venue:
+        parts.append(f"{texts.field_names['venue'].lower()} {query.venue}")
+    if query.format:
+        parts.append(f"{texts.field_names['format'].lower()} {texts.format_names[query.format]}")
+    return ", ".join(parts)
 
 
 async def show_stats(ctx: Context) -> None:
-    s = stats.compute_stats(
-        await ctx.tracker.finished_amounts(ctx.user_id),
-        pending=await ctx.tracker.count_pending(ctx.user_id),
-    )
-    if s.played == 0:
-        ctx.say(ctx.texts.stats_empty)
+    query = parse_stats_query(ctx.incoming.args, ctx.today)
+    if isinstance(query, ParseError):
+        ctx.say(ctx.texts.stats_bad_query.format(value=query.value))
         return
-    ctx.say(
-        ctx.texts.stats.format(
-            played=s.played,
-            pending=s.pending,
-            buy_ins=format_amount(s.total_buy_ins),
-            payouts=format_amount(s.total_payouts),
-            profit=format_signed(s.profit),
-            roi=format_percent(s.roi),
-            itm=format_percent(s.itm_percent).lstrip("+"),
+    selected = query.select(await ctx.tracker.all(ctx.user_id))
+    if not any(t.result for t in selected):
+        ctx.say(ctx.texts.stats_empty.format(period=describe(query, ctx.texts)))
+        return
+    header = ctx.texts.stats_header.format(period=describe(query, ctx.texts))
+    blocks = [header]
+    # Amounts in different currencies are never added up: one block per currency.
+    groups = by_currency(selected)
+    for currency, rows in groups:
+        if len(groups) > 1:
+            blocks.append(f"— {currency or ctx.texts.stats_no_currency} —")
+        if query.group_by is None:
+            blocks.append(summary_text(stats.summarize(rows), ctx.texts))
+        else:
+            blocks.append(_breakdown(rows, query.group_by, ctx.texts))
+    ctx.say("\n\n".join(blocks))
+
+
+def by_currency(rows: list[Tournament]) -> list[tuple[str, list[Tournament]]]:
+    ordered = sorted(rows, key=lambda t: t.currency)
+    return [(c, list(g)) for c, g in groupby(ordered, key=lambda t: t.currency)]
+
+
+def _breakdown(rows: list[Tournament], by: str, texts: Catalogue) -> str:
+    lines = []
+    for key, s in stats.breakdown(rows, by):  # type: ignore[arg-type]
+        label = texts.format_names.get(key, key) if by == "format" else key  # type: ignore[call-overload]
+        lines.append(
+            texts.stats_group_line.format(
+                group=label,
+                played=s.played,
+                profit=format_signed(s.profit),
+                roi=format_percent(s.roi),
+                itm=format_percent(s.itm_percent).lstrip("+"),
+            )
         )
-    )
+    return "\n".join(lines)

@@ -1,12 +1,13 @@
-"""/result: pick a tournament by button, then type ``place | payout``."""
+"""/result: pick a tournament by button, then type ``place | prize [| bounty]``."""
 
 from __future__ import annotations
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
 from services.handler.conversation.state import IDLE, ConversationState, Step
+from services.handler.conversation.views import money
 from services.handler.domain import stats
-from services.handler.domain.money import format_amount, format_percent, format_signed
+from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.parsing import ParseError, parse_result
 from services.handler.tracker.model import RecordOutcome
 
@@ -54,22 +55,23 @@ async def on_score(ctx: Context) -> None:
         ctx.state = IDLE
         ctx.say(ctx.texts.tournament_unavailable)
         return
-    outcome = await ctx.tracker.record_result(
-        ctx.user_id, t.id, parsed.place, parsed.payout, ctx.incoming.update_id
-    )
+    outcome = await ctx.tracker.record_result(ctx.user_id, t.id, parsed, ctx.incoming.update_id)
     ctx.state = IDLE
     if outcome is RecordOutcome.ALREADY_RECORDED:
         ctx.say(ctx.texts.result_already.format(name=t.name))
         return
-    profit = stats.profit(t.buy_in, parsed.payout)
+    cost = stats.cost(t)
+    profit = stats.winnings(parsed) - cost
     ctx.say(
         ctx.texts.result_saved.format(
             name=t.name,
             date=fmt_date(t.played_on),
             place=parsed.place,
-            payout=format_amount(parsed.payout),
-            buy_in=format_amount(t.buy_in),
+            prize=money(parsed.prize, t.currency),
+            bounty=money(parsed.bounty, t.currency),
+            cost=money(cost, t.currency),
             profit=format_signed(profit),
-            roi=format_percent(stats.roi(profit, t.buy_in)),
+            roi=format_percent(stats.roi(profit, cost)),
         )
+        + ("" if not parsed.bounty else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency)))
     )

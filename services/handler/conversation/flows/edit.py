@@ -1,0 +1,90 @@
+"""/edit: pick a tournament, then change it with ``field: value`` lines until ``done``.
+
+The changes collect in the session's draft and are saved together by ``done``; /cancel drops
+them.  A message with a bad line changes nothing and says which line and what is expected.
+"""
+
+from __future__ import annotations
+
+from services.handler.conversation import keyboards
+from services.handler.conversation.context import Context
+from services.handler.conversation.state import IDLE, ConversationState, Step
+from services.handler.conversation.views import draft_card, tournament_card
+from services.handler.domain.edits import Draft, parse_edit_lines
+from services.handler.domain.parsing import ParseError
+from services.handler.texts import Catalogue
+
+LIST_LIMIT = 10
+DONE_WORDS = {"done", "готово", "/done"}
+
+
+async def start(ctx: Context) -> None:
+    latest = await ctx.tracker.latest(ctx.user_id, LIST_LIMIT)
+    if not latest:
+        ctx.state = IDLE
+        ctx.say(ctx.texts.tournaments_empty)
+        return
+    ctx.state = ConversationState(step=Step.EDIT_PICK)
+    ctx.say(ctx.texts.edit_pick, keyboards.tournament_buttons(latest, keyboards.PICK_EDIT))
+
+
+async def on_pick(ctx: Context) -> None:
+    tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
+    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
+    if t is None:  # unknown, deleted, or another player's id in forged data
+        ctx.answer_callback(ctx.texts.tournament_unavailable)
+        ctx.say(ctx.texts.tournament_unavailable)
+        return
+    ctx.state = ConversationState(step=Step.EDIT, tournament_id=t.id, draft=Draft.of(t))
+    ctx.say(ctx.texts.edit_intro.format(card=tournament_card(t, ctx.texts)))
+
+
+async def on_text_while_picking(ctx: Context) -> None:
+    ctx.say(ctx.texts.pick_first)
+
+
+def apply_lines(ctx: Context, draft: Draft) -> Draft | None:
+    """The draft with this message's ``field: value`` lines applied, or ``None`` (said why)."""
+    changes = parse_edit_lines(ctx.incoming.text)
+    if isinstance(changes, ParseError):
+        ctx.say(edit_error(changes, ctx.texts))
+        return None
+    return draft.apply(changes)
+
+
+def edit_error(error: ParseError, texts: Catalogue) -> str:
+    if error.code == "edit_bad_value":
+        return texts.edit_bad_value.format(line=error.value, expected=texts.field_hints[error.field])
+    return getattr(texts, error.code).format(value=error.value) + "\n\n" + texts.edit_help
+
+
+async def on_lines(ctx: Context) -> None:
+    draft = ctx.state.draft
+    if draft is None or ctx.state.tournament_id is None:
+        ctx.state = IDLE
+        ctx.say(ctx.texts.tournament_unavailable)
+        return
+    if ctx.incoming.text.strip().lower() in DONE_WORDS:
+        await _save(ctx, ctx.state.tournament_id, draft)
+        return
+    changed = apply_lines(ctx, draft)
+    if changed is not None:
+        ctx.state = ctx.state.model_copy(update={"draft": changed})
+        ctx.say(ctx.texts.edit_changed.format(card=draft_card(changed, ctx.texts)))
+
+
+async def _save(ctx: Context, tournament_id: int, draft: Draft) -> None:
+    fields, result = draft.fields(), draft.result()
+    if fields is None:
+        missing = ", ".join(ctx.texts.field_names[f if f != "played_on" else "date"] for f in draft.missing)
+        ctx.say(ctx.texts.edit_missing.format(fields=missing))
+        return
+    if isinstance(result, ParseError):
+        ctx.say(ctx.texts.edit_result_incomplete)
+        return
+    t = await ctx.tracker.save(ctx.user_id, tournament_id, fields, result, ctx.incoming.update_id)
+    ctx.state = IDLE
+    if t is None:
+        ctx.say(ctx.texts.tournament_unavailable)
+        return
+    ctx.say(ctx.texts.edit_saved.format(card=tournament_card(t, ctx.texts)))

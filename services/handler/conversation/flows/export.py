@@ -1,0 +1,75 @@
+"""/export sends every tournament as a CSV document; a CSV sent back imports it.
+
+An import is all or nothing: if any row is wrong, or names a tournament that is not the
+player's, nothing is stored and the reply lists the rows to fix.  Rows with an id update that
+tournament; rows without one add a tournament.
+"""
+
+from __future__ import annotations
+
+from services.handler.conversation.context import Context
+from services.handler.conversation.flows import ticket
+from services.handler.domain import csv_io
+from services.handler.domain.parsing import ParseError
+
+MAX_IMPORT_BYTES = 1_048_576
+MAX_LISTED_ERRORS = 10
+CSV_TYPES = {"text/csv", "text/comma-separated-values", "application/csv", "text/plain",
+             "application/vnd.ms-excel"}
+
+
+async def export(ctx: Context) -> None:
+    rows = await ctx.tracker.all(ctx.user_id)
+    if not rows:
+        ctx.say(ctx.texts.tournaments_empty)
+        return
+    filename = f"pokertracker-{ctx.today.isoformat()}.csv"
+    ctx.send_document(
+        csv_io.export_csv(rows), filename, "text/csv", ctx.texts.export_caption.format(count=len(rows))
+    )
+
+
+def is_csv(file_name: str, mime_type: str) -> bool:
+    return file_name.lower().endswith(".csv") or mime_type in CSV_TYPES
+
+
+async def on_document(ctx: Context) -> None:
+    doc = ctx.incoming.attachment
+    assert doc is not None
+    if doc.is_image:
+        await ticket.on_photo(ctx)
+        return
+    if not is_csv(doc.file_name, doc.mime_type):
+        ctx.say(ctx.texts.document_unsupported)
+        return
+    if doc.file_size is not None and doc.file_size > MAX_IMPORT_BYTES:
+        ctx.say(ctx.texts.import_too_large.format(value=""))
+        return
+    data = await ctx.files.download(doc.file_id, MAX_IMPORT_BYTES)
+    if data is None:
+        ctx.say(ctx.texts.import_unavailable)
+        return
+    plan = csv_io.parse_import(data, max_bytes=MAX_IMPORT_BYTES)
+    if isinstance(plan, ParseError):
+        ctx.say(getattr(ctx.texts, plan.code).format(value=plan.value))
+        return
+    problems = [(e.line, e.code, e.value) for e in plan.rejected]
+    if not problems:
+        outcome = await ctx.tracker.import_rows(ctx.player, plan.rows, ctx.incoming.update_id)
+        if outcome.applied:
+            ctx.say(ctx.texts.import_done.format(added=outcome.added, updated=outcome.updated))
+            return
+        problems = [(line, "unknown_id", str(i)) for line, i in outcome.unknown_ids]
+    _refuse(ctx, problems, total=len(plan.rows) + len(plan.rejected))
+
+
+def _refuse(ctx: Context, problems: list[tuple[int, str, str]], total: int) -> None:
+    texts = ctx.texts
+    lines = [texts.import_refused.format(bad=len(problems), total=total)]
+    for line, code, value in sorted(problems)[:MAX_LISTED_ERRORS]:
+        reason = texts.import_row_errors.get(code, texts.import_row_errors["invalid"])
+        lines.append(texts.import_row_line.format(line=line, reason=reason.format(value=value[:60])))
+    if len(problems) > MAX_LISTED_ERRORS:
+        lines.append(texts.import_more.format(count=len(problems) - MAX_LISTED_ERRORS))
+    lines.append(texts.import_fix_and_resend)
+    ctx.say("\n".join(lines))

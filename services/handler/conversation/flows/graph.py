@@ -1,0 +1,51 @@
+"""/graph: a PNG of cumulative profit over time and ROI by month, drawn in the handler.
+
+Takes the same query as /stats (``/graph 2025``, ``/graph venue Casino``).  The picture is
+drawn in a worker thread so the replica's event loop keeps serving its other partitions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from services.handler.charts import ChartLabels, render_graph
+from services.handler.conversation.context import Context
+from services.handler.conversation.flows.overview import by_currency, describe
+from services.handler.domain import stats
+from services.handler.domain.parsing import ParseError
+from services.handler.domain.stats_query import parse_stats_query
+
+
+async def show(ctx: Context) -> None:
+    query = parse_stats_query(ctx.incoming.args, ctx.today)
+    if isinstance(query, ParseError):
+        ctx.say(ctx.texts.stats_bad_query.format(value=query.value))
+        return
+    selected = query.select(await ctx.tracker.all(ctx.user_id))
+    points = stats.cumulative_profit(selected)
+    if not points:
+        ctx.say(ctx.texts.stats_empty.format(period=describe(query, ctx.texts)))
+        return
+    texts = ctx.texts
+    labels = ChartLabels(
+        title=texts.graph_title.format(period=describe(query, texts)),
+        profit_title=texts.graph_profit_title,
+        profit_axis=texts.graph_profit_axis,
+        roi_title=texts.graph_roi_title,
+        roi_axis=texts.graph_roi_axis,
+        date_axis=texts.graph_date_axis,
+        no_data=texts.graph_no_data,
+    )
+    # Amounts in different currencies are never added up: one chart per currency.
+    groups = by_currency(selected)
+    for currency, rows in groups:
+        points = stats.cumulative_profit(rows)
+        if not points:
+            continue
+        png = await asyncio.to_thread(render_graph, points, stats.monthly_roi(rows), labels)
+        caption = (
+            texts.graph_currency_caption.format(currency=currency or texts.stats_no_currency)
+            if len(groups) > 1
+            else texts.graph_caption
+        )
+        ctx.send_photo(png, f"pokertracker-graph{'-' + currency if currency else ''}.png", caption)
