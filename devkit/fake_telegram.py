@@ -14,8 +14,13 @@ HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 4
 
 - ``POST|GET /bot{token}/{method}``: the Bot API (JSON, urlencoded or multipart parameters):
   getMe, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
-  answerCallbackQuery, setWebhook, deleteWebhook, getWebhookInfo, sendDocument, sendPhoto.
-  Telegram-shaped answers and errors (401 wrong token, 404 unknown method, 400 "Bad Request: ...").
+  answerCallbackQuery, setWebhook, deleteWebhook, getWebhookInfo, sendDocument, sendPhoto,
+  getFile.  Telegram-shaped answers and errors (401 wrong token, 404 unknown method, 400
+  "Bad Request: ...").  A multipart upload is recorded with its bytes (``{"filename",
+  "content_type", "size", "data_base64"}`` in the call's params) and kept under new file_ids;
+  photos are re-encoded as JPEG in two sizes, as Telegram does.
+- ``GET /file/bot{token}/{file_path}``: the download of a file getFile pointed to (401 wrong
+  token, 404 unknown path).
 - ``GET /_calls?after=SEQ&method=M&chat_id=C&wait=S``: recorded calls ``{"calls": [{"seq", "ts",
   "method", "params", "ok"}]}``; ``wait`` long-polls until one matches.  ``POST /_reset`` forgets
   the calls (chats, users and the webhook stay; ``seq`` keeps counting).
@@ -23,7 +28,12 @@ HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 4
   "max_attempts"?}`` and ``POST /_users/{id}/callback`` ``{"message_id", "data", ...}``: the user
   writes or presses a button; the Update is delivered to the webhook (retried like Telegram) and
   the answer is ``{"update_id", "status", "attempts", "message_id" | "callback_query_id",
-  "error"?}``.  ``POST /_updates?max_attempts=N`` delivers a crafted Update unchanged.
+  "error"?}``.  ``POST /_users/{id}/photo`` ``{"photo": base64, "caption"?, ...}`` and
+  ``POST /_users/{id}/document`` ``{"document": base64, "file_name"?, "mime_type"?,
+  "caption"?, ...}``: the user sends a file; the answer adds its ``file_id`` (a photo's
+  largest size; ``file_ids`` lists every size).  ``POST /_updates?max_attempts=N`` delivers a
+  crafted Update unchanged.  ``GET /_files/{file_id}``: a file the fake holds, with its bytes
+  (``data_base64``) and how often it was downloaded.
 - ``GET /_users/{id}/messages?after=MESSAGE_ID&after_seq=SEQ&wait=S``: the bot's messages and
   edits in that chat ``{"messages": [{"seq", "message_id", "date", "text", "reply_markup",
   "edited", "parse_mode", "sent_text", "document"?, "photo"?}]}``; ``GET /_users/{id}/alerts?
@@ -39,16 +49,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
+import binascii
 import copy
 import hmac
 import html
+import io
 import itertools
 import json
 import logging
 import math
+import mimetypes
 import os
 import random
 import re
+import secrets
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -82,6 +97,13 @@ FIRST_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 MAX_RETRY_AFTER = 60.0
 DEFAULT_MAX_CONNECTIONS = 40
+# Files: getFile serves up to 20 MB; photos are re-encoded as JPEG in two sizes, like
+# Telegram's "s" thumbnail (90 px) and its full size (at most 1280 px on the longer side).
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
+PHOTO_MAX_SIDE = 1280
+THUMBNAIL_MAX_SIDE = 90
+PHOTO_JPEG_QUALITY = 87
+WRONG_FILE_ID = "wrong file identifier/HTTP URL specified"
 
 # Parameters Telegram expects as JSON-serialised strings in form-encoded requests.
 JSON_ENCODED_PARAMS = frozenset(
@@ -326,7 +348,8 @@ def _header_param(value: str, name: str) -> str | None:
 
 
 def _parse_multipart(body: bytes, content_type: str) -> JsonDict:
-    """Fields of a multipart/form-data body; file parts become ``{"filename", "size"}``."""
+    """Fields of a multipart/form-data body; a file part becomes an upload record
+    ``{"filename", "content_type", "size", "data_base64"}`` (JSON, so it can be recorded)."""
     boundary = _header_param(content_type, "boundary")
     if not boundary:
         raise bad_request("multipart boundary is missing")
@@ -337,21 +360,37 @@ def _parse_multipart(body: bytes, content_type: str) -> JsonDict:
         head, sep, data = part.partition(b"\r\n\r\n")
         if not sep:
             continue
-        disposition = ""
+        disposition, part_type = "", ""
         for line in head.decode("utf-8", "replace").splitlines():
             key, _, value = line.partition(":")
             if key.strip().lower() == "content-disposition":
                 disposition = value.strip()
+            elif key.strip().lower() == "content-type":
+                part_type = value.strip()
         name = _header_param(disposition, "name")
         if not name:
             continue
         data = data.removesuffix(b"\r\n")
         filename = _header_param(disposition, "filename")
         if filename is not None:
-            fields[name] = {"filename": filename, "size": len(data)}
+            fields[name] = upload_record(data, filename, part_type or "application/octet-stream")
         else:
             fields[name] = data.decode("utf-8", "replace")
     return fields
+
+
+def upload_record(data: bytes, filename: str | None, content_type: str) -> JsonDict:
+    """How an uploaded file appears in the recorded call's parameters."""
+    return {
+        "filename": filename,
+        "content_type": content_type,
+        "size": len(data),
+        "data_base64": base64.b64encode(data).decode("ascii"),
+    }
+
+
+def _is_upload(value: object) -> bool:
+    return isinstance(value, dict) and "data_base64" in value
 
 
 def _decode_json_params(params: JsonDict) -> JsonDict:
@@ -529,6 +568,68 @@ class Described:
     description: str
 
 
+@dataclass
+class StoredFile:
+    """A file the fake holds: sent by a simulated user or uploaded by the bot."""
+
+    file_id: str
+    file_unique_id: str
+    file_path: str
+    data: bytes = field(repr=False)
+    mime_type: str | None = None
+    file_name: str | None = None
+    downloads: int = 0
+
+    def as_file(self) -> JsonDict:
+        """A Bot API File object, as getFile returns it."""
+        return {"file_id": self.file_id, "file_unique_id": self.file_unique_id,
+                "file_size": len(self.data), "file_path": self.file_path}  # fmt: skip
+
+    def describe(self) -> JsonDict:
+        """Everything about it, for ``GET /_files/{file_id}``."""
+        return {**self.as_file(), "mime_type": self.mime_type, "file_name": self.file_name,
+                "downloads": self.downloads,
+                "data_base64": base64.b64encode(self.data).decode("ascii")}  # fmt: skip
+
+
+class NotAnImage(ValueError):
+    """Bytes sent as a photo that no image decoder understands."""
+
+
+def jpeg_sizes(data: bytes) -> list[tuple[bytes, int, int]]:
+    """(JPEG bytes, width, height) of a photo's thumbnail and full size, smallest first, the
+    way Telegram re-encodes every photo it is sent."""
+    from PIL import Image, ImageOps, UnidentifiedImageError  # only needed for photos
+
+    try:
+        with Image.open(io.BytesIO(data)) as opened:
+            opened.load()
+            image = ImageOps.exif_transpose(opened)
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        raise NotAnImage(type(exc).__name__) from None
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        image = Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)
+    image = image.convert("RGB")
+    sizes = []
+    for side in (THUMBNAIL_MAX_SIDE, PHOTO_MAX_SIDE):
+        copy_ = image.copy()
+        copy_.thumbnail((side, side))
+        out = io.BytesIO()
+        copy_.save(out, "JPEG", quality=PHOTO_JPEG_QUALITY)
+        sizes.append((out.getvalue(), copy_.width, copy_.height))
+    return sizes
+
+
+def _decode_base64(value: object, name: str) -> bytes:
+    if not isinstance(value, str):
+        raise RequestError(f"{name} must be the file's bytes in base64")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise RequestError(f"{name} must be the file's bytes in base64") from None
+
+
 def _now() -> int:
     return int(time.time())
 
@@ -570,6 +671,9 @@ class FakeTelegram:
         self._update_ids = itertools.count(random.randint(100_000, 900_000))
         self._callback_ids = itertools.count(random.randint(10**17, 9 * 10**17))
         self._file_ids = itertools.count(1)
+        self.files: dict[str, StoredFile] = {}  # by file_id
+        self._files_by_path: dict[str, StoredFile] = {}
+        self._photo_sizes: dict[str, list[JsonDict]] = {}  # any size's file_id -> all sizes
         self._open_callbacks: dict[str, int] = {}  # callback_query id -> user id, until answered
         self._changed: asyncio.Condition | None = None
         self._client: httpx.AsyncClient | None = None
@@ -584,6 +688,7 @@ class FakeTelegram:
             "setwebhook": self._set_webhook,
             "deletewebhook": self._delete_webhook,
             "getwebhookinfo": self._get_webhook_info,
+            "getfile": self._get_file,
             "senddocument": lambda params, seq: self._send_file(params, seq, "document"),
             "sendphoto": lambda params, seq: self._send_file(params, seq, "photo"),
         }
@@ -749,10 +854,12 @@ class FakeTelegram:
         }
         if "document" in message:
             document = message["document"]
-            entry["document"] = {"file_name": document["file_name"],
-                                 "file_size": document["file_size"]}  # fmt: skip
+            entry["document"] = {key: document.get(key) for key in
+                                 ("file_id", "file_name", "mime_type", "file_size")}  # fmt: skip
         if "photo" in message:
-            entry["photo"] = {"file_size": message["photo"][-1]["file_size"]}
+            largest = message["photo"][-1]
+            entry["photo"] = {key: largest[key] for key in
+                              ("file_id", "width", "height", "file_size")}  # fmt: skip
         chat.feed.append(entry)
 
     def _checked_text(
@@ -849,7 +956,67 @@ class FakeTelegram:
         )  # fmt: skip
         return True
 
+    # ---- files ----------------------------------------------------------------------------
+
+    def store_file(
+        self, data: bytes, folder: str, extension: str, *,
+        mime_type: str | None = None, file_name: str | None = None,
+    ) -> StoredFile:  # fmt: skip
+        """Keep ``data`` under a new file_id (and file_path, as getFile gives it)."""
+        number = next(self._file_ids)
+        kind = folder.rstrip("s")
+        stored = StoredFile(
+            file_id=f"fake-{kind}-{number}-{secrets.token_hex(4)}",
+            file_unique_id=f"u{number}",
+            file_path=f"{folder}/file_{number}.{extension}",
+            data=data,
+            mime_type=mime_type,
+            file_name=file_name,
+        )
+        self.files[stored.file_id] = stored
+        self._files_by_path[stored.file_path] = stored
+        return stored
+
+    def store_photo(self, data: bytes) -> list[JsonDict]:
+        """Re-encode a photo as Telegram does and keep each size; return the PhotoSize list
+        (thumbnail first, full size last).  Raises NotAnImage."""
+        sizes = []
+        for jpeg, width, height in jpeg_sizes(data):
+            stored = self.store_file(jpeg, "photos", "jpg", mime_type="image/jpeg")
+            sizes.append({"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                          "file_size": len(jpeg), "width": width, "height": height})  # fmt: skip
+        for size in sizes:
+            self._photo_sizes[size["file_id"]] = sizes
+        return copy.deepcopy(sizes)
+
+    def store_document(
+        self, data: bytes, file_name: str | None, mime_type: str | None
+    ) -> StoredFile:
+        name = file_name or "file"
+        mime = mime_type if mime_type and mime_type != "application/octet-stream" else None
+        mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
+        extension = name.rsplit(".", 1)[1].lower() if "." in name else "bin"
+        if not re.fullmatch(r"[a-z0-9]{1,10}", extension):
+            extension = "bin"
+        return self.store_file(data, "documents", extension, mime_type=mime, file_name=name)
+
+    def file_at(self, path: str) -> StoredFile | None:
+        return self._files_by_path.get(path)
+
+    def _get_file(self, params: JsonDict, seq: int) -> JsonDict:
+        file_id = params.get("file_id")
+        if file_id is None or file_id == "":
+            raise bad_request('parameter "file_id" is required')
+        stored = self.files.get(str(file_id))
+        if stored is None:
+            raise bad_request("invalid file_id")
+        if len(stored.data) > MAX_DOWNLOAD_BYTES:
+            raise bad_request("file is too big")
+        return stored.as_file()
+
     def _send_file(self, params: JsonDict, seq: int, kind: str) -> JsonDict:
+        """sendPhoto / sendDocument: a multipart upload, or the file_id of a file the fake holds
+        (URLs are not fetched).  The upload is kept, with new file_ids, so it can be sent back."""
         chat = self._target_chat(params)
         file = params.get(kind)
         if file is None or file == "":
@@ -858,20 +1025,43 @@ class FakeTelegram:
             params, "caption", MAX_CAPTION_LENGTH, "message caption is too long"
         )
         markup = validate_reply_markup(params.get("reply_markup"))
-        upload = file if isinstance(file, dict) else {"filename": None, "size": 0}
-        file_number = next(self._file_ids)
-        file_ids = {"file_id": f"fake-{kind}-{file_number}", "file_unique_id": f"u{file_number}"}
-        message = self._new_bot_message(chat, markup)
-        if kind == "document":
-            message["document"] = {**file_ids, "file_name": upload["filename"] or "document",
-                                   "file_size": upload["size"]}  # fmt: skip
+        if kind == "photo":
+            content: JsonDict = {"photo": self._photo_for(file)}
         else:
-            message["photo"] = [{**file_ids, "width": 800, "height": 600,
-                                 "file_size": upload["size"]}]  # fmt: skip
+            content = {"document": self._document_for(file)}
+        message = self._new_bot_message(chat, markup)
+        message.update(content)
         if caption:
             message["caption"] = caption
         self._publish(chat, message, seq, params, edited=False, markup=markup)
         return copy.deepcopy(message)
+
+    def _photo_for(self, file: object) -> list[JsonDict]:
+        if _is_upload(file):
+            assert isinstance(file, dict)
+            try:
+                return self.store_photo(base64.b64decode(file["data_base64"]))
+            except NotAnImage:
+                raise bad_request("IMAGE_PROCESS_FAILED") from None
+        sizes = self._photo_sizes.get(str(file))
+        if sizes is None:
+            raise bad_request(WRONG_FILE_ID)
+        return copy.deepcopy(sizes)
+
+    def _document_for(self, file: object) -> JsonDict:
+        if _is_upload(file):
+            assert isinstance(file, dict)
+            stored = self.store_document(
+                base64.b64decode(file["data_base64"]), file.get("filename"), file.get("content_type")
+            )
+        else:
+            found = self.files.get(str(file))
+            if found is None:
+                raise bad_request(WRONG_FILE_ID)
+            stored = found
+        return {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                "file_name": stored.file_name or "document", "mime_type": stored.mime_type,
+                "file_size": len(stored.data)}  # fmt: skip
 
     def _set_webhook(self, params: JsonDict, seq: int) -> Described:
         url = params.get("url")
@@ -926,11 +1116,10 @@ class FakeTelegram:
     def next_update_id(self) -> int:
         return next(self._update_ids)
 
-    def user_message_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
-        """A ``message`` Update as Telegram would send it when the user writes ``text``."""
-        text = body.get("text")
-        if not isinstance(text, str) or not text:
-            raise RequestError("text must be a non-empty string")
+    def _user_message(
+        self, user_id: int, body: Mapping[str, Any], content: JsonDict
+    ) -> JsonDict:
+        """A ``message`` Update from the user with ``content`` (text, photo, document, ...)."""
         profile = self.profile(user_id, body)
         chat = self.chat(user_id, profile.first_name)
         message: JsonDict = {
@@ -938,13 +1127,56 @@ class FakeTelegram:
             "from": profile.as_user(),
             "chat": chat.as_chat(),
             "date": _now(),
-            "text": text,
+            **content,
         }
-        if command := BOT_COMMAND_RE.match(text):
-            length = len(command.group(0).encode("utf-16-le")) // 2
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         chat.messages[message["message_id"]] = message
         return {"update_id": self.next_update_id(), "message": copy.deepcopy(message)}
+
+    def user_message_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
+        """A ``message`` Update as Telegram would send it when the user writes ``text``."""
+        text = body.get("text")
+        if not isinstance(text, str) or not text:
+            raise RequestError("text must be a non-empty string")
+        content: JsonDict = {"text": text}
+        if command := BOT_COMMAND_RE.match(text):
+            length = len(command.group(0).encode("utf-16-le")) // 2
+            content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._user_message(user_id, body, content)
+
+    @staticmethod
+    def _caption(body: Mapping[str, Any]) -> JsonDict:
+        caption = body.get("caption")
+        if caption is None:
+            return {}
+        if not isinstance(caption, str) or len(caption) > MAX_CAPTION_LENGTH:
+            raise RequestError(f"caption must be a string of at most {MAX_CAPTION_LENGTH} characters")
+        return {"caption": caption} if caption else {}
+
+    def user_photo_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
+        """The user sends a photo: stored as Telegram does (JPEG, a thumbnail and the full size,
+        largest last) and delivered as a ``message`` with ``photo`` and an optional caption."""
+        data = _decode_base64(body.get("photo"), "photo")
+        caption = self._caption(body)
+        try:
+            sizes = self.store_photo(data)
+        except NotAnImage:
+            raise RequestError("photo must be an image (Telegram apps send only images as photos)") from None
+        return self._user_message(user_id, body, {"photo": sizes, **caption})
+
+    def user_document_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
+        """The user sends a file: stored unchanged and delivered as a ``message`` with
+        ``document`` (mime_type from the body, else guessed from file_name)."""
+        data = _decode_base64(body.get("document"), "document")
+        file_name, mime_type = body.get("file_name"), body.get("mime_type")
+        for key, value in (("file_name", file_name), ("mime_type", mime_type)):
+            if value is not None and (not isinstance(value, str) or not value):
+                raise RequestError(f"{key} must be a non-empty string")
+        caption = self._caption(body)
+        stored = self.store_document(data, file_name, mime_type)
+        document = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id,
+                    "file_name": stored.file_name, "mime_type": stored.mime_type,
+                    "file_size": len(data)}  # fmt: skip
+        return self._user_message(user_id, body, {"document": document, **caption})
 
     def callback_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
         """A ``callback_query`` Update as Telegram sends it when the user presses a button."""
@@ -1153,6 +1385,10 @@ class FakeTelegramRoutes:
             Route("/_users/{user_id:int}/messages", self.user_message, methods=["POST"]),
             Route("/_users/{user_id:int}/messages", self.bot_messages, methods=["GET"]),
             Route("/_users/{user_id:int}/callback", self.user_callback, methods=["POST"]),
+            Route("/_users/{user_id:int}/photo", self.user_photo, methods=["POST"]),
+            Route("/_users/{user_id:int}/document", self.user_document, methods=["POST"]),
+            Route("/_files/{file_id}", self.file_info, methods=["GET"]),
+            Route("/file/bot{token}/{file_path:path}", self.download, methods=["GET"]),
             Route("/_users/{user_id:int}/alerts", self.alerts, methods=["GET"]),
         ]
 
@@ -1199,6 +1435,42 @@ class FakeTelegramRoutes:
         update = self.fake.callback_update(_user_id(request), body)
         outcome = await self._deliver_copies(update, attempts, copies)
         return JSONResponse({**outcome, "callback_query_id": update["callback_query"]["id"]})
+
+    async def user_photo(self, request: Request) -> Response:
+        body = await _json_object(request)
+        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
+        update = self.fake.user_photo_update(_user_id(request), body)
+        outcome = await self._deliver_copies(update, attempts, copies)
+        photo = update["message"]["photo"]
+        return JSONResponse({**outcome, "message_id": update["message"]["message_id"],
+                             "file_id": photo[-1]["file_id"],
+                             "file_ids": [size["file_id"] for size in photo]})  # fmt: skip
+
+    async def user_document(self, request: Request) -> Response:
+        body = await _json_object(request)
+        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
+        update = self.fake.user_document_update(_user_id(request), body)
+        outcome = await self._deliver_copies(update, attempts, copies)
+        return JSONResponse({**outcome, "message_id": update["message"]["message_id"],
+                             "file_id": update["message"]["document"]["file_id"]})  # fmt: skip
+
+    async def file_info(self, request: Request) -> Response:
+        stored = self.fake.files.get(request.path_params["file_id"])
+        if stored is None:
+            raise RequestError("no such file_id", 404)
+        return JSONResponse(stored.describe())
+
+    async def download(self, request: Request) -> Response:
+        """``GET /file/bot{token}/{file_path}``: the file getFile pointed to, as Telegram serves it."""
+        if self.fake.config.latency > 0:
+            await asyncio.sleep(self.fake.config.latency)
+        if not self.fake.token_matches(request.path_params["token"]):
+            return JSONResponse(BotApiError("Unauthorized", 401).payload(), status_code=401)
+        stored = self.fake.file_at(request.path_params["file_path"])
+        if stored is None:
+            return JSONResponse(BotApiError("Not Found", 404).payload(), status_code=404)
+        stored.downloads += 1
+        return Response(stored.data, media_type=stored.mime_type or "application/octet-stream")
 
     async def _deliver_copies(self, update: JsonDict, attempts: int, copies: int) -> JsonDict:
         """Deliver ``copies`` times, as Telegram does when it never saw the webhook's answer."""

@@ -3,8 +3,8 @@
 PostgreSQL and RabbitMQ must already run (``AMQP_URL``, ``DATABASE_URL``; the database is
 created if missing).  Without ``BOT_TOKEN`` in the environment the stack makes up a token and a
 webhook secret, starts the fake Telegram, the session service, ``HANDLER_REPLICAS`` handler
-replicas and the gateway, waits until they answer, and opens the terminal chat
-(``devkit.chat``).  With ``BOT_TOKEN`` set it talks to the real Telegram instead, needs
+replicas, the OCR service (ticket photos; it needs tesseract, see ``scripts/system-deps``) and
+the gateway, waits until they answer, and opens the terminal chat (``devkit.chat``).  With ``BOT_TOKEN`` set it talks to the real Telegram instead, needs
 ``WEBHOOK_SECRET``, and runs headless until Ctrl-C.
 
 Each process writes to ``.run/logs/<name>.log`` under the repository root.  Ctrl-C, the end of
@@ -328,6 +328,8 @@ def plan_children(config: StackConfig) -> list[Child]:
     for number in range(1, config.replicas + 1):
         env = _child_env(config, **handler_env, INSTANCE_NAME=f"handler-{number}")
         children.append(Child(f"handler-{number}", "services.handler", env, essential=False))
+    # Reads ticket photos through the same Bot API as the handlers (BOT_TOKEN, TELEGRAM_API_URL).
+    children.append(Child("ocr", "services.ocr", _child_env(config, **handler_env)))
     children.append(Child("gateway", "services.gateway", _child_env(
         config, WEBHOOK_SECRET=config.webhook_secret, GATEWAY_PORT=str(config.gateway_port),
     )))  # fmt: skip

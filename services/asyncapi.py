@@ -18,6 +18,8 @@ from faststream.specification import AsyncAPI
 from services.gateway.publisher import UpdatePublisher, make_broker
 from services.handler.app import create_app as create_handler
 from services.handler.settings import HandlerSettings
+from services.ocr.app import create_app as create_ocr
+from services.ocr.settings import OcrSettings
 from services.session.app import create_app as create_session
 from services.session.settings import SessionSettings
 from shared.topology import Topology
@@ -38,15 +40,18 @@ def build() -> str:
     )
     handler = create_handler(handler_settings).broker
     session = create_session(SessionSettings.model_validate(common)).broker
-    assert handler is not None and session is not None
+    ocr = create_ocr(OcrSettings.model_validate({"amqp_url": AMQP_URL, "bot_token": "0:docs"})).broker
+    assert handler is not None and session is not None and ocr is not None
     spec = AsyncAPI(
         gateway,
         handler,
         session,
+        ocr,
         title="PokerTracker",
         version="1",
         description=(
-            "Messages between the gateway, the handler replicas and the session service "
+            "Messages between the gateway, the handler replicas, the session service and the "
+            "OCR service "
             "(AMQP_NAMESPACE `pokertracker`, UPDATE_PARTITIONS 64). See docs/architecture.md "
             "and docs/reliability.md."
         ),

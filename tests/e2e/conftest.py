@@ -129,6 +129,10 @@ class Stack:
             if r.get("msg") == "update processed"
         ]
 
+    def start_ocr(self, name: str = "ocr") -> None:
+        self.start(name, "services.ocr")
+        self.wait_started(name)
+
     def start_gateway(self) -> None:
         self.start("gateway", "services.gateway")
         self.wait_http("gateway", f"{self.gateway_url}/readyz")

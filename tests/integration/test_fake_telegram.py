@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import io
 import json
 import logging
 import secrets
@@ -29,6 +31,7 @@ from devkit.fake_telegram import (
 )
 from tests.conftest import eventually, free_port, random_user_id
 from tests.integration.conftest import serving
+from tests.telegram_client import TelegramUser
 
 pytestmark = pytest.mark.integration
 
@@ -292,3 +295,145 @@ def test_retry_after_from_a_webhook_is_bounded(header: str, seconds: float | Non
     from devkit.fake_telegram import _parse_retry_after
 
     assert _parse_retry_after(header) == seconds
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def png(size: tuple[int, int] = (1600, 900), colour: str = "navy") -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "PNG")
+    return out.getvalue()
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+async def download(tg: Tg, file_id: str, token: str | None = None) -> httpx.Response:
+    """getFile, then the download, as a bot does."""
+    info = (await tg.api("getFile", file_id=file_id)).json()
+    assert info["ok"], info
+    return await tg.http.get(f"/file/bot{token or tg.token}/{info['result']['file_path']}")
+
+
+async def test_a_user_photo_arrives_in_two_sizes_and_can_be_downloaded(tg: Tg) -> None:
+    from PIL import Image
+
+    uid = random_user_id()
+    answer = await tg.user(uid, "photo", photo=b64(png()), caption="my ticket", language_code="ru")
+    assert answer["status"] == 200
+    [delivery] = tg.receiver.requests
+    message = delivery["json"]["message"]
+    assert delivery["json"]["update_id"] == answer["update_id"] and message["message_id"] == answer["message_id"]
+    assert message["from"]["id"] == uid and message["caption"] == "my ticket" and "text" not in message
+    thumbnail, full = message["photo"]
+    assert (thumbnail["width"], thumbnail["height"]) == (90, 51)  # Telegram's "s" size
+    assert (full["width"], full["height"]) == (1280, 720)  # at most 1280 px, largest last
+    assert answer["file_id"] == full["file_id"] and answer["file_ids"] == [thumbnail["file_id"], full["file_id"]]
+    assert len({thumbnail["file_unique_id"], full["file_unique_id"]}) == 2
+    info = (await tg.api("getFile", file_id=full["file_id"])).json()["result"]
+    assert info == {"file_id": full["file_id"], "file_unique_id": full["file_unique_id"],
+                    "file_size": full["file_size"], "file_path": info["file_path"]}  # fmt: skip
+    assert info["file_path"].startswith("photos/") and info["file_path"].endswith(".jpg")
+    fetched = await tg.http.get(f"/file/bot{tg.token}/{info['file_path']}")
+    assert fetched.status_code == 200 and fetched.headers["content-type"] == "image/jpeg"
+    assert len(fetched.content) == full["file_size"]
+    image = Image.open(io.BytesIO(fetched.content))
+    assert (image.format, image.size) == ("JPEG", (1280, 720))
+    held = (await tg.http.get(f"/_files/{full['file_id']}")).json()
+    assert held["downloads"] == 1 and base64.b64decode(held["data_base64"]) == fetched.content
+
+
+async def test_a_user_document_is_kept_unchanged(tg: Tg) -> None:
+    uid, content = random_user_id(), b"date,name\r\n2025-03-01,Main\r\n"
+    answer = await tg.user(uid, "document", document=b64(content), file_name="mine.csv")
+    message = tg.receiver.requests[-1]["json"]["message"]
+    assert message["document"] == {"file_id": answer["file_id"], "file_unique_id": message["document"]["file_unique_id"],
+                                   "file_name": "mine.csv", "mime_type": "text/csv", "file_size": len(content)}  # fmt: skip
+    fetched = await download(tg, answer["file_id"])
+    assert fetched.content == content and fetched.headers["content-type"].startswith("text/csv")
+    fake_jpeg = await tg.user(uid, "document", document=b64(b"not a jpeg"), file_name="t.jpg",
+                              mime_type="image/jpeg", caption="ticket")  # fmt: skip
+    message = tg.receiver.requests[-1]["json"]["message"]
+    assert message["document"]["mime_type"] == "image/jpeg" and message["caption"] == "ticket"
+    assert (await download(tg, fake_jpeg["file_id"])).content == b"not a jpeg"
+
+
+async def test_file_errors_are_telegram_shaped(tg: Tg, monkeypatch: pytest.MonkeyPatch) -> None:
+    unknown = await tg.api("getFile", file_id="AgACAgIAAx-nothing")
+    assert unknown.status_code == 400
+    assert unknown.json() == {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}
+    assert (await tg.api("getFile")).json()["description"] == 'Bad Request: parameter "file_id" is required'
+    answer = await tg.user(random_user_id(), "document", document=b64(b"x" * 100), file_name="big.bin")
+    path = (await tg.api("getFile", file_id=answer["file_id"])).json()["result"]["file_path"]
+    wrong_token = await tg.http.get(f"/file/bot1:wrong/{path}")
+    assert wrong_token.status_code == 401 and wrong_token.json()["description"] == "Unauthorized"
+    missing = await tg.http.get(f"/file/bot{tg.token}/documents/file_999999.bin")
+    assert missing.status_code == 404 and missing.json()["description"] == "Not Found"
+    monkeypatch.setattr("devkit.fake_telegram.MAX_DOWNLOAD_BYTES", 99)
+    too_big = (await tg.api("getFile", file_id=answer["file_id"])).json()
+    assert too_big["description"] == "Bad Request: file is too big"
+    assert (await tg.http.get("/_files/nothing")).status_code == 404
+
+
+async def test_user_file_misuse_is_refused(tg: Tg) -> None:
+    uid = random_user_id()
+    not_image = await tg.http.post(f"/_users/{uid}/photo", json={"photo": b64(b"%PDF-1.4")})
+    assert not_image.status_code == 400 and "image" in not_image.json()["error"]
+    not_base64 = await tg.http.post(f"/_users/{uid}/document", json={"document": "!!", "file_name": "x"})
+    assert not_base64.status_code == 400 and "base64" in not_base64.json()["error"]
+    assert tg.receiver.requests == []
+
+
+async def test_uploads_by_the_bot_are_recorded_and_get_file_ids(tg: Tg) -> None:
+    uid, csv_bytes, chart = random_user_id(), b"id,name\r\n1,Main\r\n", png((800, 600), "white")
+    form = {"chat_id": str(uid), "caption": "Your tournaments", "reply_markup": json.dumps(
+        {"inline_keyboard": [[{"text": "Again", "callback_data": "again"}]]})}
+    sent = (await tg.http.post(f"/bot{tg.token}/sendDocument", data=form,
+                               files={"document": ("export.csv", csv_bytes, "text/csv")})).json()  # fmt: skip
+    assert sent["ok"], sent
+    document = sent["result"]["document"]
+    assert (document["file_name"], document["mime_type"], document["file_size"]) == ("export.csv", "text/csv", len(csv_bytes))
+    assert sent["result"]["caption"] == "Your tournaments" and sent["result"]["reply_markup"]["inline_keyboard"]
+    photo = (await tg.http.post(f"/bot{tg.token}/sendPhoto", data={"chat_id": str(uid)},
+                                files={"photo": ("graph.png", chart, "image/png")})).json()["result"]  # fmt: skip
+    assert [(p["width"], p["height"]) for p in photo["photo"]] == [(90, 68), (800, 600)]
+    # The call records the upload as it was sent; the user can send the file back.
+    user = TelegramUser(tg.http, uid)
+    uploads = await user.uploads()
+    assert [(u.method, u.filename, u.content_type, u.content) for u in uploads] == [
+        ("sendDocument", "export.csv", "text/csv", csv_bytes), ("sendPhoto", "graph.png", "image/png", chart)]
+    assert uploads[0].params["caption"] == "Your tournaments"
+    assert await user.file(document["file_id"]) == csv_bytes
+    assert (await download(tg, photo["photo"][-1]["file_id"])).headers["content-type"] == "image/jpeg"
+    back = await user.send_document(await user.file(document["file_id"]), "export.csv", "text/csv")
+    assert back.file_id != document["file_id"]
+    assert tg.receiver.requests[-1]["json"]["message"]["document"]["file_name"] == "export.csv"
+    # Sent again by file_id, as bots do; a file_id the fake never issued is refused.
+    again = (await tg.api("sendDocument", chat_id=uid, document=document["file_id"])).json()["result"]
+    assert again["document"]["file_id"] == document["file_id"]
+    resent = (await tg.api("sendPhoto", chat_id=uid, photo=photo["photo"][0]["file_id"])).json()["result"]
+    assert resent["photo"] == photo["photo"]
+    wrong = (await tg.api("sendDocument", chat_id=uid, document="nope")).json()
+    assert wrong["description"] == "Bad Request: wrong file identifier/HTTP URL specified"
+    broken = (await tg.http.post(f"/bot{tg.token}/sendPhoto", data={"chat_id": str(uid)},
+                                 files={"photo": ("x.png", b"garbage", "image/png")})).json()  # fmt: skip
+    assert broken["description"] == "Bad Request: IMAGE_PROCESS_FAILED"
+    feed = (await tg.http.get(f"/_users/{uid}/messages")).json()["messages"]
+    assert feed[0]["document"] == {"file_id": document["file_id"], "file_name": "export.csv",
+                                   "mime_type": "text/csv", "file_size": len(csv_bytes)}  # fmt: skip
+    assert feed[1]["photo"]["file_id"] == photo["photo"][-1]["file_id"] and feed[1]["photo"]["width"] == 800
+
+
+async def test_the_test_client_sends_photos_and_documents(tg: Tg) -> None:
+    user = TelegramUser(tg.http, random_user_id(), "ru")
+    sent = await user.send_photo(png((400, 300)), caption="билет")
+    message = tg.receiver.requests[-1]["json"]["message"]
+    assert (sent.update_id, sent.message_id) == (tg.receiver.requests[-1]["json"]["update_id"], message["message_id"])
+    assert sent.file_id == message["photo"][-1]["file_id"] and message["from"]["language_code"] == "ru"
+    doc = await user.send_document(b"%PDF-1.4", "ticket.pdf")
+    assert tg.receiver.requests[-1]["json"]["message"]["document"]["mime_type"] == "application/pdf"
+    assert await user.file(doc.file_id or "") == b"%PDF-1.4"
