@@ -6,6 +6,7 @@ import socket
 from pydantic import Field, SecretStr, model_validator
 
 from services.common.config import PartitionedSettings, WorkerSettings
+from shared.session_api import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
 
 
 def _default_instance() -> str:
@@ -24,6 +25,9 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     update_max_redeliveries: int = Field(5, ge=1)
     bot_api_timeout_seconds: float = Field(10.0, gt=0)
     bot_api_max_attempts: int = Field(5, gt=0)
+    # The most session a conversation step may leave (compact UTF-8 JSON); the session
+    # service's SESSION_MAX_BYTES should be the same (or larger).
+    session_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=MIN_MAX_BYTES)
 
     @model_validator(mode="after")
     def _timeout_outlasts_heartbeats(self) -> HandlerSettings:

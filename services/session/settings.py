@@ -3,6 +3,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from services.common.config import WorkerSettings
+from shared.session_api import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
 
 
 class SessionSettings(WorkerSettings):
@@ -15,3 +16,6 @@ class SessionSettings(WorkerSettings):
     session_active_refresh_seconds: float = Field(15.0, gt=0)
     # Telegram redelivers an unanswered update for up to 24 hours, so less would let one through.
     dedupe_retention_seconds: int = Field(172_800, ge=86_400)
+    # A session whose data (compact UTF-8 JSON) would grow beyond this is refused unchanged.
+    session_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=MIN_MAX_BYTES)
+

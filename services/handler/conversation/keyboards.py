@@ -25,7 +25,8 @@ REG_GAME = "rg"  # rg:<Game>
 REG_FORMAT = "rf"  # rf:<Format>
 TICKET = "tk"  # tk:ok | tk:edit | tk:no
 
-_ID = re.compile(r"[0-9]{1,18}")  # fits bigint; ASCII only (isdigit() accepts "²")
+_ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
+MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
 _LABEL_MAX = 60
 
 
@@ -35,7 +36,7 @@ def argument(callback_data: str) -> str:
 
 def parse_tournament_id(callback_data: str) -> int | None:
     raw = callback_data.rpartition(":")[2]
-    return int(raw) if _ID.fullmatch(raw) else None
+    return int(raw) if _ID.fullmatch(raw) and int(raw) <= MAX_ID else None
 
 
 def _label(t: Tournament) -> str:

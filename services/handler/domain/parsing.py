@@ -20,9 +20,14 @@ MAX_PLACE = 1_000_000
 MAX_ENTRIES = 1000
 MAX_FIELD = 1_000_000
 MAX_STACK = 1_000_000_000
+# The longest piece of what the user typed that an error quotes back; longer ones are cut, so
+# the reply stays far below Telegram's 4096 characters whatever was sent.
+MAX_ERROR_VALUE = 64
 
-# "Name | date | ...", or the predecessor's " - " with hyphen, en dash or em dash.
-_DASH_SEPARATOR = re.compile(r"\s+[-–—]\s+")
+# "Name | date | ...", or the predecessor's " - " with hyphen, en dash or em dash.  The
+# lookbehind starts a match only at the first space of a run: the same matches, without
+# trying every space of a long run again (quadratic on a 4096-character message).
+_DASH_SEPARATOR = re.compile(r"(?<!\s)\s+[-–—]\s+")
 # ASCII digits only: str.isdigit() and \d also accept characters int() refuses (e.g. "²").
 _DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _PLACE = re.compile(r"[0-9]{1,7}")
@@ -33,6 +38,12 @@ class ParseError:
     code: str
     value: str = ""
     field: str = ""  # for a ``field: value`` line, the field whose value was wrong
+
+
+def _quoted(text: str) -> str:
+    """What an error shows of the user's text: stripped, at most ``MAX_ERROR_VALUE`` characters."""
+    text = text.strip()
+    return text if len(text) <= MAX_ERROR_VALUE else text[: MAX_ERROR_VALUE - 1] + "…"
 
 
 _BUY_IN_PLUS_FEE = re.compile(r"(.+?)\s*\+\s*(.+)")
@@ -68,14 +79,14 @@ def _split(line: str) -> list[str]:
 def parse_date(text: str) -> date | ParseError:
     m = _DATE.fullmatch(text.strip())
     if not m:
-        return ParseError("bad_date", text.strip())
+        return ParseError("bad_date", _quoted(text))
     day, month, year = (int(g) for g in m.groups())
     try:
         value = date(year, month, day)
     except ValueError:
-        return ParseError("bad_date", text.strip())
+        return ParseError("bad_date", _quoted(text))
     if not 1970 <= year <= 2100:
-        return ParseError("bad_date", text.strip())
+        return ParseError("bad_date", _quoted(text))
     return value
 
 
@@ -95,9 +106,9 @@ def parse_name(text: str, code: str = "bad_name") -> str | ParseError:
 def parse_money(text: str, code: str) -> Decimal | ParseError:
     """A non-negative amount; ``negative_<code>`` / ``bad_<code>`` otherwise."""
     if looks_negative(text):
-        return ParseError(f"negative_{code}", text.strip())
+        return ParseError(f"negative_{code}", _quoted(text))
     value = parse_amount(text)
-    return ParseError(f"bad_{code}", text.strip()) if value is None else value
+    return ParseError(f"bad_{code}", _quoted(text)) if value is None else value
 
 
 def parse_buy_in(text: str) -> tuple[Decimal, Decimal] | ParseError:
@@ -117,18 +128,18 @@ def parse_buy_in(text: str) -> tuple[Decimal, Decimal] | ParseError:
 def parse_count(text: str, low: int, high: int, code: str) -> int | ParseError:
     s = text.strip().replace(" ", "").replace("\u00a0", "")
     if not _INT.fullmatch(s) or not low <= int(s) <= high:
-        return ParseError(code, text.strip())
+        return ParseError(code, _quoted(text))
     return int(s)
 
 
 def parse_game(text: str) -> Game | ParseError:
     game = GAME_ALIASES.get(text.strip().lower())
-    return ParseError("bad_game", text.strip()) if game is None else game
+    return ParseError("bad_game", _quoted(text)) if game is None else game
 
 
 def parse_format(text: str) -> Format | ParseError:
     fmt = FORMAT_ALIASES.get(text.strip().lower())
-    return ParseError("bad_tournament_format", text.strip()) if fmt is None else fmt
+    return ParseError("bad_tournament_format", _quoted(text)) if fmt is None else fmt
 
 
 def parse_registration(line: str) -> TournamentFields | ParseError:
@@ -159,7 +170,7 @@ def parse_registration(line: str) -> TournamentFields | ParseError:
         elif (f := FORMAT_ALIASES.get(part.lower())) is not None:
             fmt = f
         else:
-            return ParseError("bad_extra", part)
+            return ParseError("bad_extra", _quoted(part))
     return TournamentFields(
         name=name, played_on=played_on, buy_in=money[0], fee=money[1], venue=venue,
         game=game, format=fmt,
@@ -177,7 +188,7 @@ def parse_result(line: str) -> Result | ParseError:
         return ParseError("bad_format")
     place_text, prize_text, *rest = parts
     if not _PLACE.fullmatch(place_text) or not 1 <= int(place_text) <= MAX_PLACE:
-        return ParseError("bad_place", place_text)
+        return ParseError("bad_place", _quoted(place_text))
     prize = parse_money(prize_text, "payout")
     if isinstance(prize, ParseError):
         return prize

@@ -38,10 +38,13 @@ async def on_confirm(ctx: Context) -> None:
     """Honoured only for the tournament whose confirmation is open: no stale deletes."""
     action = keyboards.argument(ctx.incoming.callback_data).partition(":")[0]
     tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
-    if ctx.state.step is not Step.DELETE_CONFIRM or tournament_id != ctx.state.tournament_id:
+    if (
+        ctx.state.step is not Step.DELETE_CONFIRM
+        or tournament_id is None
+        or tournament_id != ctx.state.tournament_id
+    ):
         ctx.answer_callback(ctx.texts.button_expired)
         return
-    assert tournament_id is not None
     ctx.state = IDLE
     # Already gone counts as done: the same press processed again after a crash.
     if action == "r":

@@ -14,7 +14,9 @@ async def help(ctx: Context) -> None:  # noqa: A001 - the command's name
 
 
 async def unknown_command(ctx: Context) -> None:
-    ctx.say(ctx.texts.unknown_command.format(command="/" + ctx.incoming.command))
+    command = "/" + ctx.incoming.command
+    # Quote at most 64 characters: a 4,096-character command must not make a reply too long.
+    ctx.say(ctx.texts.unknown_command.format(command=command if len(command) <= 64 else command[:63] + "…"))
 
 
 async def short_help(ctx: Context) -> None:
