@@ -8,16 +8,28 @@ Deduplication: the session write is the commit point of an update.  An ``UpdateS
 names its ``update_id`` records that id in the same transaction as the write, and the id is
 remembered for at least 24 hours; a ``GetSession`` that names it learns whether it was already
 applied, and a second write for the same id is refused with ``SessionDuplicate``.
+
+Size: the session service refuses to store ``data`` whose compact JSON (``session_size``) is
+larger than its ``SESSION_MAX_BYTES``, with ``SessionTooLarge``; nothing is written or
+recorded then.  Writing back the data already stored is never refused.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 UserId = Annotated[int, Field(description="Telegram user id")]
+
+# SESSION_MAX_BYTES, in the session service and in the handler alike.  The conversations'
+# largest session (a draft with every field at its longest, in 4-byte characters) is about
+# 1.2 KB: the least allowed leaves room for that, the default room to grow, and both stop a
+# session that grows without bound.
+DEFAULT_MAX_BYTES = 16_384
+MIN_MAX_BYTES = 2_048
 
 
 UpdateId = Annotated[
@@ -90,6 +102,15 @@ class SessionDuplicate(BaseModel):
     update_id: int
 
 
+class SessionTooLarge(BaseModel):
+    """The request's data is larger than the service keeps; nothing was changed or recorded."""
+
+    kind: Literal["too_large"] = "too_large"
+    user_id: UserId
+    size: int = Field(description="bytes of the data as compact UTF-8 JSON (session_size)")
+    limit: int = Field(description="the most the session service stores (SESSION_MAX_BYTES)")
+
+
 class SessionError(BaseModel):
     """The request could not be served; ``code`` says why (``bad_request``, ``internal``)."""
 
@@ -100,8 +121,15 @@ class SessionError(BaseModel):
 
 GetReply = Annotated[SessionSnapshot | SessionError, Field(discriminator="kind")]
 UpdateReply = Annotated[
-    SessionSaved | SessionConflict | SessionDuplicate | SessionError, Field(discriminator="kind")
+    SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge | SessionError,
+    Field(discriminator="kind"),
 ]
 
 get_reply_adapter: TypeAdapter[GetReply] = TypeAdapter(GetReply)
 update_reply_adapter: TypeAdapter[UpdateReply] = TypeAdapter(UpdateReply)
+
+
+def session_size(data: dict[str, Any]) -> int:
+    """The size the session limit is about: ``data`` as compact JSON, in UTF-8 bytes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode("utf-8", "surrogatepass"))

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from services.common.health import background
 from services.common.metrics import serving_metrics
+from services.gateway.flood import THROTTLED_HEADER, FloodGuard
 from services.gateway.metrics import GatewayMetrics
 from services.gateway.publisher import PublishFailed, UpdatePublisher, make_broker
 from services.gateway.settings import GatewaySettings
@@ -24,12 +25,22 @@ log = logging.getLogger(__name__)
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 
 
+def _declared_too_large(declared: str | None, limit: int) -> bool:
+    """Whether a Content-Length announces more than ``limit`` bytes.
+
+    ASCII digits only (``"²".isdigit()`` is true, and ``int()`` refuses it), compared by
+    length first (``int()`` refuses more than 4300 digits); anything else is left to the
+    byte count of the stream.
+    """
+    if declared is None or not (declared.isascii() and declared.isdigit()):
+        return False
+    digits = declared.lstrip("0")
+    return len(digits) > len(str(limit)) or int(digits or "0") > limit
 
 
 async def _read_limited(request: Request, limit: int) -> bytes | None:
     """The body, or ``None`` as soon as it exceeds ``limit`` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if _declared_too_large(request.headers.get("content-length"), limit):
         return None
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -48,6 +59,7 @@ def create_app(settings: GatewaySettings) -> Starlette:
     publisher = UpdatePublisher(
         broker, settings.topology(), settings.publish_timeout_seconds
     )
+    flood = FloodGuard.from_settings(settings, metrics.throttle)
 
     def _reject(rejection: Rejection) -> JSONResponse:
         metrics.reject(rejection.status)
@@ -66,9 +78,14 @@ def create_app(settings: GatewaySettings) -> Starlette:
         parsed = parse_update(body)
         if isinstance(parsed, Rejection):
             return _reject(parsed)
+        if flood is not None and (answer := flood.check(parsed.user_id, body)) is not None:
+            # Over the sender's limit: not queued; 200 so that Telegram does not retry it.
+            return JSONResponse(answer, headers={THROTTLED_HEADER: "1"})
         try:
             await publisher.publish(body, parsed.update_id, parsed.user_id)
         except PublishFailed as exc:
+            if flood is not None:
+                flood.refund(parsed.user_id)  # Telegram delivers it again
             metrics.reject(503)
             log.warning("update not queued, asking Telegram to retry",
                         extra={"update_id": parsed.update_id, "error": str(exc)})

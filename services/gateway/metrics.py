@@ -14,6 +14,8 @@ REJECTION_REASONS = {
     413: "too_large",
     503: "broker_unavailable",
 }
+# Updates over their sender's flood limit: answered 200 but not queued (see flood.py).
+THROTTLED = "throttled"
 
 
 class GatewayMetrics:
@@ -26,8 +28,11 @@ class GatewayMetrics:
             "updates_rejected", "Webhook requests refused, by reason",
             ["reason"], namespace=NAMESPACE, subsystem="gateway", registry=registry,
         )
-        for reason in REJECTION_REASONS.values():
+        for reason in (*REJECTION_REASONS.values(), THROTTLED):
             self.rejected.labels(reason)  # every series exists from the start, at 0
 
     def reject(self, status: int) -> None:
         self.rejected.labels(REJECTION_REASONS.get(status, str(status))).inc()
+
+    def throttle(self) -> None:
+        self.rejected.labels(THROTTLED).inc()

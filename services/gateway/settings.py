@@ -16,6 +16,10 @@ class GatewaySettings(PartitionedSettings, MetricsSettings):
     gateway_port: int = Field(8080, gt=0, lt=65536)
     publish_timeout_seconds: float = Field(5.0, gt=0)
     max_body_bytes: int = Field(1_048_576, gt=0)
+    # Flood protection per sender (services/gateway/flood.py); a rate of 0 turns it off.
+    flood_rate_per_second: float = Field(3.0, ge=0)
+    flood_burst: int = Field(20, ge=1)
+    flood_notice_seconds: float = Field(10.0, gt=0)
 
     @field_validator("webhook_secret")
     @classmethod

@@ -29,7 +29,6 @@ from services.handler.processing import UpdateProcessor
 from services.handler.replicas import follow_assignment
 from services.handler.session_client import SessionClient
 from services.handler.settings import HandlerSettings
-from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,10 @@ def create_app(settings: HandlerSettings) -> FastStream:
         pool = await until_up("PostgreSQL", lambda: db.open_pool(
             settings.database_url,
             max_size=settings.db_pool_size,
-            schemas=[(SCHEMA, MIGRATIONS), (bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)],
-        ))
+            schemas=bookkeeping.SCHEMAS,
+            role=bookkeeping.ROLE,
+            migration_dsn=settings.migration_database_url,
+        ), fatal=(db.RoleError,))
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
         await dead_letters.declare()
@@ -92,6 +93,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             max_attempts=settings.update_max_attempts,
             max_redeliveries=settings.update_max_redeliveries,
             max_backoff=settings.dependency_backoff_max_seconds,
+            session_max_bytes=settings.session_max_bytes,
             metrics=metrics,
         )
         connection = await until_up(

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.common.metrics import LATENCY_BUCKETS, NAMESPACE
 
-KINDS = ("command", "text", "callback", "unsupported")  # telegram.Incoming.kind; photos come with OCR
+KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported")  # telegram.Incoming.kind
 
 
 class HandlerMetrics:
@@ -54,7 +54,7 @@ class HandlerMetrics:
             "partitions_owned", "Update partitions this replica consumes", **common,
         )
         for kind in KINDS:
-            for outcome in ("applied", "duplicate"):
+            for outcome in ("applied", "duplicate", "session_too_large"):
                 self.processed.labels(kind, outcome)
             self.failed.labels(kind)
         for reason in ("failed", "redelivered", "invalid"):

@@ -13,6 +13,9 @@ For each delivery from a partition (``partitions.py``, one at a time per partiti
 6. write the session, compare-and-set on the version read in 3, recording the update_id in
    the same transaction: this write is the commit point of the update;
 7. acknowledge.
+A step whose new session would be larger than ``SESSION_MAX_BYTES`` (compact JSON) is
+refused in 4: the tracker transaction is rolled back, the user is told, and the session is
+written back unchanged with the update_id, so the update counts as done.
 A dependency that is unavailable (session service, PostgreSQL, RabbitMQ) is waited out with
 backoff for as long as it takes: the update is not acknowledged until it is done, and the
 user's later updates wait behind it.  If the partition is given up meanwhile (hand-over,
@@ -39,18 +42,26 @@ from pydantic import ValidationError
 from services.handler.bot_api import BotApi
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
-from services.handler.conversation.replies import RequestOcr
+from services.handler.conversation.replies import (
+    AnswerCallback,
+    RequestOcr,
+    SendMessage,
+)
 from services.handler.conversation.state import ConversationState
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 from services.handler.telegram import Incoming, Update, ticket_incoming, to_incoming
+from services.handler.texts import catalogue_for
 from services.handler.tracker.postgres import PgTracker
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead
 from shared.session_api import (
+    DEFAULT_MAX_BYTES,
     SessionConflict,
     SessionDuplicate,
     SessionSaved,
     SessionSnapshot,
+    SessionTooLarge,
+    session_size,
 )
 from shared.topology import HEADER_ACCEPTED_AT, HEADER_KIND, now_ms
 
@@ -96,7 +107,7 @@ class SessionPort(Protocol):
         expected_version: int,
         data: dict[str, Any],
         update_id: int | None = None,
-    ) -> SessionSaved | SessionConflict | SessionDuplicate: ...
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge: ...
 
 
 class DeadLetterPort(Protocol):
@@ -120,6 +131,14 @@ class SessionChanged(DependencyUnavailable):
 
 class Abandoned(Exception):
     """The partition is being given up: leave the update unsettled for its next owner."""
+
+
+class _SessionTooLarge(Exception):
+    """Raised inside the tracker transaction to roll it back: the step's session is too large."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 def accepted_at_ms(delivery: Delivery) -> int | None:
@@ -172,6 +191,7 @@ class UpdateProcessor:
         max_redeliveries: int = 5,
         max_backoff: float = 5.0,
         failure_pause: float = 1.0,
+        session_max_bytes: int = DEFAULT_MAX_BYTES,
         metrics: HandlerMetrics | None = None,
     ) -> None:
         self._metrics = metrics or HandlerMetrics(CollectorRegistry())
@@ -188,6 +208,7 @@ class UpdateProcessor:
         self._max_redeliveries = max_redeliveries
         self._max_backoff = max_backoff
         self._failure_pause = failure_pause
+        self._session_max_bytes = session_max_bytes
 
     async def handle(self, delivery: Delivery, stopping: asyncio.Event) -> None:
         """Process a delivery and acknowledge it, or leave it unsettled if abandoned."""
@@ -264,7 +285,7 @@ class UpdateProcessor:
         }
         if (accepted := accepted_at_ms(delivery)) is not None:
             extra["since_accepted_ms"] = round(finished_at * 1000 - accepted, 1)
-        log.info("update processed" if outcome == "applied" else "update already applied, skipped", extra=extra)
+        log.info("update already applied, skipped" if outcome == "duplicate" else "update processed", extra=extra)
 
     async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:
         """Run ``attempt``, retrying transient failures with backoff until it works or we stop."""
@@ -307,17 +328,34 @@ class UpdateProcessor:
         if snapshot.applied:
             return "duplicate"
         state = ConversationState.from_session(snapshot.data)
-        async with self._pool.acquire() as conn, conn.transaction():
-            outcome = await converse(incoming, state, PgTracker(conn), self._files, self._today())
+        limit = self._session_max_bytes
+        try:
+            async with self._pool.acquire() as conn, conn.transaction():
+                outcome = await converse(incoming, state, PgTracker(conn), self._files, self._today())
+                data = outcome.state.to_session()
+                if (size := session_size(data)) > limit:
+                    raise _SessionTooLarge(size)  # rolls the tracker transaction back
+        except _SessionTooLarge as exc:
+            return await self._refuse_too_large(incoming, snapshot, update_id, exc.size, limit)
         for reply in outcome.replies:
             if isinstance(reply, RequestOcr):
                 await self._ocr.submit(reply.job)
             else:
                 await self._bot.send(reply)
         with self._metrics.session_rpc.labels("update").time():
-            saved = await self._sessions.update(
-                incoming.user_id, snapshot.version, outcome.state.to_session(), update_id
+            saved = await self._sessions.update(incoming.user_id, snapshot.version, data, update_id)
+        if isinstance(saved, SessionTooLarge):
+            # The session service keeps less than SESSION_MAX_BYTES here says: a
+            # misconfiguration.  This step's replies are out and its tracker changes stay
+            # (every step that changes tracker data ends idle, with an empty session); the
+            # session stays as it was.  Later updates are checked against its limit.
+            log.error(
+                "session service refused the session as too large: its SESSION_MAX_BYTES is "
+                "below the handler's", extra={"update_id": update_id, "size": saved.size,
+                                              "limit": saved.limit, "handler_limit": limit},
             )
+            self._session_max_bytes = min(self._session_max_bytes, saved.limit)
+            return await self._refuse_too_large(incoming, snapshot, update_id, saved.size, saved.limit)
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):
@@ -326,3 +364,26 @@ class UpdateProcessor:
             log.warning("update was applied concurrently elsewhere", extra={"update_id": update_id})
             return "duplicate"
         return "applied"
+
+    async def _refuse_too_large(
+        self, incoming: Incoming, snapshot: SessionSnapshot, update_id: int, size: int, limit: int
+    ) -> str:
+        """Tell the user the step was too big, and record the update with the session unchanged."""
+        log.warning(
+            "session would be too large, update refused",
+            extra={"update_id": update_id, "user": user_hash(incoming.user_id), "size": size, "limit": limit},
+        )
+        if incoming.kind == "callback":
+            await self._bot.send(AnswerCallback(incoming.callback_id))  # a button must not spin
+        await self._bot.send(
+            SendMessage(incoming.chat_id, catalogue_for(incoming.language_code).session_too_large)
+        )
+        with self._metrics.session_rpc.labels("update").time():
+            saved = await self._sessions.update(incoming.user_id, snapshot.version, snapshot.data, update_id)
+        if isinstance(saved, SessionConflict):
+            raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
+        if isinstance(saved, SessionDuplicate):
+            return "duplicate"
+        if isinstance(saved, SessionTooLarge):  # the service never refuses unchanged data
+            log.error("session service refused the unchanged session", extra={"update_id": update_id})
+        return "session_too_large"

@@ -27,6 +27,7 @@ from shared.session_api import (
     SessionError,
     SessionSaved,
     SessionSnapshot,
+    SessionTooLarge,
     UpdateSession,
     get_reply_adapter,
     update_reply_adapter,
@@ -65,15 +66,16 @@ class SessionClient:
         expected_version: int,
         data: dict[str, Any],
         update_id: int | None = None,
-    ) -> SessionSaved | SessionConflict | SessionDuplicate:
-        """Compare-and-set the session; with ``update_id`` a replayed update is refused."""
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
+        """Compare-and-set the session; with ``update_id`` a replayed update is refused, and
+        data larger than the service keeps is refused with ``SessionTooLarge``."""
         request = UpdateSession(
             user_id=user_id, expected_version=expected_version, data=data, update_id=update_id
         )
         reply = await self._call(
             self._topology.session_update_queue.name, request, update_reply_adapter
         )
-        assert isinstance(reply, SessionSaved | SessionConflict | SessionDuplicate)
+        assert isinstance(reply, SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge)
         return reply
 
     async def close(self) -> None:

@@ -20,9 +20,8 @@ from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.session.metrics import SessionMetrics
 from services.session.rpc import Resources, build_router, error_replies
-from services.session.schema import MIGRATIONS, SCHEMA
 from services.session.settings import SessionSettings
-from services.session.store import SessionStore, init_connection
+from services.session.store import ROLE, SCHEMAS, SessionStore, init_connection
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -82,15 +81,18 @@ def create_app(settings: SessionSettings) -> FastStream:
         pool = await until_up("PostgreSQL", lambda: db.open_pool(
             settings.database_url,
             max_size=settings.db_pool_size,
-            schemas=[(SCHEMA, MIGRATIONS)],
+            schemas=SCHEMAS,
             init=init_connection,
-        ))
+            role=ROLE,
+            migration_dsn=settings.migration_database_url,
+        ), fatal=(db.RoleError,))
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", broker.connect)
         store = SessionStore(
             pool,
             timedelta(seconds=settings.session_ttl_seconds),
             extend_after=timedelta(seconds=settings.session_extend_after_seconds),
+            max_bytes=settings.session_max_bytes,
             metrics=metrics,
         )
         resources.store = store

@@ -20,6 +20,7 @@ from shared.session_api import (
     SessionError,
     SessionSaved,
     SessionSnapshot,
+    SessionTooLarge,
     UpdateSession,
 )
 from shared.topology import Topology
@@ -89,11 +90,13 @@ def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
         description="Request/reply compare-and-set on expected_version, recording update_id "
         "in the same transaction. Replies with SessionSaved (kind=saved; written=false when "
         "the data was unchanged), SessionConflict (kind=conflict), SessionDuplicate "
-        "(kind=duplicate: update_id already applied) or SessionError (kind=error).",
+        "(kind=duplicate: update_id already applied), SessionTooLarge (kind=too_large: the "
+        "data as compact JSON is over SESSION_MAX_BYTES; nothing written) or SessionError "
+        "(kind=error).",
     )
     async def update_session(
         request: UpdateSession,
-    ) -> SessionSaved | SessionConflict | SessionDuplicate:
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
         started = time.perf_counter()
         reply = await resources.require_store().update(request)
         requests.labels("update", reply.kind).observe(time.perf_counter() - started)

@@ -10,14 +10,30 @@ from datetime import timedelta
 import asyncpg
 from prometheus_client import CollectorRegistry
 
+from services.common.db import ServiceRole
+from services.session import schema
 from services.session.metrics import SessionMetrics
 from shared.session_api import (
+    DEFAULT_MAX_BYTES,
     SessionConflict,
     SessionDuplicate,
     SessionSaved,
     SessionSnapshot,
+    SessionTooLarge,
     UpdateSession,
+    session_size,
 )
+
+# The role the session service runs as (docs/security.md): it alone owns schema ``session``,
+# and row level security (forced) lets no other role see or write a session or an applied
+# update id, even one granted access to the table.  With MIGRATION_DATABASE_URL the role is
+# DATABASE_URL's user.
+ROLE = ServiceRole(
+    "pokertracker_session",
+    private_tables=("session.bot_sessions", "session.applied_updates"),
+)
+# What the service migrates at start (``db.open_pool``), and ``pokertracker-admin db setup``.
+SCHEMAS = [(schema.SCHEMA, schema.MIGRATIONS)]
 
 # One round trip on every update's path: the session (if any) and whether the update was
 # already applied.  The one-row VALUES keeps a row even when the user has no session; a NULL
@@ -117,10 +133,12 @@ class SessionStore:
         ttl: timedelta,
         *,
         extend_after: timedelta = timedelta(hours=1),
+        max_bytes: int = DEFAULT_MAX_BYTES,
         metrics: SessionMetrics | None = None,
     ) -> None:
         self._pool = pool
         self._ttl = ttl
+        self._max_bytes = max_bytes
         # An unchanged session's expiry is pushed back only once it is this much older than
         # a fresh one: one write an hour at most for a user who keeps idling about.
         self._extension_due_before = ttl - min(extend_after, ttl)
@@ -148,11 +166,12 @@ class SessionStore:
 
     async def update(
         self, req: UpdateSession
-    ) -> SessionSaved | SessionConflict | SessionDuplicate:
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
         """Compare-and-set the session and record ``req.update_id`` atomically.
 
-        Only a save commits: a duplicate or a conflict rolls back, so an update id is on
-        record exactly when its session write is, and a lost CAS can be retried under it.
+        Only a save commits: a duplicate, a conflict or data over the size limit rolls back,
+        so an update id is on record exactly when its session write is, and a lost CAS can be
+        retried under it.
         """
         async with self._pool.acquire() as conn:
             transaction = conn.transaction()
@@ -170,7 +189,7 @@ class SessionStore:
 
     async def _write(
         self, conn: asyncpg.Connection, req: UpdateSession
-    ) -> SessionSaved | SessionConflict | SessionDuplicate:
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
         # Duplicate first: a replayed update is reported as such even if the version moved on.
         if req.update_id is not None:
             if await conn.fetchval(_RECORD_APPLIED, req.update_id, req.user_id) is None:
@@ -186,6 +205,10 @@ class SessionStore:
         live = current is not None and not current["expired"]
         if req.data == (current["session_data"] if live else {}):
             return await self._unchanged(conn, req.user_id, current, live)
+        # Checked only for a change: the data already stored can always be written back
+        # (a handler does that to record an update it refused), even after the limit went down.
+        if (size := session_size(req.data)) > self._max_bytes:
+            return SessionTooLarge(user_id=req.user_id, size=size, limit=self._max_bytes)
         if current is None:
             row = await conn.fetchrow(_INSERT, req.user_id, req.data, self._ttl)
         else:

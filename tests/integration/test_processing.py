@@ -21,6 +21,7 @@ from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, TelegramFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
+from services.handler.texts.en import EN
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead, ticket_event_id
 from shared.session_api import (
@@ -28,6 +29,8 @@ from shared.session_api import (
     SessionDuplicate,
     SessionSaved,
     SessionSnapshot,
+    SessionTooLarge,
+    session_size,
 )
 from shared.topology import HEADER_KIND, HEADER_UPDATE_ID
 from tests.conftest import eventually, free_port, random_user_id
@@ -48,6 +51,7 @@ class StagedSessions:
         self.broken_users: set[int] = set()  # get raises a bug-like error for these
         self.concurrent_write_before_next_update = False
         self.writes = 0
+        self.max_bytes: int | None = None  # like SESSION_MAX_BYTES of the session service
 
     async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot:
         if user_id in self.broken_users:
@@ -70,6 +74,8 @@ class StagedSessions:
             version += 1
         if version != expected_version:
             return SessionConflict(user_id=user_id, expected_version=expected_version, current_version=version)
+        if self.max_bytes is not None and data != current and (size := session_size(data)) > self.max_bytes:
+            return SessionTooLarge(user_id=user_id, size=size, limit=self.max_bytes)
         self.writes += 1
         self.applied.add(update_id)
         self.store[user_id] = (version + 1, data)
@@ -258,3 +264,126 @@ async def test_a_reading_that_breaks_the_contract_is_dead_lettered(world) -> Non
     delivery = Delivery(b'{"user_id": 1}', headers={HEADER_KIND: KIND_TICKET_READ})
     await processor.handle(delivery, asyncio.Event())
     assert delivery.acked and [d["reason"] for d in dead.letters] == ["invalid"]
+
+
+# ---------------------------------------------------------------- the session size limit
+
+
+def capped(processor: UpdateProcessor, session_max_bytes: int) -> UpdateProcessor:
+    """The world's processor with another SESSION_MAX_BYTES."""
+    return UpdateProcessor(
+        processor._sessions, processor._pool, processor._bot, processor._dead_letters,
+        processor._redeliveries, files=processor._files, ocr=processor._ocr, instance="test",
+        max_attempts=3, max_backoff=0.2, failure_pause=0.05, session_max_bytes=session_max_bytes,
+    )
+
+
+def press(update_id: int, user_id: int, data: str) -> Delivery:
+    body = json.dumps({"update_id": update_id, "callback_query": {
+        "id": f"cq-{update_id}", "data": data,
+        "from": {"id": user_id, "first_name": "T", "language_code": "en"},
+        "message": {"message_id": 1, "chat": {"id": user_id, "type": "private"}}}}).encode()
+    return Delivery(body, headers={HEADER_UPDATE_ID: update_id})
+
+
+def last_buttons(fake, user_id: int) -> list[str]:
+    for call in reversed(fake.calls):
+        params = call["params"]
+        if call["method"] == "sendMessage" and params["chat_id"] == user_id and "reply_markup" in params:
+            return [b["callback_data"] for row in params["reply_markup"]["inline_keyboard"] for b in row]
+    raise AssertionError("no buttons sent")
+
+
+async def tournaments(pool, user_id: int) -> list[tuple]:
+    rows = await pool.fetch("SELECT id, name, venue FROM tracker.tournaments WHERE player_id = $1 ORDER BY id", user_id)
+    return [tuple(r) for r in rows]
+
+
+async def editing(world, ids) -> tuple[int, int]:
+    """A user with a tournament, in /edit with its draft open; (user, tournament id)."""
+    processor, sessions, fake, pool, _ = world
+    uid = random_user_id()
+    await handle(processor, delivery(next(ids), uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    await handle(processor, delivery(next(ids), uid, "/edit"))
+    [data] = last_buttons(fake, uid)
+    await handle(processor, press(next(ids), uid, data))
+    assert sessions.store[uid][1]["step"] == "edit"
+    return uid, int(data.split(":")[1])
+
+
+async def test_a_step_whose_session_would_be_too_large_is_refused_and_nothing_changes(world) -> None:
+    processor, sessions, fake, pool, dead = world
+    ids = iter(range(random_user_id() % 10**9, 10**10))
+    uid, _ = await editing(world, ids)
+    version, before = sessions.store[uid]
+    stored = await tournaments(pool, uid)
+    small = capped(processor, session_size(before) + 40)
+    calls = len(fake.calls)
+
+    d = await handle(small, delivery(update_id := next(ids), uid, "name: " + "Very long name " * 6))
+    assert d.acked and dead.letters == []
+    # Told, instead of the flow's "So far: ..." card.
+    assert [c["params"]["text"] for c in fake.calls[calls:]] == [EN.session_too_large]
+    # The session is as it was, and the update counts as done (a redelivery is a no-op).
+    assert sessions.store[uid][1] == before and update_id in sessions.applied
+    assert await tournaments(pool, uid) == stored
+    again = await handle(small, delivery(update_id, uid, "name: " + "Very long name " * 6))
+    assert again.acked and len(fake.calls) == calls + 1
+
+    # The step is still open: a smaller change goes through, and done saves it.
+    await handle(small, delivery(next(ids), uid, "name: Cup II"))
+    assert sent_texts(fake, uid)[-1].startswith("So far:")
+    await handle(small, delivery(next(ids), uid, "done"))
+    assert [name for _, name, _ in await tournaments(pool, uid)] == ["Cup II"]
+    assert sessions.store[uid][0] > version
+
+
+async def test_a_refused_button_press_is_still_answered(world) -> None:
+    processor, sessions, fake, pool, _ = world
+    uid = random_user_id()
+    await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    await handle(processor, delivery(uid % 10**9 + 1, uid, "/edit"))
+    [data] = last_buttons(fake, uid)
+    before = sessions.store[uid][1]
+    calls = len(fake.calls)
+    # The pick would open a draft of the whole tournament: more than this limit allows.
+    await handle(capped(processor, session_size(before) + 10), press(uid % 10**9 + 2, uid, data))
+    assert [(c["method"], c["params"].get("text")) for c in fake.calls[calls:]] == [
+        ("answerCallbackQuery", None), ("sendMessage", EN.session_too_large)]
+    assert sessions.store[uid][1] == before
+
+
+async def test_a_refused_step_rolls_its_tracker_changes_back(world) -> None:
+    processor, sessions, fake, pool, _ = world
+    uid = random_user_id()
+    # A limit below even an idle session: /register stores a tournament, then would leave
+    # a session of 2 bytes.  The tournament must go with the refused step.
+    d = await handle(capped(processor, 1), delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    assert d.acked and sent_texts(fake, uid) == [EN.session_too_large]
+    assert await tournaments(pool, uid) == []
+    assert uid % 10**9 in sessions.applied and sessions.store[uid][1] == {}
+    await handle(processor, delivery(uid % 10**9 + 1, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+    assert len(await tournaments(pool, uid)) == 1, "the update id was not used up in the tracker"
+
+
+async def test_the_session_services_refusal_is_handled_once_not_retried_or_dead_lettered(world) -> None:
+    processor, sessions, fake, pool, dead = world
+    ids = iter(range(random_user_id() % 10**9, 10**10))
+    uid, _ = await editing(world, ids)
+    before = sessions.store[uid][1]
+    sessions.max_bytes = session_size(before) + 40  # the service keeps less than the handler
+    limited = capped(processor, 16_384)
+    calls = len(fake.calls)
+
+    d = await handle(limited, delivery(update_id := next(ids), uid, "name: " + "Very long name " * 6))
+    assert d.acked and dead.letters == [] and update_id in sessions.applied
+    assert sessions.store[uid][1] == before
+    texts = [c["params"]["text"] for c in fake.calls[calls:]]
+    # The flow's reply was out before the service said no; then the user is told.
+    assert len(texts) == 2 and texts[0].startswith("So far:") and texts[1] == EN.session_too_large
+
+    # From then on the handler keeps to the service's limit: refused before any reply.
+    calls = len(fake.calls)
+    await handle(limited, delivery(next(ids), uid, "venue: " + "Very long venue " * 6))
+    assert [c["params"]["text"] for c in fake.calls[calls:]] == [EN.session_too_large]
+    assert sessions.store[uid][1] == before

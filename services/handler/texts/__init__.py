@@ -161,6 +161,7 @@ class Catalogue:
 
     cancelled: str
     nothing_to_cancel: str
+    session_too_large: str  # the step would need more than SESSION_MAX_BYTES of session
 
     field_names: Mapping[str, str]  # canonical field -> its name in this language
     field_hints: Mapping[str, str]  # canonical field -> what a value looks like

@@ -210,6 +210,10 @@ EN = Catalogue(
     },
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
+    session_too_large=(
+        "That was more than I can keep for one conversation step. Nothing was changed — "
+        "please send less at once, or /cancel."
+    ),
     field_names={
         "name": "Name", "date": "Date", "venue": "Venue", "buy_in": "Buy-in", "fee": "Fee",
         "currency": "Currency", "game": "Game", "format": "Format", "entries": "Entries",
