@@ -95,6 +95,22 @@ class SessionStats:
         )
 
 
+# True when row level security hides the table's rows from the current user: no permissive
+# policy admits it (the session service's role, and superusers, see every row).  A role given
+# SELECT on the table by mistake would otherwise count nothing, silently.
+_HIDDEN_BY_ROW_SECURITY = f"""
+SELECT row_security_active('{TABLE}') AND NOT EXISTS (
+    SELECT 1 FROM pg_policy p
+    WHERE p.polrelid = '{TABLE}'::regclass AND p.polpermissive
+      AND (0 = ANY (p.polroles)
+           OR EXISTS (SELECT 1 FROM unnest(p.polroles) r WHERE pg_has_role(current_user, r, 'USAGE'))))
+"""
+
+USE_THE_SESSION_ROLE = (
+    "run the sessions commands with the session service's DATABASE_URL (its own role)"
+)
+
+
 def _why(exc: BaseException, password: str) -> str:
     if isinstance(exc, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
         return "login refused (check the user and password)"
@@ -107,28 +123,50 @@ def _why(exc: BaseException, password: str) -> str:
 
 
 @asynccontextmanager
-async def database(settings: SessionAdminSettings) -> AsyncIterator[asyncpg.Pool]:
-    """One connection to the session service's database; a missing table is a clear error."""
+async def connect(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """One connection to DATABASE_URL; failing to connect is one line, the password hidden."""
     try:
         pool = await asyncio.wait_for(
-            create_pool(settings.database_url, min_size=1, max_size=1), CONNECT_TIMEOUT
+            create_pool(database_url, min_size=1, max_size=1), CONNECT_TIMEOUT
         )
     except Exception as exc:  # noqa: BLE001 - refused, DNS, login, no database, timeout, bad URL
-        where = redact_url(settings.database_url, "DATABASE_URL") or "(empty DATABASE_URL)"
-        why = _why(exc, url_password(settings.database_url))
+        where = redact_url(database_url, "DATABASE_URL") or "(empty DATABASE_URL)"
+        why = _why(exc, url_password(database_url))
         raise AdminError(
             f"cannot connect to PostgreSQL at {where}: {why}",
             EXIT_UNAVAILABLE,
         ) from None
     try:
         yield pool
-    except asyncpg.UndefinedTableError:
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def database(settings: SessionAdminSettings) -> AsyncIterator[asyncpg.Pool]:
+    """One connection to the session service's database; a missing table is a clear error."""
+    async with connect(settings.database_url) as pool, _session_table(pool):
+        yield pool
+
+
+@asynccontextmanager
+async def _session_table(pool: asyncpg.Pool) -> AsyncIterator[None]:
+    """The table's errors as lines the operator can act on."""
+    try:
+        if await pool.fetchval(_HIDDEN_BY_ROW_SECURITY):
+            user = await pool.fetchval("SELECT current_user")
+            raise AdminError(
+                f"row level security hides every row of {TABLE} from user {user}: "
+                + USE_THE_SESSION_ROLE
+            )
+        yield
+    except (asyncpg.UndefinedTableError, asyncpg.InvalidSchemaNameError):
         raise AdminError(
             f"table {TABLE} does not exist: the session service creates it at its first start "
             "(or is DATABASE_URL the session service's database?)"
         ) from None
-    finally:
-        await pool.close()
+    except asyncpg.InsufficientPrivilegeError as exc:
+        raise AdminError(f"{exc}: {USE_THE_SESSION_ROLE}") from None
 
 
 # ---- sessions stats -------------------------------------------------------------------------

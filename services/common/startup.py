@@ -12,16 +12,25 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-async def until_up(what: str, attempt: Callable[[], Awaitable[T]], *, cap: float = 5.0) -> T:
+async def until_up(
+    what: str,
+    attempt: Callable[[], Awaitable[T]],
+    *,
+    cap: float = 5.0,
+    fatal: tuple[type[Exception], ...] = (),
+) -> T:
     """Run ``attempt`` until it succeeds, backing off from 0.5 s to ``cap`` seconds.
 
     A service started while RabbitMQ or PostgreSQL restarts (or before they are up at all)
-    waits for them and logs why, rather than exiting and relying on a supervisor.
+    waits for them and logs why, rather than exiting and relying on a supervisor.  A
+    ``fatal`` error (a configuration mistake that waiting cannot mend) is raised at once.
     """
     delay = 0.5
     while True:
         try:
             return await attempt()
+        except fatal:
+            raise
         except Exception as exc:
             log.warning(
                 f"{what} not reachable, retrying",

@@ -17,6 +17,7 @@ def main() -> None:
             settings.bot_token.get_secret_value(),
             url_password(settings.database_url),
             url_password(settings.amqp_url),
+            url_password(settings.migration_database_url or ""),
         ],
     )
     asyncio.run(create_app(settings).run())

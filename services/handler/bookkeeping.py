@@ -15,9 +15,17 @@ from datetime import timedelta
 
 import asyncpg
 
+from services.common.db import ServiceRole
+from services.handler.tracker import schema as tracker_schema
+
 log = logging.getLogger(__name__)
 
 SCHEMA = "handler"
+
+# The role the handler replicas run as (docs/security.md): it owns schemas ``tracker`` and
+# ``handler`` and has no access to the session service's.  With MIGRATION_DATABASE_URL the
+# role is DATABASE_URL's user.
+ROLE = ServiceRole("pokertracker_handler")
 
 MIGRATIONS: list[str] = [
     # 1: heartbeats of the live replicas, and redelivery counts of unfinished updates.
@@ -35,6 +43,10 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+# What a replica migrates at start (``db.open_pool``), and ``pokertracker-admin db setup``:
+# the tracker data, then this bookkeeping.
+SCHEMAS = [(tracker_schema.SCHEMA, tracker_schema.MIGRATIONS), (SCHEMA, MIGRATIONS)]
 
 _BEAT = """
 INSERT INTO handler.replicas AS r (instance, partitions) VALUES ($1, $2)

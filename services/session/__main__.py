@@ -10,7 +10,15 @@ from services.session.settings import SessionSettings
 
 def main() -> None:
     settings = load_settings(SessionSettings)
-    setup_logging("session", settings.log_level, secrets=[url_password(settings.database_url), url_password(settings.amqp_url)])
+    setup_logging(
+        "session",
+        settings.log_level,
+        secrets=[
+            url_password(settings.database_url),
+            url_password(settings.amqp_url),
+            url_password(settings.migration_database_url or ""),
+        ],
+    )
     asyncio.run(create_app(settings).run())
 
 
