@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from services.admin import dead_letters, sessions, webhook
+from services.admin import broker_users, database, dead_letters, sessions, webhook
 from services.admin.errors import EXIT_OK, EXIT_PARTIAL, AdminError
 from services.admin.settings import (
     AdminSettings,
@@ -48,8 +48,20 @@ environment: BOT_TOKEN (required), WEBHOOK_SECRET (required unless --generate-se
 gateway's, 32-256 characters of A-Z a-z 0-9 _ -), TELEGRAM_API_URL (default
 https://api.telegram.org), BOT_API_TIMEOUT_SECONDS (default 10)."""
 SESSION_ENV = """\
-environment: DATABASE_URL (required: the session service's database),
-SESSION_CLEANUP_BATCH_SIZE (default 1000)."""
+environment: DATABASE_URL (required: the session service's database, as the session
+service's own role: its DATABASE_URL), SESSION_CLEANUP_BATCH_SIZE (default 1000)."""
+DATABASE_ENV = """\
+environment: DATABASE_URL (required: the stack's database, as any user; the catalog is
+readable by all)."""
+DATABASE_SETUP_ENV = """\
+environment: MIGRATION_DATABASE_URL (required: a superuser, or a CREATEROLE user owning the
+database), SESSION_DATABASE_URL and HANDLER_DATABASE_URL (required: the session service's
+and the handler's DATABASE_URL: each names its role and password); each also as <NAME>_FILE."""
+BROKER_USERS_ENV = """\
+environment: only --format definitions without --dev-passwords reads the passwords:
+RABBITMQ_GATEWAY_PASSWORD, RABBITMQ_HANDLER_PASSWORD, RABBITMQ_SESSION_PASSWORD,
+RABBITMQ_OCR_PASSWORD, RABBITMQ_ADMIN_PASSWORD, and with --operator-user RABBITMQ_PASSWORD
+(each also as <NAME>_FILE). The rabbitmqctl script reads them itself when it runs."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class Command:
 GROUPS: dict[str, str] = {
     "dead-letters": "updates the handlers gave up on (RabbitMQ)",
     "sessions": "conversation sessions in session.bot_sessions (PostgreSQL)",
+    "db": "the services' PostgreSQL roles and what they may do",
+    "broker": "RabbitMQ users of the services, each allowed only what it does",
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -125,6 +139,32 @@ COMMANDS: tuple[Command, ...] = (
         sessions.cleanup_arguments,
         SESSION_ENV,
     ),
+    Command(
+        ("db", "setup"),
+        "create each service's role (password from its URL), migrate its schemas as that role "
+        "and lock them down, as the services do at start with MIGRATION_DATABASE_URL",
+        database.DatabaseSetupSettings,
+        database.setup_command,
+        environment=DATABASE_SETUP_ENV,
+    ),
+    Command(
+        ("db", "roles"),
+        "check that each service's schemas belong to its own role alone, sessions under "
+        "row level security",
+        database.DatabaseAdminSettings,
+        database.roles_command,
+        database.roles_arguments,
+        DATABASE_ENV,
+    ),
+    Command(
+        ("broker", "users"),
+        "print the rabbitmqctl commands (or definitions JSON) creating one user per service "
+        "with least-privilege permissions for a namespace",
+        broker_users.BrokerUsersSettings,
+        broker_users.users_command,
+        broker_users.users_arguments,
+        BROKER_USERS_ENV,
+    ),
 )
 
 EPILOG = """\
@@ -135,7 +175,12 @@ environment, read only by the commands that need it (each command's --help names
                      BOT_TOKEN (required), TELEGRAM_API_URL (default
                      https://api.telegram.org), BOT_API_TIMEOUT_SECONDS (default 10);
                      set-webhook also WEBHOOK_SECRET (required unless --generate-secret)
-  sessions ...       DATABASE_URL (required), SESSION_CLEANUP_BATCH_SIZE (default 1000)
+  sessions ...       DATABASE_URL (required: the session service's), SESSION_CLEANUP_BATCH_SIZE
+                     (default 1000)
+  db setup           MIGRATION_DATABASE_URL, SESSION_DATABASE_URL, HANDLER_DATABASE_URL
+  db roles           DATABASE_URL (required: any user of the stack's database)
+  broker users       nothing; --format definitions reads RABBITMQ_<SERVICE>_PASSWORD
+                     (and RABBITMQ_PASSWORD with --operator-user) unless --dev-passwords
   every command      LOG_LEVEL=DEBUG shows the client library's log on stderr
 exit status: 0 done, 1 done only in part or refused (by Telegram too), 2 bad usage or
 settings, or RabbitMQ, PostgreSQL or the Bot API is unreachable.
