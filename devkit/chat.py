@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import contextlib
 import importlib
+import mimetypes
 import os
 import queue
 import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 from typing import Any, TextIO
 
@@ -41,6 +44,7 @@ BANNER = """\
 Chatting as {name} (user {user_id}, language {lang}) through {url}
   type a message and press Enter to send it; commands like /start go to the bot
   #N     press button N of the latest message with buttons (#  shows them again)
+  !photo PATH   send an image as a photo (a ticket for OCR);  !file PATH  send a file (a CSV)
   /quit  leave (Ctrl-D works too)"""
 
 
@@ -326,6 +330,25 @@ class Chat:
         body = {"text": text, **self._user_fields()}
         return await self._deliver(f"{self.user_path}/messages", body, "message")
 
+    async def send_file(self, command: str) -> bool:
+        """Handle ``!photo PATH`` and ``!file PATH``: send a file from disk as the user."""
+        kind, _, raw_path = command.partition(" ")
+        path = Path(raw_path.strip()).expanduser()
+        if kind not in ("photo", "file") or not raw_path.strip():
+            self.screen.say("use !photo PATH or !file PATH")
+            return False
+        try:
+            content = path.read_bytes()
+        except OSError as exc:
+            self.screen.say(f"cannot read {path}: {exc.strerror}")
+            return False
+        data = base64.b64encode(content).decode("ascii")
+        if kind == "photo":
+            return await self._deliver(f"{self.user_path}/photo", {"photo": data, **self._user_fields()}, "photo")
+        mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        body = {"document": data, "file_name": path.name, "mime_type": mime, **self._user_fields()}
+        return await self._deliver(f"{self.user_path}/document", body, "file")
+
     async def press(self, spec: str) -> bool:
         """Handle ``#N`` (press button N) or ``#`` (show the buttons again).
 
@@ -408,7 +431,12 @@ async def _converse(chat: Chat, reader: LineReader, settle: float) -> None:
         if not chat.screen.interactive:
             chat.screen.show([PROMPT + line])
         chat.state.activity.clear()
-        delivered = await (chat.press(line[1:]) if line.startswith("#") else chat.send_text(line))
+        if line.startswith("#"):
+            delivered = await chat.press(line[1:])
+        elif line.startswith("!"):
+            delivered = await chat.send_file(line[1:].strip())
+        else:
+            delivered = await chat.send_text(line)
         if delivered:
             await _settle(chat.state.activity, settle)
 

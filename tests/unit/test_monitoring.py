@@ -20,6 +20,7 @@ from prometheus_client import CollectorRegistry
 
 from services.gateway.metrics import GatewayMetrics
 from services.handler.metrics import HandlerMetrics
+from services.ocr.metrics import OcrMetrics
 from services.session.metrics import SessionMetrics
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,7 +33,9 @@ COMPOSE = ROOT / "docker-compose.yml"
 DOCS = ROOT / "docs" / "monitoring.md"
 
 METRICS_PORT = 9100
-APP_JOBS = ("gateway", "session", "handler")
+APP_JOBS = ("gateway", "session", "handler", "ocr")
+# Scaled with `docker compose up --scale NAME=N`: found by DNS, one target per replica.
+SCALED_JOBS = ("handler", "ocr")
 # Labels Prometheus adds to every scraped series.
 TARGET_LABELS = {"job", "instance"}
 
@@ -59,13 +62,14 @@ def load_yaml(path: Path) -> Any:
 
 
 def service_registry() -> CollectorRegistry:
-    """A registry with every metric the three services register."""
+    """A registry with every metric the application services register."""
     registry = CollectorRegistry()
     GatewayMetrics(registry)
     HandlerMetrics(registry)
     SessionMetrics(registry)
-    # The handler's and the session service's brokers use it; its metrics are created with
-    # the middleware (one set per registry, whatever the app_name).
+    OcrMetrics(registry)
+    # The handler's, the session service's and the OCR service's brokers use it; its metrics
+    # are created with the middleware (one set per registry, whatever the app_name).
     RabbitPrometheusMiddleware(registry=registry, app_name="handler")
     return registry
 
@@ -261,14 +265,16 @@ def test_prometheus_scrapes_every_app_service_on_the_metrics_port() -> None:
     assert config["global"]["scrape_interval"] == "5s"
     jobs = scrape_jobs()
     assert set(APP_JOBS) <= set(jobs)
-    for job in ("gateway", "session"):
+    for job in set(APP_JOBS) - set(SCALED_JOBS):
         (static,) = jobs[job]["static_configs"]
         assert static["targets"] == [f"{job}:{METRICS_PORT}"]
-    # Every handler replica, however many: the service name resolves to all of them.
-    (dns,) = jobs["handler"]["dns_sd_configs"]
-    assert dns["names"] == ["handler"]
-    assert dns["type"] == "A"
-    assert dns["port"] == METRICS_PORT
+    # Every replica, however many: the service name resolves to all of them.
+    for job in SCALED_JOBS:
+        assert "static_configs" not in jobs[job], job
+        (dns,) = jobs[job]["dns_sd_configs"]
+        assert dns["names"] == [job]
+        assert dns["type"] == "A"
+        assert dns["port"] == METRICS_PORT
 
 
 # ---------------------------------------------------------------------------- grafana
@@ -312,6 +318,15 @@ def test_compose_app_services_serve_metrics_where_prometheus_scrapes() -> None:
         assert str(environment.get("METRICS_PORT")) == str(METRICS_PORT), name
 
 
+def test_compose_scaled_services_can_be_scaled() -> None:
+    """docs/monitoring.md tells operators to `docker compose up --scale handler=N` / `ocr=N`:
+    a fixed container name, hostname or host port would make a second replica fail."""
+    services = load_yaml(COMPOSE)["services"]
+    for name in SCALED_JOBS:
+        service = services[name]
+        assert not {"container_name", "hostname", "ports"} & set(service), name
+
+
 # ---------------------------------------------------------------------------- docs
 
 
@@ -325,3 +340,41 @@ def test_docs_describe_every_panel_and_metric() -> None:
         if name.startswith("pokertracker_")
     }
     assert {name for name in names if f"`{name}`" not in docs} == set()
+
+
+def metrics_table_rows(docs: str) -> dict[str, str]:
+    """The rows of the metrics table in docs/monitoring.md, by the metric they describe."""
+    return {
+        match.group(1): match.group(0)
+        for match in re.finditer(r"^\| `(pokertracker_[A-Za-z0-9_]+)` \|.*$", docs, flags=re.MULTILINE)
+    }
+
+
+def undocumented_label_values(docs: str) -> set[str]:
+    """`metric label=value` for every label value the services export from the start
+    (the series they create at 0) that the metric's row in the metrics table leaves out."""
+    rows = metrics_table_rows(docs)
+    missing = set()
+    for family in service_registry().collect():
+        if not family.name.startswith("pokertracker_"):
+            continue
+        name = documented_name(family.name, family.type)
+        row = rows.get(name, "")
+        for sample in family.samples:
+            for label, value in sample.labels.items():
+                if label != "le" and f"`{value}`" not in row:
+                    missing.add(f"{name} {label}={value}")
+    return missing
+
+
+def test_docs_list_every_label_value_the_services_export() -> None:
+    assert undocumented_label_values(DOCS.read_text(encoding="utf-8")) == set()
+
+
+def test_the_label_value_check_catches_a_missing_value() -> None:
+    docs = DOCS.read_text(encoding="utf-8")
+    row = metrics_table_rows(docs)["pokertracker_gateway_updates_rejected_total"]
+    drifted = docs.replace(row, row.replace("`throttled`", "throttled"))
+    assert undocumented_label_values(drifted) == {
+        "pokertracker_gateway_updates_rejected_total reason=throttled"
+    }
