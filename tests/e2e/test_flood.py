@@ -18,16 +18,15 @@ the flood is queued, faster than one partition gets through them, so the backlog
 a same-partition user grows for as long as the flood lasts.  Measured on the 2-core
 development machine: with the limit the worst reply took 0.13 s (others 0.10 s); with
 FLOOD_RATE_PER_SECOND=0 the same-partition users waited 6.4 to 57.7 s, while users of
-other partitions still got replies within 0.4 s.  ``test_without_the_limit_the_bound_is_broken``
-repeats that measurement (set FLOOD_E2E_UNLIMITED=1; its timings depend on the machine, so
-it is not run by default).
+other partitions still got replies within 0.4 s (measured by running ``flood_scenario``
+with ``{"FLOOD_RATE_PER_SECOND": "0"}``; its timings depend on the machine, so CI does not
+assert them).
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,14 +213,3 @@ async def test_a_flooding_user_does_not_hold_up_the_others(stack: Stack) -> None
     for _, n, replies in figures.users.values():
         assert_conversation(replies, n)
     assert figures.worst() <= BOUND, report(figures)
-
-
-@pytest.mark.skipif(
-    not os.environ.get("FLOOD_E2E_UNLIMITED"),
-    reason="a measurement: set FLOOD_E2E_UNLIMITED=1 to run the flood with the limit off",
-)
-async def test_without_the_limit_the_bound_is_broken(stack: Stack) -> None:
-    figures = await flood_scenario(stack, {"FLOOD_RATE_PER_SECOND": "0"})
-    print(report(figures))
-    assert figures.flood_throttled == 0
-    assert figures.worst(same_partition=True) > BOUND, report(figures)
