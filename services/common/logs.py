@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -64,3 +65,9 @@ def setup_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
     logging.Formatter.converter = time.gmtime
+
+
+def user_hash(user_id: int) -> str:
+    """A stable pseudonym of a Telegram user for logs, the same in every service, so one
+    user's lines can be followed from the gateway to the handler and the OCR service."""
+    return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]

@@ -20,7 +20,6 @@ buckets are kept, the least recently seen going first.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections import OrderedDict
@@ -30,6 +29,7 @@ from typing import Any
 
 from pydantic_core import from_json
 
+from services.common.logs import user_hash
 from services.gateway.settings import GatewaySettings
 from services.gateway.texts import texts_for
 
@@ -42,12 +42,6 @@ THROTTLED_HEADER = "X-Throttled"
 # More distinct senders active within ~FLOOD_BURST / FLOOD_RATE seconds than one gateway can
 # take anyway (a bucket is about 200 bytes: 100,000 of them are about 20 MB).
 MAX_TRACKED_USERS = 100_000
-
-
-def user_hash(user_id: int) -> str:
-    """A stable pseudonym of a user for logs; the same as the handler's
-    (``services.handler.processing.user_hash``), so the lines can be matched."""
-    return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
 
 
 class _Bucket:

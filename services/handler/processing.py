@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +38,7 @@ import asyncpg
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from services.common.logs import user_hash
 from services.handler.bot_api import BotApi
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
@@ -158,11 +158,6 @@ def parse_delivery(body: bytes, headers: dict[str, Any]) -> tuple[int, Incoming 
         return ticket.event_id, ticket_incoming(ticket)
     update = Update.model_validate_json(body)
     return update.update_id, to_incoming(update)
-
-
-def user_hash(user_id: int) -> str:
-    """A stable pseudonym of a user for logs."""
-    return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
 
 
 async def pause(stopping: asyncio.Event, seconds: float) -> None:

@@ -14,7 +14,6 @@ When the service stops, a job still waiting out an outage is handed back to the 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -27,6 +26,7 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitRouter
 from faststream.rabbit.schemas import Channel
 
+from services.common.logs import user_hash
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
 from services.ocr.telegram_files import FileUnavailable, TelegramDown
@@ -78,11 +78,6 @@ class PublishFailed(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def user_hash(user_id: int) -> str:
-    """A stable pseudonym of a user for logs (the same as the handler's)."""
-    return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
 
 
 Status = Literal["read", "unreadable", "unavailable"]
