@@ -199,6 +199,14 @@ class PgTracker:
         )
         if found is None:
             return False
+        await self._set_result(tournament_id, result, source_update_id)
+        return True
+
+    async def _set_result(
+        self, tournament_id: int, result: Result | None, source_update_id: int
+    ) -> None:
+        """Make the tournament's result ``result`` (``None``: no result); ownership is the
+        caller's to have checked."""
         if result is None:
             await self._conn.execute(
                 "DELETE FROM tracker.results WHERE tournament_id = $1", tournament_id
@@ -218,7 +226,6 @@ class PgTracker:
                 result.bounty,
                 source_update_id,
             )
-        return True
 
     async def save(
         self,
@@ -298,6 +305,6 @@ class PgTracker:
                     r.line,
                 )
             if r.result is not None:
-                await self._replace(player.user_id, new_id, r.fields, r.result, source_update_id)
+                await self._set_result(new_id, r.result, source_update_id)
             added += 1
         return ImportOutcome(added, updated)

@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context
+from services.handler.conversation.picking import offer_latest, pressed_tournament
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import tournament_card
 
-LIST_LIMIT = 10
-
 
 async def start(ctx: Context) -> None:
-    latest = await ctx.tracker.latest(ctx.user_id, LIST_LIMIT)
-    if not latest:
-        ctx.state = IDLE
-        ctx.say(ctx.texts.tournaments_empty)
-        return
-    ctx.state = ConversationState(step=Step.DELETE_PICK)
-    ctx.say(ctx.texts.delete_pick, keyboards.tournament_buttons(latest, keyboards.PICK_DELETE))
+    await offer_latest(ctx, Step.DELETE_PICK, ctx.texts.delete_pick, keyboards.PICK_DELETE)
 
 
 async def on_pick(ctx: Context) -> None:
-    tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
-    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
-    if t is None:
-        ctx.answer_callback(ctx.texts.tournament_unavailable)
-        ctx.say(ctx.texts.tournament_unavailable)
+    if (t := await pressed_tournament(ctx)) is None:
         return
     ctx.state = ConversationState(step=Step.DELETE_CONFIRM, tournament_id=t.id)
     ctx.say(

@@ -8,32 +8,22 @@ from __future__ import annotations
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context
+from services.handler.conversation.picking import offer_latest, pressed_tournament
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import draft_card, tournament_card
 from services.handler.domain.edits import Draft, parse_edit_lines
 from services.handler.domain.parsing import ParseError
 from services.handler.texts import Catalogue
 
-LIST_LIMIT = 10
 DONE_WORDS = {"done", "готово", "/done"}
 
 
 async def start(ctx: Context) -> None:
-    latest = await ctx.tracker.latest(ctx.user_id, LIST_LIMIT)
-    if not latest:
-        ctx.state = IDLE
-        ctx.say(ctx.texts.tournaments_empty)
-        return
-    ctx.state = ConversationState(step=Step.EDIT_PICK)
-    ctx.say(ctx.texts.edit_pick, keyboards.tournament_buttons(latest, keyboards.PICK_EDIT))
+    await offer_latest(ctx, Step.EDIT_PICK, ctx.texts.edit_pick, keyboards.PICK_EDIT)
 
 
 async def on_pick(ctx: Context) -> None:
-    tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
-    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
-    if t is None:  # unknown, deleted, or another player's id in forged data
-        ctx.answer_callback(ctx.texts.tournament_unavailable)
-        ctx.say(ctx.texts.tournament_unavailable)
+    if (t := await pressed_tournament(ctx)) is None:
         return
     ctx.state = ConversationState(step=Step.EDIT, tournament_id=t.id, draft=Draft.of(t))
     ctx.say(ctx.texts.edit_intro.format(card=tournament_card(t, ctx.texts)))

@@ -10,22 +10,18 @@ import asyncio
 
 from services.handler.charts import ChartLabels, render_graph
 from services.handler.conversation.context import Context
-from services.handler.conversation.flows.overview import by_currency, describe
+from services.handler.conversation.flows.overview import (
+    by_currency,
+    describe,
+    selected_results,
+)
 from services.handler.domain import stats
-from services.handler.domain.parsing import ParseError
-from services.handler.domain.stats_query import parse_stats_query
 
 
 async def show(ctx: Context) -> None:
-    query = parse_stats_query(ctx.incoming.args, ctx.today)
-    if isinstance(query, ParseError):
-        ctx.say(ctx.texts.stats_bad_query.format(value=query.value))
+    if (found := await selected_results(ctx)) is None:
         return
-    selected = query.select(await ctx.tracker.all(ctx.user_id))
-    points = stats.cumulative_profit(selected)
-    if not points:
-        ctx.say(ctx.texts.stats_empty.format(period=describe(query, ctx.texts)))
-        return
+    query, selected = found
     texts = ctx.texts
     labels = ChartLabels(
         title=texts.graph_title.format(period=describe(query, texts)),

@@ -44,15 +44,24 @@ def describe(query: StatsQuery, texts: Catalogue) -> str:
     return ", ".join(parts)
 
 
-async def show_stats(ctx: Context) -> None:
+async def selected_results(ctx: Context) -> tuple[StatsQuery, list[Tournament]] | None:
+    """The command's query and the player's tournaments it selects; ``None`` (said why)
+    when the query is wrong or selects no result.  Shared by /stats and /graph."""
     query = parse_stats_query(ctx.incoming.args, ctx.today)
     if isinstance(query, ParseError):
         ctx.say(ctx.texts.stats_bad_query.format(value=query.value))
-        return
+        return None
     selected = query.select(await ctx.tracker.all(ctx.user_id))
     if not any(t.result for t in selected):
         ctx.say(ctx.texts.stats_empty.format(period=describe(query, ctx.texts)))
+        return None
+    return query, selected
+
+
+async def show_stats(ctx: Context) -> None:
+    if (found := await selected_results(ctx)) is None:
         return
+    query, selected = found
     header = ctx.texts.stats_header.format(period=describe(query, ctx.texts))
     blocks = [header]
     # Amounts in different currencies are never added up: one block per currency.

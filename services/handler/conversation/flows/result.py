@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
+from services.handler.conversation.picking import pressed_tournament
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import money
 from services.handler.domain import stats
@@ -26,11 +27,7 @@ async def start(ctx: Context) -> None:
 
 async def on_pick(ctx: Context) -> None:
     """A tournament button, in any step: buttons carry their own context."""
-    tournament_id = keyboards.parse_tournament_id(ctx.incoming.callback_data)
-    t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
-    if t is None:  # unknown, deleted, or another player's id in forged data
-        ctx.answer_callback(ctx.texts.tournament_unavailable)
-        ctx.say(ctx.texts.tournament_unavailable)
+    if (t := await pressed_tournament(ctx)) is None:
         return
     ctx.answer_callback()
     if t.result is not None:
