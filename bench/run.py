@@ -117,6 +117,22 @@ def status_kb(pid: int, key: str) -> int | None:
     return None
 
 
+def with_descendants(pids: list[int]) -> list[int]:
+    """``pids`` and every process below them (a service that forks workers counts whole)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], list(pids)
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
 def pids_named(comm: str) -> list[int]:
     found = []
     for entry in Path("/proc").iterdir():
@@ -172,7 +188,9 @@ class Processes:
     def record_hwm(self) -> None:
         for proc in self.procs.values():
             if proc.alive():
-                proc.hwm_kb = status_kb(proc.popen.pid, "VmHWM") or proc.hwm_kb
+                # A service that forks workers: their peaks added up (an upper bound).
+                peaks = [status_kb(pid, "VmHWM") or 0 for pid in with_descendants([proc.popen.pid])]
+                proc.hwm_kb = max(sum(peaks), proc.hwm_kb or 0)
 
     def stop_all(self, timeout: float = 20.0) -> None:
         self.record_hwm()
@@ -242,7 +260,9 @@ class CpuProbe:
         return ours, aux
 
     async def snapshot(self) -> dict[str, dict[int, int]]:
-        groups: dict[str, list[int]] = {n: [p.popen.pid] for n, p in self.procs.procs.items() if p.alive()}
+        groups: dict[str, list[int]] = {
+            n: with_descendants([p.popen.pid]) for n, p in self.procs.procs.items() if p.alive()
+        }
         ours, aux = await self._pg_pids()
         groups["postgresql (our backends)"] = ours
         groups["postgresql (shared background)"] = aux
@@ -274,6 +294,7 @@ class SystemResult:
     name: str
     replicas: int | None
     webhook: dict[str, Any] = field(default_factory=dict)
+    webhook_at_floor: dict[str, Any] = field(default_factory=dict)  # offered 2,000/s, fixed
     ramp: list[dict[str, Any]] = field(default_factory=list)
     sustained: float = 0.0
     sustained_completed: float = 0.0
@@ -477,6 +498,18 @@ class Bench:
                 f"p99 {result.webhook['webhook_p99_ms']} ms")  # fmt: skip
             await self.drain(gen, ns)
 
+            # (a2) our stack: webhook answers at the floor's rate, offered at a fixed 2,000/s
+            if replicas is not None:
+                floor_rate = FLOORS["webhook_per_s"]
+                phase = await gen.run_fixed(floor_rate, prof.max_seconds, f"webhook at {floor_rate}/s")
+                await gen.wait_answers(30)
+                result.webhook_at_floor = summarise(phase, prof.latency, phase.ended + 30)
+                result.webhook_at_floor["rate"] = floor_rate
+                w = result.webhook_at_floor
+                say(f"{name}: offered {floor_rate}/s -> webhook answered {w['answered_per_s']}/s, "
+                    f"p50 {w['webhook_p50_ms']} ms, p99 {w['webhook_p99_ms']} ms")  # fmt: skip
+                await self.drain(gen, ns)
+
             # (b) sustained completed updates per second: a ramp of fixed rates
             rate, last_pass, first_fail = prof.ramp_start, 0.0, 0.0
             best_cpu: dict[str, Any] = {}
@@ -546,8 +579,9 @@ class Bench:
                 k: round(shared_after.get(k, 0) - shared_before.get(k, 0), 1)
                 for k in ("postgresql (our backends)", "rabbitmq (beam.smp)")
             }
-            result.errors = sum(s["errors"] for s in [result.webhook, *result.ramp])
-            result.throttled = sum(s["throttled"] for s in [result.webhook, *result.ramp])
+            measured = [result.webhook, *([result.webhook_at_floor] if result.webhook_at_floor else []), *result.ramp]
+            result.errors = sum(s["errors"] for s in measured)
+            result.throttled = sum(s["throttled"] for s in measured)
         finally:
             self.bot.on_call = None
             result.unmatched_bot_calls = gen.unmatched_calls
@@ -589,7 +623,11 @@ class Bench:
                        FROM generate_series($2::bigint, $3::bigint) AS g""",
                     base, stored + 1, rows,
                 )  # fmt: skip
-                await conn.execute("ANALYZE session.bot_sessions")
+                # As a table in service looks: its visibility map set and statistics fresh, and
+                # the bulk load's dirty pages written out, so that the checkpoint it would
+                # trigger does not land inside the measurement.
+                await conn.execute("VACUUM (ANALYZE) session.bot_sessions")
+                await conn.execute("CHECKPOINT")
                 stored = rows
                 say(f"session: {rows} sessions stored ({time.monotonic() - started:.1f} s)")
                 await self._session_load(client, base, rows, 200, 1.0)  # warm-up
@@ -749,11 +787,16 @@ def floors(report: dict[str, Any]) -> list[dict[str, Any]]:
     for s in report["systems"]:
         if s["replicas"] is None:
             continue
-        w = s["webhook"]
-        rows.append({"floor": f"{s['name']}: webhook answers >= 2000/s, p99 <= 25 ms",
-                     "value": f"{w['answered_per_s']}/s, p99 {w['webhook_p99_ms']} ms",
+        w, f = s["webhook"], s.get("webhook_at_floor") or {}
+        # The rate: as fast as 40 connections allow.  The p99: with 2,000/s offered (with 40
+        # always in flight, Little's law ties the max mode's mean latency to 40 / rate).
+        p99 = f.get("webhook_p99_ms") or 1e9
+        rows.append({"floor": f"{s['name']}: webhook answers >= 2000/s, p99 <= 25 ms at 2,000/s",
+                     "value": f"max {w['answered_per_s']}/s; at 2,000/s offered {f.get('answered_per_s')}/s "
+                              f"answered, p99 {f.get('webhook_p99_ms')} ms",
                      "met": w["answered_per_s"] >= FLOORS["webhook_per_s"]
-                     and (w["webhook_p99_ms"] or 1e9) <= FLOORS["webhook_p99_ms"]})  # fmt: skip
+                     and (f.get("answered_per_s") or 0) >= 0.99 * FLOORS["webhook_per_s"]
+                     and p99 <= FLOORS["webhook_p99_ms"]})  # fmt: skip
         h = s.get("half") or {}
         rows.append({"floor": f"{s['name']}: added latency p99 <= 100 ms at half the sustained rate",
                      "value": f"{h.get('added_p99_ms')} ms at {h.get('rate')}/s",
@@ -791,6 +834,61 @@ def floors(report: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+def system_cpu(cpu_per_1000: dict[str, float]) -> float:
+    """CPU seconds per 1,000 updates of the system: without the server's shared background
+    processes and without the bench's own."""
+    return sum(v for k, v in cpu_per_1000.items()
+               if k != "postgresql (shared background)" and not k.startswith("bench"))  # fmt: skip
+
+
+def key_figures(report: dict[str, Any]) -> dict[str, Any]:
+    """The figures a before/after comparison shows, per system and for the session service."""
+    systems = {}
+    for s in report["systems"]:
+        systems[s["name"]] = {
+            "webhook_max_per_s": s["webhook"].get("answered_per_s"),
+            "webhook_max_p99_ms": s["webhook"].get("webhook_p99_ms"),
+            "sustained_per_s": s["sustained"],
+            "cpu_ms_per_update": round(system_cpu(s["cpu_per_1000"]), 2),
+            "added_p99_ms_at_half": (s.get("half") or {}).get("added_p99_ms"),
+        }
+    session = {}
+    for key, v in report.get("session", {}).items():
+        if isinstance(v, dict):
+            session[key] = {"get_p99_ms": v["get_p99_ms"], "update_p99_ms": v["update_p99_ms"],
+                            "cpu_ms_per_request": v.get("session_cpu_s_per_1000_requests")}  # fmt: skip
+    return {"date": report["date"], "systems": systems, "session": session}
+
+
+def before_after(report: dict[str, Any]) -> list[str]:
+    before = report.get("before")
+    if not before:
+        return []
+    after = key_figures(report)
+    lines = ["", f"## Before and after the fixes (before: the run of {before['date']}, `{before['file']}`)", "",
+             "| System | Figure | Before | After |", "|---|---|---|---|"]  # fmt: skip
+    labels = {
+        "webhook_max_per_s": "webhook answers/s (max)",
+        "webhook_max_p99_ms": "webhook p99 ms (max)",
+        "sustained_per_s": "sustained updates/s",
+        "cpu_ms_per_update": "CPU ms per update (the system)",
+        "added_p99_ms_at_half": "added latency p99 ms at half the sustained rate",
+    }
+    for name, figures in after["systems"].items():
+        old = before["systems"].get(name, {})
+        for key, label in labels.items():
+            lines.append(f"| {name} | {label} | {old.get(key, '-')} | {figures[key]} |")
+    for key, figures in after["session"].items():
+        old = before["session"].get(key, {})
+        rows, _, rate = key.partition("@")
+        where = f"session, {int(rows):,} rows, {rate or '1000'} requests/s"
+        lines.append(f"| {where} | get / update p99 ms | {old.get('get_p99_ms', '-')} / "
+                     f"{old.get('update_p99_ms', '-')} | {figures['get_p99_ms']} / {figures['update_p99_ms']} |")
+        lines.append(f"| {where} | session CPU ms per request | {old.get('cpu_ms_per_request', '-')} | "
+                     f"{figures['cpu_ms_per_request']} |")  # fmt: skip
+    return lines
+
+
 def markdown(report: dict[str, Any]) -> str:
     m = report["machine"]
     lines = [
@@ -815,6 +913,15 @@ def markdown(report: dict[str, Any]) -> str:
             f"{s['sustained']:g} | {s['sustained_completed']} | "
             f"{h.get('added_p50_ms')} / {h.get('added_p99_ms')} (at {h.get('rate')}/s) | {s['errors']} |"
         )
+    lines += ["", "## Webhook answers with 2,000 updates/s offered (fixed rate, at most 40 in flight)", "",
+              "| System | Offered/s | Answered/s | webhook p50 / p99 ms | Errors |", "|---|---|---|---|---|"]
+    for s in report["systems"]:
+        f = s.get("webhook_at_floor") or {}
+        if f:
+            lines.append(f"| {s['name']} | {f['offered_per_s']} | {f['answered_per_s']} | "
+                         f"{f['webhook_p50_ms']} / {f['webhook_p99_ms']} | {f['errors']} |")  # fmt: skip
+        else:
+            lines.append(f"| {s['name']} | - | - | - (answers only once the update is done) | - |")
     lines += ["", "## CPU seconds per 1,000 updates (at the highest sustained rate) and peak RSS", "",
               "| System | Process | CPU s / 1,000 updates | Peak RSS MB |", "|---|---|---|---|"]
     for s in report["systems"]:
@@ -828,8 +935,7 @@ def markdown(report: dict[str, Any]) -> str:
             else:
                 rss_text = f"{rss}"
             lines.append(f"| {s['name']} | {proc} | {cpu} | {rss_text} |")
-        total = sum(v for k, v in s["cpu_per_1000"].items()
-                    if k != "postgresql (shared background)" and not k.startswith("bench"))  # fmt: skip
+        total = system_cpu(s["cpu_per_1000"])
         lines.append(f"| {s['name']} | **the system (without shared background and bench)** | **{total:.2f}** | |")
     sess = report["session"]
     lines += ["", "## Session service (through RabbitMQ, as the handler calls it), 1,000 requests/s", "",
@@ -845,6 +951,7 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", "## Floors (issue 5)", "", "| Floor | Measured | |", "|---|---|---|"]
     for row in report["floors"]:
         lines.append(f"| {row['floor']} | {row['value']} | {'met' if row['met'] else '**missed**'} |")
+    lines += before_after(report)
     lines += ["", "## Ramp (each rate held; completed = bot reply arrived by the end + 1.5 s; steady = at least 97% "
               "completed and the median added latency of the last quarter at most 1.5x (or +50 ms) that of the first)", "",
               "| System | Offered/s | Completed/s | webhook p99 ms | added p50 / p99 ms | backlog |",
@@ -898,6 +1005,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-session", action="store_true", help="skip the session latency part")
     parser.add_argument("--extra-pythonpath", default="",
                         help="experiment: prepended to the services' PYTHONPATH")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="an earlier report's JSON: the markdown compares its figures with this run's")
     parser.add_argument("--think-ms", type=float, default=1000.0,
                         help="a user's pause between reading a reply and sending the next update")  # fmt: skip
     args = parser.parse_args(argv)
@@ -910,6 +1019,9 @@ def main(argv: list[str] | None = None) -> None:
     bench = Bench(args)
     report = asyncio.run(bench.run())
     report["floors"] = floors(report)
+    if args.before is not None:
+        earlier = json.loads(args.before.read_text())
+        report["before"] = {**key_figures(earlier), "file": args.before.name}
     args.out.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d") + ("-quick" if args.quick else "")
     (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
