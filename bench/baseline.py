@@ -22,7 +22,6 @@ import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import uvicorn
 from pydantic import ValidationError
 from starlette.applications import Starlette
@@ -33,7 +32,7 @@ from starlette.routing import Route
 from services.common import db
 from services.common.logs import setup_logging
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles
+from services.handler.bot_api import BotApi, TelegramFiles, open_session
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import RequestOcr
 from services.handler.conversation.state import ConversationState
@@ -97,7 +96,7 @@ def create_app(database_url: str, bot_url: str, token: str, secret: str, pool_si
         tracker_pool = await db.open_pool(
             database_url, max_size=pool_size, schemas=bookkeeping.SCHEMAS
         )
-        http = httpx.AsyncClient(timeout=10.0, limits=httpx.Limits(max_connections=128))
+        http = open_session(10.0, 128)
         bot = BotApi(http, bot_url, token)
         state.update(
             store=SessionStore(session_pool, timedelta(days=1)),
@@ -108,7 +107,7 @@ def create_app(database_url: str, bot_url: str, token: str, secret: str, pool_si
         try:
             yield
         finally:
-            await http.aclose()
+            await http.close()
             await tracker_pool.close()
             await session_pool.close()
 

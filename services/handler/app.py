@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 
 import aio_pika
-import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
@@ -20,7 +19,7 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles
+from services.handler.bot_api import BotApi, TelegramFiles, open_session
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
@@ -68,10 +67,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
         sessions = SessionClient(
             settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds
         )
-        http = httpx.AsyncClient(
-            timeout=settings.bot_api_timeout_seconds,
-            limits=httpx.Limits(max_connections=topology.partitions * 2),
-        )
+        http = open_session(settings.bot_api_timeout_seconds, topology.partitions * 2)
         token = settings.bot_token.get_secret_value()
         bot = BotApi(
             http,
@@ -126,7 +122,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             log.info("partitions released", extra={"instance": settings.instance_name})
             await connection.close()
             await sessions.close()
-            await http.aclose()
+            await http.close()
             await pool.close()
 
     return FastStream(broker, lifespan=lifespan, logger=log)

@@ -12,13 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles
+from services.handler.bot_api import BotApi, TelegramFiles, open_session
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.texts.en import EN
@@ -117,7 +116,7 @@ async def world(database_url: str):
         schemas=[(SCHEMA, MIGRATIONS), (bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)],
     )
     telegram = create_app(FakeTelegramConfig(token=TOKEN))
-    async with serving(telegram, free_port()) as url, httpx.AsyncClient() as http:
+    async with serving(telegram, free_port()) as url, open_session(10.0, 8) as http:
         sessions, dead = StagedSessions(), DeadLetters()
         bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
         ocr = OcrQueue()
