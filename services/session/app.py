@@ -9,9 +9,6 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 
 from faststream import FastStream
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
-from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
 from services.common import db
@@ -19,7 +16,7 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.session.metrics import SessionMetrics
-from services.session.rpc import Resources, build_router, error_replies
+from services.session.rpc import DescribingBroker, RequestServer, Resources, describe
 from services.session.settings import SessionSettings
 from services.session.store import ROLE, SCHEMAS, SessionStore, init_connection
 from shared.topology import Topology
@@ -64,17 +61,13 @@ def create_app(settings: SessionSettings) -> FastStream:
     topology = Topology(settings.amqp_namespace)
     registry = CollectorRegistry()
     metrics = SessionMetrics(registry)
-    broker = RabbitBroker(
-        settings.amqp_url,
-        default_channel=Channel(prefetch_count=settings.session_prefetch),
-        middlewares=[
-            RabbitPrometheusMiddleware(registry=registry, app_name="session"),
-            error_replies(),
-        ],
-        log_level=logging.DEBUG,  # one line per request is too much at INFO
-    )
+    # Connects, answers the health check's ping and describes the queues; the requests
+    # themselves are served by RequestServer (see services/session/rpc.py why), so FastStream's
+    # Prometheus middleware would see none: SessionMetrics counts them.
+    broker = DescribingBroker(settings.amqp_url)
     resources = Resources(metrics)
-    broker.include_router(build_router(topology, resources))
+    server = RequestServer(topology, resources, settings.session_prefetch)
+    describe(broker, topology, server)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -87,7 +80,7 @@ def create_app(settings: SessionSettings) -> FastStream:
             migration_dsn=settings.migration_database_url,
         ), fatal=(db.RoleError,))
         # FastStream's start reuses this connection; its own first connect would not retry.
-        await until_up("RabbitMQ", broker.connect)
+        connection = await until_up("RabbitMQ", broker.connect)
         store = SessionStore(
             pool,
             timedelta(seconds=settings.session_ttl_seconds),
@@ -107,8 +100,19 @@ def create_app(settings: SessionSettings) -> FastStream:
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
                 async with background(cleanup, active, health):
-                    yield
+                    await server.start(connection)
+                    try:
+                        yield
+                    finally:  # already done by on_shutdown unless the start failed
+                        await server.stop()
         finally:
             await pool.close()
 
-    return FastStream(broker, lifespan=lifespan, logger=log)
+    app = FastStream(broker, lifespan=lifespan, logger=log)
+
+    @app.on_shutdown
+    async def finish_requests() -> None:
+        # Before the broker closes the connection: the requests in hand still reply and ack.
+        await server.stop()
+
+    return app

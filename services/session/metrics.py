@@ -16,6 +16,10 @@ class SessionMetrics:
             "request_seconds", "Time to serve a get or update request, by operation and result",
             ["operation", "result"], buckets=LATENCY_BUCKETS, **common,
         )
+        self.in_hand = Gauge(
+            "requests_in_hand", "Requests taken from RabbitMQ and not yet answered (at most "
+            "SESSION_PREFETCH)", **common,
+        )
         self.active = Gauge(
             "active", "Sessions not expired (counted every cleanup round)", **common,
         )

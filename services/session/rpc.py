@@ -1,15 +1,35 @@
-"""Request/reply subscribers of the session service."""
+"""Request/reply serving of the session service, straight on aio-pika.
+
+Every Telegram update costs the session service two requests (a get, then an update), so the
+per-request CPU of this path is what limits it.  FastStream's consume chain (logging and
+Prometheus middlewares, fast_depends validation, its reply publisher, its exception
+middleware) cost about as much as the work itself, so the two queues are consumed here with
+aio-pika directly: each delivery is parsed with pydantic, served, answered on the default
+exchange to its ``reply_to`` with its ``correlation_id``, then acked.  The queues stay described
+in the AsyncAPI document by FastStream subscribers whose handlers are this server's ``get`` and
+``update``, on a ``DescribingBroker`` that never starts them.
+
+Every request gets exactly one reply: a body that is not a valid request gets a
+``SessionError(bad_request)``, a failure while serving it a ``SessionError(internal)``.
+"""
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from faststream import ExceptionMiddleware
-from faststream.rabbit import RabbitRouter
-from pydantic import ValidationError
+import aio_pika
+from aio_pika.abc import (
+    AbstractChannel,
+    AbstractConnection,
+    AbstractIncomingMessage,
+    AbstractQueue,
+)
+from faststream.rabbit import RabbitBroker
+from pydantic import BaseModel, ValidationError
 
 from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
@@ -27,10 +47,27 @@ from shared.topology import Topology
 
 log = logging.getLogger(__name__)
 
+GET_DESCRIPTION = (
+    "Request/reply (reply_to, correlation_id). Replies with a SessionSnapshot "
+    "(kind=session; applied=true when the request's update_id was already applied) or a "
+    "SessionError (kind=error, code bad_request|internal); see shared/session_api.py."
+)
+UPDATE_DESCRIPTION = (
+    "Request/reply compare-and-set on expected_version, recording update_id "
+    "in the same transaction. Replies with SessionSaved (kind=saved; written=false when "
+    "the data was unchanged), SessionConflict (kind=conflict), SessionDuplicate "
+    "(kind=duplicate: update_id already applied), SessionTooLarge (kind=too_large: the "
+    "data as compact JSON is over SESSION_MAX_BYTES; nothing written) or SessionError "
+    "(kind=error)."
+)
+
+# Serves one request body; raises ValidationError for a malformed one.
+Serve = Callable[[bytes], Awaitable[BaseModel]]
+
 
 @dataclass
 class Resources:
-    """What the subscribers need, filled in by the app's lifespan before the broker starts."""
+    """What the server needs, filled in by the app's lifespan before it starts."""
 
     metrics: SessionMetrics
     store: SessionStore | None = None
@@ -41,65 +78,163 @@ class Resources:
         return self.store
 
 
-def error_replies() -> ExceptionMiddleware:
-    """Turn every failure into a typed ``SessionError`` reply instead of a silent timeout."""
-    middleware = ExceptionMiddleware()
+class RequestServer:
+    """Consumes the get and update queues on one channel with ``prefetch`` messages in hand.
 
-    @middleware.add_handler(ValidationError, publish=True)
-    async def invalid(exc: ValidationError) -> SessionError:
-        problems = "; ".join(
-            f"{'.'.join(map(str, e['loc'][1:])) or 'body'}: {e['msg']}" for e in exc.errors()
+    aio-pika runs each delivery's callback in a task of its own, so up to ``prefetch``
+    requests are served at once.  ``stop`` cancels the consumers first and then waits for
+    the requests in hand, so a graceful shutdown answers (and acks) everything it took.
+    """
+
+    def __init__(self, topology: Topology, resources: Resources, prefetch: int) -> None:
+        self._topology = topology
+        self._resources = resources
+        self._prefetch = prefetch
+        self._channel: AbstractChannel | None = None
+        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._in_hand = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        requests = resources.metrics.requests
+        self._in_hand_gauge = resources.metrics.in_hand
+        # Label children looked up once: ``labels()`` per request is measurable.
+        self._observe = {
+            (op, kind): requests.labels(op, kind).observe
+            for op, kinds in (
+                ("get", ("session",)),
+                ("update", ("saved", "conflict", "duplicate", "too_large")),
+            )
+            for kind in kinds
+        }
+
+    async def start(self, connection: AbstractConnection) -> None:
+        # No publisher confirms: a reply lost with its connection is a timeout for the
+        # caller either way, and the request, not acked yet, is delivered again.
+        channel = await connection.channel(publisher_confirms=False)
+        self._channel = channel
+        await channel.set_qos(prefetch_count=self._prefetch)
+        for spec, serve in (
+            (self._topology.session_get_queue, self._get),
+            (self._topology.session_update_queue, self._update),
+        ):
+            queue = await channel.declare_queue(spec.name, durable=spec.durable)
+            tag = await queue.consume(self._handler(serve), no_ack=False)
+            self._consumers.append((queue, tag))
+
+    async def stop(self, timeout: float = 30.0) -> None:
+        """Take no new requests, finish those in hand (up to ``timeout``), close the channel."""
+        consumers, self._consumers = self._consumers, []
+        for queue, tag in consumers:
+            try:
+                await queue.cancel(tag)
+            except Exception as exc:  # a channel already gone has nothing left to cancel
+                log.warning("could not cancel a session consumer", extra={"error": repr(exc)})
+        await asyncio.sleep(0)  # deliveries that came before the cancel-ok start their callbacks
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("session requests still in hand at shutdown", extra={"in_hand": self._in_hand})
+        if self._channel is not None and not self._channel.is_closed:
+            await self._channel.close()
+
+    def _handler(self, serve: Serve) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
+        async def on_message(message: AbstractIncomingMessage) -> None:
+            # Shielded: a channel that drops under a request (broker restart) cancels this
+            # callback, but the request is served (and counted in hand) to the end all the same.
+            await asyncio.shield(self._in_hand_while(self._answer(serve, message)))
+
+        return on_message
+
+    async def _in_hand_while(self, work: Awaitable[None]) -> None:
+        self._in_hand += 1
+        self._in_hand_gauge.inc()
+        self._idle.clear()
+        try:
+            await work
+        finally:
+            self._in_hand -= 1
+            self._in_hand_gauge.dec()
+            if not self._in_hand:
+                self._idle.set()
+
+    async def _answer(self, serve: Serve, message: AbstractIncomingMessage) -> None:
+        try:
+            reply = await serve(message.body)
+        except ValidationError as exc:
+            reply = bad_request(exc)
+        except Exception as exc:
+            log.exception("session request failed", exc_info=exc)
+            reply = SessionError(code="internal", message=type(exc).__name__)
+        try:
+            if message.reply_to:
+                await self._reply(message, reply.model_dump_json().encode())
+            await message.ack()
+        except Exception as exc:  # the channel went away: the request comes back unacked
+            log.warning("could not answer a session request", extra={"error": repr(exc)})
+
+    async def _reply(self, message: AbstractIncomingMessage, body: bytes) -> None:
+        assert self._channel is not None and message.reply_to is not None
+        # Not mandatory: RabbitMQ returns every mandatory message to a direct reply-to address
+        # even after delivering it, and a caller that is gone has no use for the reply anyway.
+        await self._channel.default_exchange.publish(
+            aio_pika.Message(
+                body, content_type="application/json", correlation_id=message.correlation_id
+            ),
+            routing_key=message.reply_to,
+            mandatory=False,
         )
-        log.warning("invalid session request", extra={"problems": problems})
-        return SessionError(code="bad_request", message=problems)
 
-    @middleware.add_handler(json.JSONDecodeError, publish=True)
-    async def not_json(exc: json.JSONDecodeError) -> SessionError:
-        log.warning("session request is not JSON")
-        return SessionError(code="bad_request", message="body is not JSON")
-
-    @middleware.add_handler(Exception, publish=True)
-    async def internal(exc: Exception) -> SessionError:
-        log.exception("session request failed", exc_info=exc)
-        return SessionError(code="internal", message=type(exc).__name__)
-
-    return middleware
-
-
-def build_router(topology: Topology, resources: Resources) -> RabbitRouter:
-    router = RabbitRouter()
-
-    requests = resources.metrics.requests
-
-    @router.subscriber(
-        topology.session_get_queue,
-        title="session: get",
-        description="Request/reply (reply_to, correlation_id). Replies with a SessionSnapshot "
-        "(kind=session; applied=true when the request's update_id was already applied) or a "
-        "SessionError (kind=error, code bad_request|internal); see shared/session_api.py.",
-    )
-    async def get_session(request: GetSession) -> SessionSnapshot:
+    async def get(self, request: GetSession) -> SessionSnapshot:
         started = time.perf_counter()
-        reply = await resources.require_store().get(request.user_id, request.update_id)
-        requests.labels("get", reply.kind).observe(time.perf_counter() - started)
+        reply = await self._resources.require_store().get(request.user_id, request.update_id)
+        self._observe["get", reply.kind](time.perf_counter() - started)
         return reply
 
-    @router.subscriber(
-        topology.session_update_queue,
-        title="session: update",
-        description="Request/reply compare-and-set on expected_version, recording update_id "
-        "in the same transaction. Replies with SessionSaved (kind=saved; written=false when "
-        "the data was unchanged), SessionConflict (kind=conflict), SessionDuplicate "
-        "(kind=duplicate: update_id already applied), SessionTooLarge (kind=too_large: the "
-        "data as compact JSON is over SESSION_MAX_BYTES; nothing written) or SessionError "
-        "(kind=error).",
-    )
-    async def update_session(
-        request: UpdateSession,
+    async def update(
+        self, request: UpdateSession
     ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
         started = time.perf_counter()
-        reply = await resources.require_store().update(request)
-        requests.labels("update", reply.kind).observe(time.perf_counter() - started)
+        reply = await self._resources.require_store().update(request)
+        self._observe["update", reply.kind](time.perf_counter() - started)
         return reply
 
-    return router
+    async def _get(self, body: bytes) -> SessionSnapshot:
+        return await self.get(GetSession.model_validate_json(body))
+
+    async def _update(
+        self, body: bytes
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
+        return await self.update(UpdateSession.model_validate_json(body))
+
+
+class DescribingBroker(RabbitBroker):
+    """The service's FastStream broker: its connection (shared with ``RequestServer``), the
+    health check's ping, and the AsyncAPI description of the request queues.
+
+    ``start`` connects but starts no subscriber: the ones ``describe`` registers document
+    what ``RequestServer`` consumes, and must not consume the queues a second time.
+    """
+
+    async def start(self) -> None:
+        await self.connect()
+        self.running = True
+
+
+def describe(broker: DescribingBroker, topology: Topology, server: RequestServer) -> None:
+    """Register the request queues, with the server's typed ``get`` and ``update`` as their
+    handlers, so the AsyncAPI document shows their payloads and replies."""
+    broker.subscriber(
+        topology.session_get_queue, title="session: get", description=GET_DESCRIPTION
+    )(server.get)
+    broker.subscriber(
+        topology.session_update_queue, title="session: update", description=UPDATE_DESCRIPTION
+    )(server.update)
+
+
+def bad_request(exc: ValidationError) -> SessionError:
+    """The reply to a body that is not a valid request (not JSON, or not the request type)."""
+    problems = "; ".join(
+        f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
+    log.warning("invalid session request", extra={"problems": problems})
+    return SessionError(code="bad_request", message=problems)

@@ -46,47 +46,10 @@ FROM (VALUES (1)) AS one (x)
 LEFT JOIN session.bot_sessions s ON s.user_id = $1
 """
 
-# Waits for a concurrent transaction that recorded the same id: if that one commits this
-# inserts nothing (a duplicate), if it rolls back (its write lost the CAS) this one goes ahead.
-_RECORD_APPLIED = """
-INSERT INTO session.applied_updates (update_id, user_id) VALUES ($1, $2)
-ON CONFLICT (user_id, update_id) DO NOTHING
-RETURNING update_id
-"""
-
-_INSERT = """
-INSERT INTO session.bot_sessions (user_id, session_data, version, expires_at)
-VALUES ($1, $2, 1, now() + $3::interval)
-ON CONFLICT (user_id) DO NOTHING
-RETURNING version, expires_at
-"""
-
-# An expired row that is written again starts a new session: its created_at restarts.
-_UPDATE = """
-UPDATE session.bot_sessions
-SET session_data = $2,
-    version = version + 1,
-    updated_at = now(),
-    created_at = CASE WHEN expires_at <= now() THEN now() ELSE created_at END,
-    expires_at = now() + $3::interval
-WHERE user_id = $1 AND version = $4
-RETURNING version, expires_at
-"""
-
-_CURRENT_VERSION = "SELECT version FROM session.bot_sessions WHERE user_id = $1"
-
-# The row a compare-and-set write is about, locked until the transaction ends.
-_LOCK_CURRENT = """
-SELECT version, session_data, created_at, expires_at, expires_at <= now() AS expired,
-       expires_at < now() + $2::interval AS extension_due
-FROM session.bot_sessions WHERE user_id = $1
-FOR UPDATE
-"""
-
-_EXTEND = """
-UPDATE session.bot_sessions SET expires_at = now() + $2::interval
-WHERE user_id = $1
-RETURNING expires_at
+# The whole compare-and-set (migration 3): one round trip, its own transaction.
+_WRITE = """
+SELECT kind, version, expires_at, written, current_version, reset_lived
+FROM session.write_session($1, $2, $3, $4, $5, $6, $7, $8)
 """
 
 # Batched so that a huge backlog never holds many row locks or one long transaction.
@@ -169,85 +132,47 @@ class SessionStore:
     ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
         """Compare-and-set the session and record ``req.update_id`` atomically.
 
-        Only a save commits: a duplicate, a conflict or data over the size limit rolls back,
-        so an update id is on record exactly when its session write is, and a lost CAS can be
-        retried under it.
+        Only a save commits: a duplicate, a conflict or data over the size limit changes
+        nothing, so an update id is on record exactly when its session write is, and a lost
+        CAS can be retried under it.  ``session.write_session`` (schema.py, migration 3) does
+        it in one round trip; the size is measured here, where ``session_size`` lives, and
+        the function applies the limit only to a change.
         """
-        async with self._pool.acquire() as conn:
-            transaction = conn.transaction()
-            await transaction.start()
-            try:
-                reply = await self._write(conn, req)
-            except BaseException:
-                await transaction.rollback()
-                raise
-            if isinstance(reply, SessionSaved):
-                await transaction.commit()
-            else:
-                await transaction.rollback()
-            return reply
-
-    async def _write(
-        self, conn: asyncpg.Connection, req: UpdateSession
-    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
-        # Duplicate first: a replayed update is reported as such even if the version moved on.
-        if req.update_id is not None:
-            if await conn.fetchval(_RECORD_APPLIED, req.update_id, req.user_id) is None:
-                return SessionDuplicate(user_id=req.user_id, update_id=req.update_id)
-        current = await conn.fetchrow(_LOCK_CURRENT, req.user_id, self._extension_due_before)
-        version = 0 if current is None else current["version"]
-        if version != req.expected_version:
+        size = session_size(req.data)
+        row = await self._pool.fetchrow(
+            _WRITE,
+            req.user_id,
+            req.expected_version,
+            req.data,
+            req.update_id,
+            size,
+            self._max_bytes,
+            self._ttl,
+            self._extension_due_before,
+        )
+        assert row is not None  # a function call always yields one row
+        kind: str = row["kind"]
+        if kind == "duplicate":
+            assert req.update_id is not None
+            return SessionDuplicate(user_id=req.user_id, update_id=req.update_id)
+        if kind == "conflict":
             return SessionConflict(
                 user_id=req.user_id,
                 expected_version=req.expected_version,
-                current_version=version,
+                current_version=row["current_version"],
             )
-        live = current is not None and not current["expired"]
-        if req.data == (current["session_data"] if live else {}):
-            return await self._unchanged(conn, req.user_id, current, live)
-        # Checked only for a change: the data already stored can always be written back
-        # (a handler does that to record an update it refused), even after the limit went down.
-        if (size := session_size(req.data)) > self._max_bytes:
+        if kind == "too_large":
             return SessionTooLarge(user_id=req.user_id, size=size, limit=self._max_bytes)
-        if current is None:
-            row = await conn.fetchrow(_INSERT, req.user_id, req.data, self._ttl)
-        else:
-            if current["expired"]:
-                self._observe_lifetime("reset", current)
-            row = await conn.fetchrow(
-                _UPDATE, req.user_id, req.data, self._ttl, req.expected_version
-            )
-        if row is None:  # an insert raced by another first write
-            return SessionConflict(
-                user_id=req.user_id,
-                expected_version=req.expected_version,
-                current_version=await conn.fetchval(_CURRENT_VERSION, req.user_id) or 0,
-            )
+        if row["reset_lived"] is not None:
+            self._metrics.lifetime.labels("reset").observe(max(row["reset_lived"], 0.0))
+        if not row["written"]:
+            self._metrics.writes_skipped.inc()
         return SessionSaved(
-            user_id=req.user_id, version=row["version"], expires_at=row["expires_at"]
+            user_id=req.user_id,
+            version=row["version"],
+            expires_at=row["expires_at"],
+            written=row["written"],
         )
-
-    async def _unchanged(
-        self, conn: asyncpg.Connection, user_id: int, current: asyncpg.Record | None, live: bool
-    ) -> SessionSaved:
-        """Nothing to write: extend a live session's expiry if due; leave an empty one unstored."""
-        self._metrics.writes_skipped.inc()
-        if current is None:
-            return SessionSaved(user_id=user_id, version=0, written=False)
-        expires_at = current["expires_at"]
-        if live and current["extension_due"]:
-            expires_at = await conn.fetchval(_EXTEND, user_id, self._ttl)
-        return SessionSaved(
-            user_id=user_id,
-            version=current["version"],
-            expires_at=expires_at if live else None,
-            written=False,
-        )
-
-    def _observe_lifetime(self, end: str, row: asyncpg.Record) -> None:
-        """From a session's start to its last update (its expiry minus the TTL)."""
-        lived = (row["expires_at"] - self._ttl - row["created_at"]).total_seconds()
-        self._metrics.lifetime.labels(end).observe(max(lived, 0.0))
 
     async def active_sessions(self) -> int:
         return int(await self._pool.fetchval(_ACTIVE))
