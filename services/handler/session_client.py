@@ -5,6 +5,12 @@ number of requests are in flight at once and each has its own deadline.  FastStr
 ``broker.request()`` is not used on purpose: it serialises every round trip behind one lock
 and waits forever by default.  The request's ``expiration`` equals the caller's timeout, so
 a request nobody answered in time is dropped rather than applied late.
+
+Requests are published without publisher confirms and not mandatory: the reply is the
+confirmation.  A confirm per request cost about a fifth of a round trip's CPU (measured:
+0.2 ms in the client, 0.07 ms in RabbitMQ), and all it added was telling "no such queue" (the
+session service never ran) from "no answer"; both are an unavailable session service, waited
+out the same way, and now both show as a call that timed out.
 """
 
 from __future__ import annotations
@@ -99,13 +105,10 @@ class SessionClient:
                         expiration=self._timeout,
                     ),
                     routing_key=queue,
-                    mandatory=True,
                 )
                 body = await future
         except TimeoutError:
             raise DependencyUnavailable("session service did not answer in time") from None
-        except aio_pika.exceptions.DeliveryError:
-            raise DependencyUnavailable("session service queue does not exist") from None
         except Exception as exc:
             # Anything else on the way to the broker (a connection that closed under us shows
             # up as RuntimeError from aiormq) is an outage, not a bug in the update.
@@ -137,9 +140,7 @@ class SessionClient:
                 self._connection = await aio_pika.connect(self._url)
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
             try:
-                channel = await self._connection.channel(
-                    publisher_confirms=True, on_return_raises=True
-                )
+                channel = await self._connection.channel(publisher_confirms=False)
                 # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
                 replies = aio_pika.Queue(
                     channel, REPLY_TO, durable=False, exclusive=False, auto_delete=False,
