@@ -15,7 +15,7 @@ from pathlib import Path
 
 from faststream.specification import AsyncAPI
 
-from services.gateway.publisher import UpdatePublisher, make_broker
+from services.gateway.publisher import describe_publication, make_broker
 from services.handler.app import create_app as create_handler
 from services.handler.settings import HandlerSettings
 from services.ocr.app import create_app as create_ocr
@@ -33,7 +33,7 @@ DATABASE_URL = "postgresql://postgres/pokertracker"
 
 def build() -> str:
     gateway = make_broker(AMQP_URL)
-    UpdatePublisher(gateway, Topology(), timeout=5.0)
+    describe_publication(gateway, Topology())
     common = {"amqp_url": AMQP_URL, "database_url": DATABASE_URL}
     handler_settings = HandlerSettings.model_validate(
         {**common, "instance_name": "handler", "bot_token": "0:docs"}

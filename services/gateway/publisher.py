@@ -1,11 +1,24 @@
-"""Publishing accepted updates to RabbitMQ, confirmed and persistent, or not at all."""
+"""Publishing accepted updates to RabbitMQ, confirmed and persistent, or not at all.
+
+Every accepted webhook costs one publish, so this is the gateway's hot path: it goes
+straight to aiormq's ``basic_publish`` on an aio-pika robust channel opened with publisher
+confirms and ``on_return_raises`` (an unroutable update raises, so "sent" means "queued").
+FastStream's publisher wraps the same call in a middleware, serialisation and
+message-building chain that cost more CPU than the publish itself, so it is not used to
+publish.  It still describes the publication: ``describe_publication`` registers a
+FastStream publisher on a broker for the AsyncAPI document (``services/asyncapi.py``) only;
+that broker never connects.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from aio_pika.abc import FieldValue
+import aio_pika
+import aiormq
+from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection, FieldValue
+from aiormq import spec
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
@@ -21,13 +34,17 @@ from shared.update_message import UPDATE_DESCRIPTION, TelegramUpdate
 
 log = logging.getLogger(__name__)
 
+PERSISTENT = 2  # AMQP delivery mode: written to disk by a durable queue
+CONTENT_TYPE = "application/json"
+
 
 class PublishFailed(Exception):
     """RabbitMQ did not confirm the update: unreachable, unroutable, or too slow."""
 
 
 def make_broker(amqp_url: str) -> RabbitBroker:
-    # Confirms on, and a returned (unroutable) message raises: "sent" means "queued".
+    """A FastStream broker configured like the gateway's channel (confirms, returns raise),
+    for the AsyncAPI document; the gateway itself publishes without it."""
     return RabbitBroker(
         amqp_url,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
@@ -35,67 +52,124 @@ def make_broker(amqp_url: str) -> RabbitBroker:
     )
 
 
+def describe_publication(broker: RabbitBroker, topology: Topology) -> None:
+    """Register what ``UpdatePublisher`` publishes on ``broker``, for AsyncAPI only."""
+    broker.publisher(
+        exchange=topology.updates_exchange,
+        title="gateway: accepted update",
+        description=UPDATE_DESCRIPTION,
+        schema=TelegramUpdate,
+    )
+
+
 class UpdatePublisher:
-    def __init__(self, broker: RabbitBroker, topology: Topology, timeout: float) -> None:
-        self._broker = broker
+    def __init__(self, amqp_url: str, topology: Topology, timeout: float) -> None:
+        self._url = amqp_url
         self._topology = topology
-        self._publisher = broker.publisher(
-            exchange=topology.updates_exchange,
-            title="gateway: accepted update",
-            description=UPDATE_DESCRIPTION,
-            schema=TelegramUpdate,
-        )
+        self._exchange = topology.updates_exchange.name
         self._timeout = timeout
         self._ready = asyncio.Event()
+        self._connection: AbstractRobustConnection | None = None
+        self._channel: AbstractRobustChannel | None = None
+        # The aiormq channel under ``_channel``; replaced by a new one after a reconnection.
+        self._underlay: aiormq.Channel | None = None
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set() and self._connected()
-
-    def _connected(self) -> bool:
-        conn = self._broker._connection  # noqa: SLF001 - FastStream exposes no sync check
-        return conn is not None and conn.connected.is_set()
+        """Connected and the topology declared: an update published now can be queued."""
+        connection, channel = self._connection, self._channel
+        return (
+            self._ready.is_set()
+            and connection is not None
+            and connection.connected.is_set()
+            and channel is not None
+            and not channel.is_closed
+        )
 
     async def connect_forever(self) -> None:
-        """Connect and declare the topology, retrying until it works (runs in background)."""
+        """Connect and declare the topology, retrying until it works (runs in background).
 
-        async def connect_and_declare() -> None:
-            await self._broker.connect()
-            await self.declare()
-
-        await until_up("RabbitMQ", connect_and_declare)
+        The connection is robust: after RabbitMQ restarts, aio-pika reconnects, reopens the
+        channel and declares the exchange, queues and bindings again; until then ``ready``
+        is false and ``publish`` fails fast.
+        """
+        await until_up("RabbitMQ", self._connect_and_declare)
         self._ready.set()
         log.info("broker connected, topology declared")
 
-    async def declare(self) -> None:
+    async def _connect_and_declare(self) -> None:
+        connection = await aio_pika.connect_robust(self._url)
+        try:
+            channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+            await self._declare(channel)
+        except BaseException:
+            await connection.close()
+            raise
+        self._connection, self._channel = connection, channel
+
+    async def _declare(self, channel: AbstractRobustChannel) -> None:
         """Declare the exchange and every partition queue, so an update is routable (and kept)
-        before any handler runs."""
-        exchange = await self._broker.declare_exchange(self._topology.updates_exchange)
-        for index, spec in enumerate(self._topology.partition_queues):
-            queue = await self._broker.declare_queue(spec)
+        before any handler runs; with the handler's arguments (``shared.topology``)."""
+        spec = self._topology.updates_exchange
+        exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
+        for index, queue_spec in enumerate(self._topology.partition_queues):
+            queue = await channel.declare_queue(
+                queue_spec.name, durable=queue_spec.durable, arguments=queue_spec.arguments
+            )
             await queue.bind(exchange, routing_key=self._topology.partition_key(index))
 
+    async def close(self) -> None:
+        self._ready.clear()
+        connection, self._connection, self._channel = self._connection, None, None
+        self._underlay = None
+        if connection is not None:
+            await connection.close()
+
     async def publish(self, body: bytes, update_id: int, user_id: int | None) -> None:
+        """Publish ``body`` persistent and mandatory; return once RabbitMQ confirmed it."""
         if not self.ready:
             raise PublishFailed("broker not connected")
-        headers: dict[str, FieldValue] = {
-            HEADER_UPDATE_ID: update_id,
-            HEADER_ACCEPTED_AT: now_ms(),
-        }
+        headers: dict[str, FieldValue] = {HEADER_UPDATE_ID: update_id, HEADER_ACCEPTED_AT: now_ms()}
         if user_id is not None:
             headers[HEADER_USER_ID] = user_id
+        message_id = str(update_id)
+        properties = spec.Basic.Properties(
+            content_type=CONTENT_TYPE,
+            delivery_mode=PERSISTENT,
+            message_id=message_id,  # aiormq matches a returned message to its publish by it
+            correlation_id=message_id,
+            headers=headers,
+        )
         try:
-            async with asyncio.timeout(self._timeout):
-                await self._publisher.publish(
-                    body,
-                    # One user's updates share a partition: one queue, one consumer, in order.
-                    routing_key=self._topology.routing_key(user_id, update_id),
-                    persist=True,
-                    mandatory=True,
-                    timeout=self._timeout,
-                    content_type="application/json",
-                    message_id=str(update_id),
-                    headers=headers,
-                )
+            channel = self._underlay
+            if channel is None or channel.is_closed:
+                channel = await self._refresh_underlay()
+            await channel.basic_publish(
+                body,
+                exchange=self._exchange,
+                # One user's updates share a partition: one queue, one consumer, in order.
+                routing_key=self._topology.routing_key(user_id, update_id),
+                properties=properties,
+                mandatory=True,
+                # Covers the wait for the channel's lock and for the confirmation.
+                timeout=self._timeout,
+                # Return once the frame is queued for the socket, not written: the
+                # confirmation awaited next comes after the write anyway.
+                wait=False,
+            )
+        except PublishFailed:
+            raise
         except Exception as exc:
             raise PublishFailed(type(exc).__name__) from exc
+
+    async def _refresh_underlay(self) -> aiormq.Channel:
+        """The aiormq channel now under the robust channel (a new one after a reconnection)."""
+        robust = self._channel
+        if robust is None:
+            raise PublishFailed("broker not connected")
+        async with asyncio.timeout(self._timeout):
+            underlay = await robust.get_underlay_channel()
+        if not isinstance(underlay, aiormq.Channel):  # pragma: no cover - aio-pika's own type
+            raise PublishFailed(f"unexpected channel {type(underlay).__name__}")
+        self._underlay = underlay
+        return underlay
