@@ -11,6 +11,11 @@ confirmation.  A confirm per request cost about a fifth of a round trip's CPU (m
 0.2 ms in the client, 0.07 ms in RabbitMQ), and all it added was telling "no such queue" (the
 session service never ran) from "no answer"; both are an unavailable session service, waited
 out the same way, and now both show as a call that timed out.
+
+The requests and replies go through the aiormq channel under the aio-pika one (aio-pika
+still opens, watches and closes it): aio-pika's Message and IncomingMessage objects cost
+more than the rest of a round trip (measured with 6,000 RPCs against a trivial responder:
+0.77 ms of CPU per RPC through aio-pika, 0.34 ms through aiormq).
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ import uuid
 from typing import Any
 
 import aio_pika
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractIncomingMessage
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractConnection
+from aiormq.abc import DeliveredMessage
+from pamqp import commands as spec
 from pydantic import BaseModel, TypeAdapter
 
 from services.handler.errors import DependencyUnavailable
@@ -56,6 +64,9 @@ class SessionClient:
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
+        self._underlay: aiormq.Channel | None = None  # the aiormq channel under ``_channel``
+        # ``expiration`` in milliseconds, as AMQP wants it: dropped unanswered after the timeout.
+        self._expiration = str(max(1, round(timeout * 1000)))
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._lock = asyncio.Lock()
 
@@ -96,15 +107,16 @@ class SessionClient:
         try:
             async with asyncio.timeout(self._timeout):
                 channel = await self._ensure_channel()
-                await channel.default_exchange.publish(
-                    aio_pika.Message(
-                        request.model_dump_json().encode(),
+                await channel.basic_publish(
+                    request.model_dump_json().encode(),
+                    routing_key=queue,
+                    properties=spec.Basic.Properties(
                         content_type="application/json",
                         correlation_id=correlation_id,
                         reply_to=REPLY_TO,
-                        expiration=self._timeout,
+                        expiration=self._expiration,
                     ),
-                    routing_key=queue,
+                    wait=False,  # queued for the socket; the reply comes after the write anyway
                 )
                 body = await future
         except TimeoutError:
@@ -125,38 +137,37 @@ class SessionClient:
     async def _forget_connection(self) -> None:
         """Drop a connection that failed under us, so the next call starts a fresh one."""
         connection, self._connection, self._channel = self._connection, None, None
+        self._underlay = None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 1.0)
 
-    async def _ensure_channel(self) -> AbstractChannel:
-        channel = self._channel
-        if channel is not None and not channel.is_closed:
-            return channel
+    async def _ensure_channel(self) -> aiormq.Channel:
+        channel, underlay = self._channel, self._underlay
+        if channel is not None and not channel.is_closed and underlay is not None:
+            return underlay
         async with self._lock:
-            if self._channel is not None and not self._channel.is_closed:
-                return self._channel
+            if self._channel is not None and not self._channel.is_closed and self._underlay is not None:
+                return self._underlay
             if self._connection is None or self._connection.is_closed:
                 self._connection = await aio_pika.connect(self._url)
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
             try:
                 channel = await self._connection.channel(publisher_confirms=False)
+                raw = await channel.get_underlay_channel()
+                assert isinstance(raw, aiormq.Channel)
                 # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
-                replies = aio_pika.Queue(
-                    channel, REPLY_TO, durable=False, exclusive=False, auto_delete=False,
-                    arguments=None,
-                )
-                await replies.consume(self._on_reply, no_ack=True)
+                await raw.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
             except Exception:
                 # The connection died without saying so (a broker restart): start afresh.
                 await self._forget_connection()
                 raise
             channel.close_callbacks.add(lambda *_: self._fail_pending())
-            self._channel = channel
-            return channel
+            self._channel, self._underlay = channel, raw
+            return raw
 
-    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
-        future = self._pending.get(message.correlation_id or "")
+    async def _on_reply(self, message: DeliveredMessage) -> None:
+        future = self._pending.get(message.header.properties.correlation_id or "")
         if future is not None and not future.done():
             future.set_result(message.body)
 

@@ -1,4 +1,4 @@
-"""Request/reply serving of the session service, straight on aio-pika.
+"""Request/reply serving of the session service, straight on aio-pika and aiormq.
 
 Every Telegram update costs the session service two requests (a get, then an update), so the
 per-request CPU of this path is what limits it.  FastStream's consume chain (logging and
@@ -18,17 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
-import aio_pika
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractConnection,
-    AbstractIncomingMessage,
-    AbstractQueue,
-)
+import aiormq
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractRobustChannel
+from aiormq.abc import DeliveredMessage
 from faststream.rabbit import RabbitBroker
+from pamqp import commands as spec
 from pydantic import BaseModel, ValidationError
 
 from services.session.metrics import SessionMetrics
@@ -81,9 +79,14 @@ class Resources:
 class RequestServer:
     """Consumes the get and update queues on one channel with ``prefetch`` messages in hand.
 
-    aio-pika runs each delivery's callback in a task of its own, so up to ``prefetch``
-    requests are served at once.  ``stop`` cancels the consumers first and then waits for
-    the requests in hand, so a graceful shutdown answers (and acks) everything it took.
+    The channel is aio-pika's (it declares the queues, keeps the prefetch, and is reopened
+    after a reconnection, when the consumers are registered again), but deliveries, replies
+    and acks go through the aiormq channel under it: aio-pika's Message objects cost more CPU
+    than the rest of a round trip (6,000 RPCs against a trivial responder: 0.77 ms per RPC
+    through aio-pika, 0.34 ms through aiormq).  aiormq runs each delivery's callback in a
+    task of its own, so up to ``prefetch`` requests are served at once.  ``stop`` cancels the
+    consumers first and then waits for the requests in hand, so a graceful shutdown answers
+    (and acks) everything it took.
     """
 
     def __init__(self, topology: Topology, resources: Resources, prefetch: int) -> None:
@@ -91,7 +94,9 @@ class RequestServer:
         self._resources = resources
         self._prefetch = prefetch
         self._channel: AbstractChannel | None = None
-        self._consumers: list[tuple[AbstractQueue, str]] = []
+        self._underlay: aiormq.Channel | None = None
+        self._consumers: list[str] = []
+        self._stopping = False
         self._in_hand = 0
         self._idle = asyncio.Event()
         self._idle.set()
@@ -113,20 +118,41 @@ class RequestServer:
         channel = await connection.channel(publisher_confirms=False)
         self._channel = channel
         await channel.set_qos(prefetch_count=self._prefetch)
-        for spec, serve in (
+        for queue in (self._topology.session_get_queue, self._topology.session_update_queue):
+            await channel.declare_queue(queue.name, durable=queue.durable)
+        await self._consume()
+        if isinstance(channel, AbstractRobustChannel):
+            channel.reopen_callbacks.add(self._reopened)
+
+    async def _consume(self) -> None:
+        """Register both consumers on the aiormq channel now under ``_channel``."""
+        assert self._channel is not None
+        underlay = await self._channel.get_underlay_channel()
+        assert isinstance(underlay, aiormq.Channel)
+        self._underlay, self._consumers = underlay, []
+        for queue, serve in (
             (self._topology.session_get_queue, self._get),
             (self._topology.session_update_queue, self._update),
         ):
-            queue = await channel.declare_queue(spec.name, durable=spec.durable)
-            tag = await queue.consume(self._handler(serve), no_ack=False)
-            self._consumers.append((queue, tag))
+            ok = await underlay.basic_consume(queue.name, self._handler(serve, underlay))
+            assert ok.consumer_tag is not None
+            self._consumers.append(ok.consumer_tag)
+
+    async def _reopened(self, channel: object) -> None:
+        """After a reconnection aio-pika reopens the channel (prefetch included) but knows
+        nothing of consumers registered beneath it: register them again."""
+        if not self._stopping:
+            await self._consume()
+            log.info("session request consumers restored after a reconnection")
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Take no new requests, finish those in hand (up to ``timeout``), close the channel."""
+        self._stopping = True
         consumers, self._consumers = self._consumers, []
-        for queue, tag in consumers:
+        for tag in consumers:
             try:
-                await queue.cancel(tag)
+                assert self._underlay is not None
+                await self._underlay.basic_cancel(tag)
             except Exception as exc:  # a channel already gone has nothing left to cancel
                 log.warning("could not cancel a session consumer", extra={"error": repr(exc)})
         await asyncio.sleep(0)  # deliveries that came before the cancel-ok start their callbacks
@@ -137,11 +163,13 @@ class RequestServer:
         if self._channel is not None and not self._channel.is_closed:
             await self._channel.close()
 
-    def _handler(self, serve: Serve) -> Callable[[AbstractIncomingMessage], Awaitable[None]]:
-        async def on_message(message: AbstractIncomingMessage) -> None:
+    def _handler(
+        self, serve: Serve, channel: aiormq.Channel
+    ) -> Callable[[DeliveredMessage], Coroutine[Any, Any, None]]:
+        async def on_message(message: DeliveredMessage) -> None:
             # Shielded: a channel that drops under a request (broker restart) cancels this
             # callback, but the request is served (and counted in hand) to the end all the same.
-            await asyncio.shield(self._in_hand_while(self._answer(serve, message)))
+            await asyncio.shield(self._in_hand_while(self._answer(serve, channel, message)))
 
         return on_message
 
@@ -157,7 +185,8 @@ class RequestServer:
             if not self._in_hand:
                 self._idle.set()
 
-    async def _answer(self, serve: Serve, message: AbstractIncomingMessage) -> None:
+    async def _answer(self, serve: Serve, channel: aiormq.Channel, message: DeliveredMessage) -> None:
+        """Serve, reply, ack: on the channel that delivered it (an ack is per channel)."""
         try:
             reply = await serve(message.body)
         except ValidationError as exc:
@@ -165,24 +194,25 @@ class RequestServer:
         except Exception as exc:
             log.exception("session request failed", exc_info=exc)
             reply = SessionError(code="internal", message=type(exc).__name__)
+        properties = message.header.properties
         try:
-            if message.reply_to:
-                await self._reply(message, reply.model_dump_json().encode())
-            await message.ack()
+            if properties.reply_to:
+                # Not mandatory: RabbitMQ returns every mandatory message to a direct reply-to
+                # address even after delivering it, and a caller that is gone has no use for
+                # the reply anyway.  wait=False: queued for the socket, ahead of the ack.
+                await channel.basic_publish(
+                    reply.model_dump_json().encode(),
+                    routing_key=properties.reply_to,
+                    properties=spec.Basic.Properties(
+                        content_type="application/json",
+                        correlation_id=properties.correlation_id,
+                    ),
+                    wait=False,
+                )
+            assert message.delivery_tag is not None
+            await channel.basic_ack(message.delivery_tag, wait=False)
         except Exception as exc:  # the channel went away: the request comes back unacked
             log.warning("could not answer a session request", extra={"error": repr(exc)})
-
-    async def _reply(self, message: AbstractIncomingMessage, body: bytes) -> None:
-        assert self._channel is not None and message.reply_to is not None
-        # Not mandatory: RabbitMQ returns every mandatory message to a direct reply-to address
-        # even after delivering it, and a caller that is gone has no use for the reply anyway.
-        await self._channel.default_exchange.publish(
-            aio_pika.Message(
-                body, content_type="application/json", correlation_id=message.correlation_id
-            ),
-            routing_key=message.reply_to,
-            mandatory=False,
-        )
 
     async def get(self, request: GetSession) -> SessionSnapshot:
         started = time.perf_counter()
