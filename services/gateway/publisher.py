@@ -22,6 +22,7 @@ from aiormq import spec
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
+from services.common.amqp import declare_partitions
 from services.common.startup import until_up
 from shared.topology import (
     HEADER_ACCEPTED_AT,
@@ -110,13 +111,7 @@ class UpdatePublisher:
     async def _declare(self, channel: AbstractRobustChannel) -> None:
         """Declare the exchange and every partition queue, so an update is routable (and kept)
         before any handler runs; with the handler's arguments (``shared.topology``)."""
-        spec = self._topology.updates_exchange
-        exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
-        for index, queue_spec in enumerate(self._topology.partition_queues):
-            queue = await channel.declare_queue(
-                queue_spec.name, durable=queue_spec.durable, arguments=queue_spec.arguments
-            )
-            await queue.bind(exchange, routing_key=self._topology.partition_key(index))
+        await declare_partitions(channel, self._topology, range(self._topology.partitions))
 
     async def close(self) -> None:
         self._ready.clear()

@@ -23,6 +23,7 @@ from aio_pika.abc import (
     AbstractRobustConnection,
 )
 
+from services.common.amqp import declare_partitions
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
@@ -140,18 +141,10 @@ class PartitionConsumer:
         await self.settled()
 
     async def subscribe(self, index: int) -> _Subscription:
-        queue_spec = self._topology.partition_queue(index)
         channel = await self._connection.channel()
         try:
             await channel.set_qos(prefetch_count=1)
-            exchange_spec = self._topology.updates_exchange
-            exchange = await channel.declare_exchange(
-                exchange_spec.name, exchange_spec.type.value, durable=exchange_spec.durable
-            )
-            queue = await channel.declare_queue(
-                queue_spec.name, durable=True, arguments=queue_spec.arguments
-            )
-            await queue.bind(exchange, routing_key=self._topology.partition_key(index))
+            (queue,) = await declare_partitions(channel, self._topology, [index])
             subscription = _Subscription(index, channel, self._handle)
             await queue.consume(subscription.on_message, no_ack=False)
         except BaseException:
