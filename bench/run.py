@@ -514,24 +514,32 @@ class Bench:
             rate, last_pass, first_fail = prof.ramp_start, 0.0, 0.0
             best_cpu: dict[str, Any] = {}
             tried: list[float] = []
-            while rate <= prof.ramp_max:
-                tried.append(rate)
+
+            async def ramp_step(held: float) -> dict[str, Any]:
+                """Hold ``held`` updates/s; the step's figures and whether it passed; a step that
+                passed becomes the sustained rate, with its CPU."""
+                nonlocal last_pass, best_cpu
                 before = await probe.snapshot()
-                phase = await gen.run_fixed(rate, prof.hold)
+                phase = await gen.run_fixed(held, prof.hold)
                 await asyncio.sleep(1.5)  # the last updates' tail of work belongs to this step
                 after = await probe.snapshot()
                 step = summarise(phase, prof.latency, phase.ended + 1.5)
-                step["rate"] = rate
+                step["rate"] = held
                 step["passed"] = (step["completed"] >= 0.97 * step["offered"] and step["errors"] == 0
-                                  and step["steady"])
+                                  and step["steady"])  # fmt: skip
                 result.ramp.append(step)
-                say(f"{name}: offered {rate:g}/s -> completed {step['completed_per_s']}/s, added p99 "
+                say(f"{name}: offered {held:g}/s -> completed {step['completed_per_s']}/s, added p99 "
                     f"{step['added_p99_ms']} ms, {'ok' if step['passed'] else 'BACKLOG GROWS'}")  # fmt: skip
                 if step["passed"]:
-                    last_pass = rate
+                    last_pass = held
                     result.sustained_completed = step["completed_per_s"]
-                    best_cpu = {"rate": rate, "completed": step["completed"],
+                    best_cpu = {"rate": held, "completed": step["completed"],
                                 "cpu_seconds": CpuProbe.delta(before, after)}  # fmt: skip
+                return step
+
+            while rate <= prof.ramp_max:
+                tried.append(rate)
+                if (await ramp_step(rate))["passed"]:
                     await gen.wait_replies(5)
                     gen.abandon()
                 else:
@@ -542,22 +550,7 @@ class Bench:
             if first_fail and last_pass and not prof.quick:
                 mid = round((last_pass + first_fail) / 2)
                 if mid not in tried and mid > last_pass:
-                    before = await probe.snapshot()
-                    phase = await gen.run_fixed(mid, prof.hold)
-                    await asyncio.sleep(1.5)
-                    after = await probe.snapshot()
-                    step = summarise(phase, prof.latency, phase.ended + 1.5)
-                    step["rate"] = mid
-                    step["passed"] = (step["completed"] >= 0.97 * step["offered"] and step["errors"] == 0
-                                      and step["steady"])
-                    result.ramp.append(step)
-                    say(f"{name}: offered {mid:g}/s -> completed {step['completed_per_s']}/s, "
-                        f"{'ok' if step['passed'] else 'BACKLOG GROWS'}")  # fmt: skip
-                    if step["passed"]:
-                        last_pass = mid
-                        result.sustained_completed = step["completed_per_s"]
-                        best_cpu = {"rate": mid, "completed": step["completed"],
-                                    "cpu_seconds": CpuProbe.delta(before, after)}  # fmt: skip
+                    await ramp_step(mid)
                     await self.drain(gen, ns)
             result.sustained = last_pass
             if best_cpu:
