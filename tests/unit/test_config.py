@@ -28,6 +28,21 @@ from services.session.settings import SessionSettings
 BASE = {"PATH": os.environ.get("PATH", ""), "AMQP_URL": "amqp://x", "DATABASE_URL": "postgresql://x"}
 
 
+def refused_start(service: str, env: dict[str, str]) -> str:
+    """Start ``service`` with only ``env``; it must exit with 2 and say why in one line: that line."""
+    proc = subprocess.run(
+        [sys.executable, "-m", service],
+        env={"PATH": os.environ.get("PATH", ""), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    return lines[0]
+
+
 @pytest.mark.parametrize(
     ("service", "env", "names"),
     [
@@ -40,18 +55,9 @@ BASE = {"PATH": os.environ.get("PATH", ""), "AMQP_URL": "amqp://x", "DATABASE_UR
     ],
 )
 def test_missing_or_bad_setting_is_one_line_naming_it(service: str, env: dict, names: list[str]) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", service],
-        env={"PATH": os.environ.get("PATH", ""), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert all(name in lines[0] for name in names), lines[0]
-    assert "short" not in lines[0]  # values, which may be secrets, are never echoed
+    line = refused_start(service, env)
+    assert all(name in line for name in names), line
+    assert "short" not in line  # values, which may be secrets, are never echoed
 
 
 # ------------------------------------------------------------------ secrets from files (X_FILE)
@@ -270,19 +276,10 @@ def test_service_with_a_bad_secret_file_stops_with_one_line(
         if content is not None:  # None: the file does not exist
             path.write_text(content)
         env = {**env, variable: str(path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", service],
-        env={"PATH": os.environ.get("PATH", ""), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert proc.returncode == 2
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith(f"{service.split('.')[1]}: configuration error: ")
-    assert all(name in lines[0] for name in names), lines[0]
-    assert "TOPSECRET" not in lines[0]
+    line = refused_start(service, env)
+    assert line.startswith(f"{service.split('.')[1]}: configuration error: ")
+    assert all(name in line for name in names), line
+    assert "TOPSECRET" not in line
 
 
 def test_service_starts_with_its_secrets_from_files(tmp_path: Path) -> None:
