@@ -22,7 +22,7 @@ from aiormq import spec
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
-from services.common.amqp import declare_partitions
+from services.common.amqp import declare_partitions, raw_channel
 from services.common.startup import until_up
 from shared.topology import (
     HEADER_ACCEPTED_AT,
@@ -163,8 +163,6 @@ class UpdatePublisher:
         if robust is None:
             raise PublishFailed("broker not connected")
         async with asyncio.timeout(self._timeout):
-            underlay = await robust.get_underlay_channel()
-        if not isinstance(underlay, aiormq.Channel):  # pragma: no cover - aio-pika's own type
-            raise PublishFailed(f"unexpected channel {type(underlay).__name__}")
+            underlay = await raw_channel(robust)
         self._underlay = underlay
         return underlay

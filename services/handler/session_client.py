@@ -33,6 +33,7 @@ from aiormq.abc import DeliveredMessage
 from pamqp import commands as spec
 from pydantic import BaseModel, TypeAdapter
 
+from services.common.amqp import raw_channel
 from services.handler.errors import DependencyUnavailable
 from shared.session_api import (
     GetSession,
@@ -154,8 +155,7 @@ class SessionClient:
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
             try:
                 channel = await self._connection.channel(publisher_confirms=False)
-                raw = await channel.get_underlay_channel()
-                assert isinstance(raw, aiormq.Channel)
+                raw = await raw_channel(channel)
                 # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
                 await raw.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
             except Exception:

@@ -29,6 +29,7 @@ from faststream.rabbit import RabbitBroker
 from pamqp import commands as spec
 from pydantic import BaseModel, ValidationError
 
+from services.common.amqp import raw_channel
 from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
 from shared.session_api import (
@@ -127,8 +128,7 @@ class RequestServer:
     async def _consume(self) -> None:
         """Register both consumers on the aiormq channel now under ``_channel``."""
         assert self._channel is not None
-        underlay = await self._channel.get_underlay_channel()
-        assert isinstance(underlay, aiormq.Channel)
+        underlay = await raw_channel(self._channel)
         self._underlay, self._consumers = underlay, []
         for queue, serve in (
             (self._topology.session_get_queue, self._get),
