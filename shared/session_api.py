@@ -1,8 +1,14 @@
 """Request/reply contract of the session service.
 
-Requests go to the session queues of ``shared.topology.Topology`` with ``reply_to`` and
-``correlation_id`` set; every request gets exactly one reply, errors included, so a caller
-never has to guess from a timeout what happened.
+A request is a ``SessionBatch``: the gets and the writes one handler process has in flight,
+coalesced into one message on ``Topology.session_requests_queue`` with ``reply_to`` and
+``correlation_id`` set.  Every request gets exactly one reply, errors included, so a caller
+never has to guess from a timeout what happened: a ``SessionBatchReply`` with one outcome per
+item, in the order of the items, or a ``SessionError`` when the message is not a batch at all.
+The gets are answered by one SQL statement and the writes by one transaction in which each
+write is its own all-or-nothing step, so an item's outcome never depends on another's, and a
+batch whose reply was lost can be sent again: its writes are then refused as duplicates, or
+its compare-and-set fails, and nothing is applied twice.
 
 Deduplication: the session write is the commit point of an update.  An ``UpdateSession`` that
 names its ``update_id`` records that id in the same transaction as the write, and the id is
@@ -127,6 +133,34 @@ UpdateReply = Annotated[
 
 get_reply_adapter: TypeAdapter[GetReply] = TypeAdapter(GetReply)
 update_reply_adapter: TypeAdapter[UpdateReply] = TypeAdapter(UpdateReply)
+
+# The most items of either kind one batch may carry: the session service refuses more as a bad
+# request, so one message never holds a transaction or a statement open for long.
+MAX_BATCH_ITEMS = 256
+
+
+class SessionBatch(BaseModel):
+    """One request message: gets and writes, answered item by item in this order."""
+
+    model_config = ConfigDict(extra="forbid")
+    gets: list[GetSession] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
+    updates: list[UpdateSession] = Field(default_factory=list, max_length=MAX_BATCH_ITEMS)
+
+
+class SessionBatchReply(BaseModel):
+    """One outcome per item of the batch, in its order.
+
+    An item's ``SessionError`` (``internal``) means its statement or transaction failed and
+    nothing of it was applied: the caller may send it again.
+    """
+
+    kind: Literal["batch"] = "batch"
+    gets: list[GetReply] = Field(default_factory=list)
+    updates: list[UpdateReply] = Field(default_factory=list)
+
+
+BatchReply = Annotated[SessionBatchReply | SessionError, Field(discriminator="kind")]
+batch_reply_adapter: TypeAdapter[BatchReply] = TypeAdapter(BatchReply)
 
 
 def session_size(data: dict[str, Any]) -> int:

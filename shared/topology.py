@@ -8,8 +8,9 @@ partitions and must agree.
 
 Updates are split into ``partitions`` queues by a stable hash of the sender's user id, so one
 user's updates always land in the same queue, in the order the gateway published them.  Each
-partition queue is single-active-consumer and consumed with prefetch 1 by exactly one handler
-replica at a time (see docs/reliability.md).
+partition queue is single-active-consumer, so exactly one handler replica at a time consumes
+it; inside that replica a user's updates run one after another in a lane of their own (see
+docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -108,9 +109,6 @@ class Topology:
         return RabbitQueue(f"{self.namespace}.ocr", durable=True)
 
     @property
-    def session_get_queue(self) -> RabbitQueue:
-        return RabbitQueue(f"{self.namespace}.session.get", durable=True)
-
-    @property
-    def session_update_queue(self) -> RabbitQueue:
-        return RabbitQueue(f"{self.namespace}.session.update", durable=True)
+    def session_requests_queue(self) -> RabbitQueue:
+        """Batches of session gets and writes (shared.session_api.SessionBatch)."""
+        return RabbitQueue(f"{self.namespace}.session.requests", durable=True)

@@ -80,8 +80,7 @@ async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024)
         queues = [
             *topology.partition_queues,
             topology.dead_letters_queue,
-            topology.session_get_queue,
-            topology.session_update_queue,
+            topology.session_requests_queue,
             topology.ocr_queue,
         ]
         for queue in queues:

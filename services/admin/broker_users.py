@@ -22,7 +22,7 @@ What each service does in namespace ``{ns}`` (shared/topology.py), and so may do
 - handler: declares and binds the partitions it consumes, like the gateway, and consumes
   them (read); declares ``{ns}.dead-letters`` and ``{ns}.ocr`` and publishes dead letters,
   OCR jobs and session requests through the default exchange.
-- session: declares and consumes ``{ns}.session.get`` and ``{ns}.session.update``; replies
+- session: declares and consumes ``{ns}.session.requests``; replies
   through the default exchange.
 - ocr: declares ``{ns}.updates`` and ``{ns}.ocr``, consumes ``{ns}.ocr``, publishes each
   reading to ``{ns}.updates``.
@@ -115,10 +115,7 @@ def permissions(namespace: str) -> dict[str, Permission]:
     partitions = escape(f"{exchange_name}.p") + "(?:[0-9]{3}|10[01][0-9]|102[0-3])"
     dead_letters = escape(topology.dead_letters_queue.name)
     ocr = escape(topology.ocr_queue.name)
-    session = (
-        escape(topology.session_get_queue.name),
-        escape(topology.session_update_queue.name),
-    )
+    session = (escape(topology.session_requests_queue.name),)
     default = escape(DEFAULT_EXCHANGE)
     return {
         "gateway": Permission(

@@ -1,5 +1,5 @@
 """Failures the update pipeline distinguishes."""
 
+from services.common.errors import DependencyUnavailable
 
-class DependencyUnavailable(Exception):
-    """A dependency (session service, database, Bot API) failed in a way worth retrying."""
+__all__ = ["DependencyUnavailable"]

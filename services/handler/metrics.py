@@ -34,8 +34,12 @@ class HandlerMetrics:
             ["kind"], buckets=LATENCY_BUCKETS, **common,
         )
         self.session_rpc = Histogram(
-            "session_rpc_seconds", "Round trip of a session service request, by operation",
-            ["operation"], buckets=LATENCY_BUCKETS, **common,
+            "session_rpc_seconds", "Time a session get or write waits for its outcome (in a "
+            "batch with others), by operation", ["operation"], buckets=LATENCY_BUCKETS, **common,
+        )
+        self.session_batch_items = Histogram(
+            "session_batch_items", "Session gets and writes sent in one request message",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), **common,
         )
         self.dependency_retries = Counter(
             "dependency_retries", "Retries while a dependency was unavailable", **common,

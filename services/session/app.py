@@ -12,11 +12,12 @@ from faststream import FastStream
 from prometheus_client import CollectorRegistry
 
 from services.common import db
+from services.common.amqp.rpc import RpcServer
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
 from services.session.metrics import SessionMetrics
-from services.session.rpc import DescribingBroker, RequestServer, Resources, describe
+from services.session.rpc import DescribingBroker, SessionApi, describe, request_server
 from services.session.settings import SessionSettings
 from services.session.store import ROLE, SCHEMAS, SessionStore, init_connection
 from shared.topology import Topology
@@ -61,13 +62,12 @@ def create_app(settings: SessionSettings) -> FastStream:
     topology = Topology(settings.amqp_namespace)
     registry = CollectorRegistry()
     metrics = SessionMetrics(registry)
-    # Connects, answers the health check's ping and describes the queues; the requests
-    # themselves are served by RequestServer (see services/session/rpc.py why), so FastStream's
+    # Connects, answers the health check's ping and describes the queue; the requests
+    # themselves are served by an RpcServer (services/common/amqp/rpc.py), so FastStream's
     # Prometheus middleware would see none: SessionMetrics counts them.
     broker = DescribingBroker(settings.amqp_url)
-    resources = Resources(metrics)
-    server = RequestServer(topology, resources, settings.session_prefetch)
-    describe(broker, topology, server)
+    describe(broker, topology)
+    server: list[RpcServer] = []  # the one started by the lifespan, stopped before the broker
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -88,7 +88,6 @@ def create_app(settings: SessionSettings) -> FastStream:
             max_bytes=settings.session_max_bytes,
             metrics=metrics,
         )
-        resources.store = store
         cleanup = cleanup_loop(
             store,
             settings.session_cleanup_interval_seconds,
@@ -100,11 +99,14 @@ def create_app(settings: SessionSettings) -> FastStream:
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
                 async with background(cleanup, active, health):
-                    await server.start(connection)
+                    api = SessionApi(store, metrics)
+                    requests = request_server(topology, api.serve, metrics, settings.session_prefetch)
+                    await requests.start(connection)
+                    server.append(requests)
                     try:
                         yield
                     finally:  # already done by on_shutdown unless the start failed
-                        await server.stop()
+                        await requests.stop()
         finally:
             await pool.close()
 
@@ -113,6 +115,7 @@ def create_app(settings: SessionSettings) -> FastStream:
     @app.on_shutdown
     async def finish_requests() -> None:
         # Before the broker closes the connection: the requests in hand still reply and ack.
-        await server.stop()
+        for requests in server:
+            await requests.stop()
 
     return app

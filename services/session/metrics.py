@@ -13,12 +13,17 @@ class SessionMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         common: dict[str, Any] = {"namespace": NAMESPACE, "subsystem": "session", "registry": registry}
         self.requests = Histogram(
-            "request_seconds", "Time to serve a get or update request, by operation and result",
+            "request_seconds", "Time to serve a get or a write (with the rest of its batch), by "
+            "operation and result",
             ["operation", "result"], buckets=LATENCY_BUCKETS, **common,
         )
         self.in_hand = Gauge(
-            "requests_in_hand", "Requests taken from RabbitMQ and not yet answered (at most "
-            "SESSION_PREFETCH)", **common,
+            "requests_in_hand", "Request messages (batches) taken from RabbitMQ and not yet "
+            "answered (at most SESSION_PREFETCH)", **common,
+        )
+        self.batch_items = Histogram(
+            "batch_items", "Gets and writes carried by one request message",
+            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256), **common,
         )
         self.active = Gauge(
             "active", "Sessions not expired (counted every cleanup round)", **common,

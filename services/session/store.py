@@ -4,7 +4,7 @@ writes the tables (``pokertracker-admin sessions stats`` reads them for operator
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 import asyncpg
@@ -15,6 +15,7 @@ from services.session import schema
 from services.session.metrics import SessionMetrics
 from shared.session_api import (
     DEFAULT_MAX_BYTES,
+    GetSession,
     SessionConflict,
     SessionDuplicate,
     SessionSaved,
@@ -23,6 +24,8 @@ from shared.session_api import (
     UpdateSession,
     session_size,
 )
+
+WriteOutcome = SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge
 
 # The role the session service runs as (docs/security.md): it alone owns schema ``session``,
 # and row level security (forced) lets no other role see or write a session or an applied
@@ -35,21 +38,29 @@ ROLE = ServiceRole(
 # What the service migrates at start (``db.open_pool``), and ``pokertracker-admin db setup``.
 SCHEMAS = [(schema.SCHEMA, schema.MIGRATIONS)]
 
-# One round trip on every update's path: the session (if any) and whether the update was
-# already applied.  The one-row VALUES keeps a row even when the user has no session; a NULL
-# update_id matches nothing, so ``applied`` is false.
-_GET = """
+# The gets of a batch in one statement: each user's session (if any) and whether the update
+# was already applied, one row per item in the items' order.  A NULL update_id matches
+# nothing, so ``applied`` is false.
+_GET_MANY = """
 SELECT s.version, s.session_data, s.expires_at, s.expires_at <= now() AS expired,
        EXISTS (SELECT 1 FROM session.applied_updates a
-               WHERE a.user_id = $1 AND a.update_id = $2) AS applied
-FROM (VALUES (1)) AS one (x)
-LEFT JOIN session.bot_sessions s ON s.user_id = $1
+               WHERE a.user_id = q.user_id AND a.update_id = q.update_id) AS applied
+FROM unnest($1::bigint[], $2::bigint[]) WITH ORDINALITY AS q (user_id, update_id, ord)
+LEFT JOIN session.bot_sessions s ON s.user_id = q.user_id
+ORDER BY q.ord
 """
 
-# The whole compare-and-set (migration 3): one round trip, its own transaction.
-_WRITE = """
-SELECT kind, version, expires_at, written, current_version, reset_lived
-FROM session.write_session($1, $2, $3, $4, $5, $6, $7, $8)
+# The writes of a batch in one statement, so one transaction: ``session.write_session``
+# (schema.py, migration 3) per item, in the order given, each all or
+# nothing on its own (a refused item undoes only what it did).  A failure of the statement
+# rolls every item back, so the batch can be sent again.
+_WRITE_MANY = """
+SELECT r.kind, r.version, r.expires_at, r.written, r.current_version, r.reset_lived
+FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::integer[])
+     WITH ORDINALITY AS w (user_id, expected_version, data, update_id, size, ord)
+CROSS JOIN LATERAL session.write_session(
+    w.user_id, w.expected_version, w.data::jsonb, w.update_id, w.size, $6, $7, $8) AS r
+ORDER BY w.ord
 """
 
 # Batched so that a huge backlog never holds many row locks or one long transaction.
@@ -89,6 +100,22 @@ async def init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+def _snapshot(user_id: int, row: asyncpg.Record) -> SessionSnapshot:
+    applied: bool = row["applied"]
+    if row["version"] is None:
+        return SessionSnapshot(user_id=user_id, version=0, data={}, applied=applied)
+    if row["expired"]:
+        # Reads as empty, but keeps the row's version so the next write can CAS on it.
+        return SessionSnapshot(user_id=user_id, version=row["version"], data={}, applied=applied)
+    return SessionSnapshot(
+        user_id=user_id,
+        version=row["version"],
+        data=row["session_data"],
+        expires_at=row["expires_at"],
+        applied=applied,
+    )
+
+
 class SessionStore:
     def __init__(
         self,
@@ -109,48 +136,54 @@ class SessionStore:
 
     async def get(self, user_id: int, update_id: int | None = None) -> SessionSnapshot:
         """Read the session; ``applied`` says whether ``update_id`` was already written."""
-        row = await self._pool.fetchrow(_GET, user_id, update_id)
-        assert row is not None  # the LEFT JOIN always yields one row
-        applied: bool = row["applied"]
-        if row["version"] is None:
-            return SessionSnapshot(user_id=user_id, version=0, data={}, applied=applied)
-        if row["expired"]:
-            # Reads as empty, but keeps the row's version so the next write can CAS on it.
-            return SessionSnapshot(
-                user_id=user_id, version=row["version"], data={}, applied=applied
-            )
-        return SessionSnapshot(
-            user_id=user_id,
-            version=row["version"],
-            data=row["session_data"],
-            expires_at=row["expires_at"],
-            applied=applied,
+        (snapshot,) = await self.get_many([GetSession(user_id=user_id, update_id=update_id)])
+        return snapshot
+
+    async def get_many(self, requests: Sequence[GetSession]) -> list[SessionSnapshot]:
+        """Read several sessions in one statement, one snapshot per request, in order."""
+        if not requests:
+            return []
+        rows = await self._pool.fetch(
+            _GET_MANY, [r.user_id for r in requests], [r.update_id for r in requests]
         )
+        return [_snapshot(r.user_id, row) for r, row in zip(requests, rows, strict=True)]
 
-    async def update(
-        self, req: UpdateSession
-    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
-        """Compare-and-set the session and record ``req.update_id`` atomically.
+    async def update(self, req: UpdateSession) -> WriteOutcome:
+        """Compare-and-set the session and record ``req.update_id`` atomically."""
+        (outcome,) = await self.update_many([req])
+        return outcome
 
-        Only a save commits: a duplicate, a conflict or data over the size limit changes
-        nothing, so an update id is on record exactly when its session write is, and a lost
-        CAS can be retried under it.  ``session.write_session`` (schema.py, migration 3) does
-        it in one round trip; the size is measured here, where ``session_size`` lives, and
-        the function applies the limit only to a change.
+    async def update_many(self, requests: Sequence[UpdateSession]) -> list[WriteOutcome]:
+        """Compare-and-set several sessions in one transaction, one outcome per request.
+
+        Each write records its update id together with the session: only a save commits
+        anything, so a duplicate, a conflict or data over the size limit changes nothing, an
+        update id is on record exactly when its session write is, and a lost CAS can be
+        retried under it.  The size is measured here, where ``session_size`` lives; the
+        function applies the limit only to a change.  Writes run in user id order, so two
+        batches touching the same users lock their rows in the same order.
         """
-        size = session_size(req.data)
-        row = await self._pool.fetchrow(
-            _WRITE,
-            req.user_id,
-            req.expected_version,
-            req.data,
-            req.update_id,
-            size,
+        if not requests:
+            return []
+        order = sorted(range(len(requests)), key=lambda i: requests[i].user_id)
+        sizes = [session_size(r.data) for r in requests]
+        rows = await self._pool.fetch(
+            _WRITE_MANY,
+            [requests[i].user_id for i in order],
+            [requests[i].expected_version for i in order],
+            [json.dumps(requests[i].data, ensure_ascii=False) for i in order],
+            [requests[i].update_id for i in order],
+            [sizes[i] for i in order],
             self._max_bytes,
             self._ttl,
             self._extension_due_before,
         )
-        assert row is not None  # a function call always yields one row
+        outcomes: list[WriteOutcome | None] = [None] * len(requests)
+        for i, row in zip(order, rows, strict=True):
+            outcomes[i] = self._outcome(requests[i], sizes[i], row)
+        return [o for o in outcomes if o is not None]
+
+    def _outcome(self, req: UpdateSession, size: int, row: asyncpg.Record) -> WriteOutcome:
         kind: str = row["kind"]
         if kind == "duplicate":
             assert req.update_id is not None

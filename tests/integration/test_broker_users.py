@@ -150,7 +150,7 @@ async def declare_topology(amqp_url: str, topology: Topology) -> None:
             await queue.bind(exchange, routing_key=topology.partition_key(index))
         for queue_spec in (
             topology.dead_letters_queue, topology.ocr_queue,
-            topology.session_get_queue, topology.session_update_queue,
+            topology.session_requests_queue,
         ):  # fmt: skip
             await channel.declare_queue(queue_spec.name, durable=True)
     finally:
@@ -389,13 +389,13 @@ def publish(exchange: str, routing_key: str) -> Operation:
 # (user's service, what it tries, in which namespace: "own" or "other")
 REFUSED: list[tuple[str, str, str]] = [
     ("gateway", "consume partition", "own"),
-    ("gateway", "consume session.get", "own"),
+    ("gateway", "consume session.requests", "own"),
     ("gateway", "get dead-letters", "own"),
     ("gateway", "publish default", "own"),
     ("gateway", "publish updates", "other"),
     ("gateway", "declare partition", "other"),
-    ("handler", "delete session.get", "own"),
-    ("handler", "purge session.get", "own"),
+    ("handler", "delete session.requests", "own"),
+    ("handler", "purge session.requests", "own"),
     ("handler", "declare anything", "own"),
     ("handler", "declare Xocr", "own"),
     ("handler", "publish updates", "own"),
@@ -405,16 +405,16 @@ REFUSED: list[tuple[str, str, str]] = [
     ("session", "consume partition", "own"),
     ("session", "declare partition", "own"),
     ("session", "consume ocr", "own"),
-    ("session", "consume session.get", "other"),
-    ("session", "purge session.update", "other"),
+    ("session", "consume session.requests", "other"),
+    ("session", "purge session.requests", "other"),
     ("ocr", "consume partition", "own"),
     ("ocr", "get dead-letters", "own"),
-    ("ocr", "consume session.get", "own"),
+    ("ocr", "consume session.requests", "own"),
     ("ocr", "publish default", "own"),
     ("ocr", "consume ocr", "other"),
     ("ocr", "publish updates", "other"),
     ("admin", "consume partition", "own"),
-    ("admin", "consume session.get", "own"),
+    ("admin", "consume session.requests", "own"),
     ("admin", "purge partition", "own"),
     ("admin", "publish default", "own"),
     ("admin", "get dead-letters", "other"),
@@ -427,8 +427,7 @@ def operation(what: str, namespace: str) -> tuple[Operation, str]:
     t = Topology(namespace, PARTITIONS)
     queues = {
         "partition": t.partition_queue(0).name,
-        "session.get": t.session_get_queue.name,
-        "session.update": t.session_update_queue.name,
+        "session.requests": t.session_requests_queue.name,
         "dead-letters": t.dead_letters_queue.name,
         "ocr": t.ocr_queue.name,
         "anything": f"{namespace}.anything",
@@ -437,7 +436,7 @@ def operation(what: str, namespace: str) -> tuple[Operation, str]:
     verb, target = what.split(" ", 1)
     if verb == "publish":
         if target == "default":
-            return publish("", t.session_get_queue.name), "amq.default"
+            return publish("", t.session_requests_queue.name), "amq.default"
         return publish(t.updates_exchange.name, t.partition_key(0)), t.updates_exchange.name
     run = {"consume": consume, "get": get, "purge": purge, "delete": delete, "declare": declare}[verb]
     return run(queues[target]), queues[target]

@@ -10,15 +10,21 @@ import aio_pika
 import asyncpg
 import pytest
 
+from services.common.amqp.rpc import RpcClient
 from services.handler.errors import DependencyUnavailable
 from services.handler.session_client import SessionClient
 from services.session.app import create_app
 from services.session.settings import SessionSettings
 from shared.session_api import (
+    GetSession,
+    SessionBatch,
+    SessionBatchReply,
     SessionConflict,
     SessionDuplicate,
     SessionError,
     SessionSaved,
+    UpdateSession,
+    batch_reply_adapter,
 )
 from shared.topology import Topology
 from tests.conftest import eventually, random_user_id
@@ -128,8 +134,9 @@ async def test_malformed_request_gets_a_typed_error_reply(amqp_url, database_url
 
         await replies.consume(on_reply, no_ack=True)
         for body in [b"not json", json.dumps({"user_id": "abc"}).encode(),
-                     json.dumps({"user_id": 1, "expected_version": -1, "data": {}}).encode()]:
-            queue = Topology(namespace).session_update_queue.name
+                     json.dumps({"gets": [{"user_id": "abc"}]}).encode(),
+                     json.dumps({"updates": [{"user_id": 1, "expected_version": -1, "data": {}}]}).encode()]:
+            queue = Topology(namespace).session_requests_queue.name
             await channel.default_exchange.publish(
                 aio_pika.Message(body, reply_to="amq.rabbitmq.reply-to", correlation_id="c"),
                 routing_key=queue,
@@ -149,7 +156,67 @@ async def test_no_session_service_ends_at_the_deadline_instead_of_hanging(client
 async def test_session_service_that_never_answers_hits_the_deadline(amqp_url, namespace, client) -> None:
     conn = await aio_pika.connect(amqp_url)
     channel = await conn.channel()
-    await channel.declare_queue(Topology(namespace).session_get_queue.name, durable=True)  # nobody consumes
+    await channel.declare_queue(Topology(namespace).session_requests_queue.name, durable=True)  # nobody consumes
     with pytest.raises(DependencyUnavailable, match="in time"):
         await client.get(random_user_id())
     await conn.close()
+
+
+async def test_one_batch_gives_every_item_its_own_outcome_and_a_retried_batch_applies_nothing_twice(
+    amqp_url, database_url, namespace
+) -> None:
+    settings = session_settings(amqp_url, database_url, namespace, session_max_bytes=2_048)
+    rpc = RpcClient(amqp_url, timeout=5.0)
+    queue = Topology(namespace).session_requests_queue.name
+
+    async def send(batch: SessionBatch) -> SessionBatchReply:
+        reply = batch_reply_adapter.validate_json(await rpc.call(queue, batch.model_dump_json().encode()))
+        assert isinstance(reply, SessionBatchReply)
+        return reply
+
+    try:
+        async with running_app(create_app(settings)):
+            fresh, taken, replayed, big = (random_user_id() for _ in range(4))
+            upd = random_user_id()
+            first = await send(SessionBatch(updates=[
+                UpdateSession(user_id=taken, expected_version=0, data={"by": "other"}),
+                UpdateSession(user_id=replayed, expected_version=0, data={"n": 1}, update_id=upd),
+            ]))
+            assert [u.kind for u in first.updates] == ["saved", "saved"]
+            batch = SessionBatch(
+                gets=[GetSession(user_id=replayed, update_id=upd), GetSession(user_id=fresh)],
+                updates=[
+                    UpdateSession(user_id=fresh, expected_version=0, data={"step": "register"}, update_id=upd + 1),
+                    UpdateSession(user_id=taken, expected_version=0, data={"by": "me"}),
+                    UpdateSession(user_id=replayed, expected_version=1, data={"n": 2}, update_id=upd),
+                    UpdateSession(user_id=big, expected_version=0, data={"x": "y" * 4_000}),
+                ],
+            )
+            reply = await send(batch)
+            assert [(g.kind, g.applied) for g in reply.gets] == [("session", True), ("session", False)]
+            assert [u.kind for u in reply.updates] == ["saved", "conflict", "duplicate", "too_large"]
+            # The same batch again, as after a lost reply: the save is now a duplicate.
+            again = await send(batch)
+            assert [u.kind for u in again.updates] == ["duplicate", "conflict", "duplicate", "too_large"]
+            client = SessionClient(amqp_url, Topology(namespace), timeout=3.0)
+            try:
+                snap = await client.get(fresh)
+                assert (snap.version, snap.data) == (1, {"step": "register"})
+                assert (await client.get(big)).version == 0
+            finally:
+                await client.close()
+    finally:
+        await rpc.close()
+
+
+async def test_concurrent_calls_of_one_client_share_request_messages(amqp_url, database_url, namespace) -> None:
+    sizes: list[int] = []
+    client = SessionClient(amqp_url, Topology(namespace), timeout=5.0, observe_batch=sizes.append)
+    try:
+        async with running_app(create_app(session_settings(amqp_url, database_url, namespace))):
+            users = [random_user_id() for _ in range(100)]
+            saved = await asyncio.gather(*(client.update(u, 0, {"u": u}) for u in users))
+            assert [s.version for s in saved if isinstance(s, SessionSaved)] == [1] * 100
+            assert sum(sizes) == 100 and len(sizes) < 100 // 4  # far fewer messages than calls
+    finally:
+        await client.close()

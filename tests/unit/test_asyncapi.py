@@ -18,6 +18,8 @@ def test_it_describes_every_message_the_services_exchange() -> None:
     document = json.loads(asyncapi.build())
     assert document["asyncapi"].startswith("3.")
     titles = set(document["channels"])
-    assert {"gateway: accepted update", "handler: dead letter", "session: get", "session: update"} <= titles
+    assert {"gateway: accepted update", "handler: dead letter", "session: batch"} <= titles
     schemas = set(document["components"]["schemas"])
-    assert {"TelegramUpdate", "GetSession", "UpdateSession"} <= schemas
+    assert {"TelegramUpdate", "SessionBatch", "SessionBatchReply", "GetSession", "UpdateSession",
+            "SessionSnapshot", "SessionSaved", "SessionConflict", "SessionDuplicate",
+            "SessionTooLarge", "SessionError"} <= schemas

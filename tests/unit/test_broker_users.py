@@ -42,9 +42,9 @@ ALLOWED: dict[str, dict[str, set[str]]] = {
         "read": {"exchange", "partition"},
     },
     "session": {
-        "configure": {"session.get", "session.update"},
+        "configure": {"session.requests"},
         "write": {"amq.default"},
-        "read": {"session.get", "session.update"},
+        "read": {"session.requests"},
     },
     "ocr": {"configure": {"exchange", "ocr"}, "write": {"exchange"}, "read": {"ocr"}},
     "admin": {"configure": {"dead-letters"}, "write": {"exchange"}, "read": {"dead-letters"}},
@@ -59,8 +59,7 @@ def resources(namespace: str) -> dict[str, list[str]]:
         "partition": [q.name for q in t.partition_queues],
         "dead-letters": [t.dead_letters_queue.name],
         "ocr": [t.ocr_queue.name],
-        "session.get": [t.session_get_queue.name],
-        "session.update": [t.session_update_queue.name],
+        "session.requests": [t.session_requests_queue.name],
     }
 
 
@@ -156,7 +155,7 @@ def test_each_service_may_touch_exactly_what_it_uses(namespace: str) -> None:
 @pytest.mark.parametrize(
     "name",
     ["{ns}.updates.p1024", "{ns}.updates.p0001", "{ns}.updates.p01", "{ns}.updates.p000x", "{ns}.updates.",
-     "{ns}.ocr.x", "x.{ns}.ocr", "{ns}Xocr", "{ns}.updatesXp000", "{ns}.dead-letters2", "{ns}.session.getX",
+     "{ns}.ocr.x", "x.{ns}.ocr", "{ns}Xocr", "{ns}.updatesXp000", "{ns}.dead-letters2", "{ns}.session.requestsX",
      "{ns}.anything", "amq.direct", "amq.rabbitmq.reply-to", "", "{ns}", "amq.defaultX"],
 )  # fmt: skip
 def test_names_that_only_look_like_ours_are_refused_to_everyone(name: str) -> None:

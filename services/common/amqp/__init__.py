@@ -1,5 +1,9 @@
-"""AMQP helpers several services share: declaring the update partitions, and the aiormq
-channel under an aio-pika one (the hot paths publish and consume there)."""
+"""The messaging layer every service shares.
+
+Here: declaring the update partitions, and the aiormq channel under an aio-pika one (the hot
+paths publish and consume there).  ``rpc`` holds the request/reply client and server of the
+session API, ``coalescing`` the batching of many callers' requests into one message.
+"""
 
 from __future__ import annotations
 
