@@ -31,6 +31,10 @@ from services.handler.settings import HandlerSettings
 
 log = logging.getLogger(__name__)
 
+# Connections to the Bot API at most: with many updates in hand, the calls beyond it queue
+# for a free connection rather than opening more.
+BOT_API_CONNECTIONS = 256
+
 
 def create_app(settings: HandlerSettings) -> FastStream:
     topology = settings.topology()
@@ -65,9 +69,14 @@ def create_app(settings: HandlerSettings) -> FastStream:
         await dead_letters.declare()
         await ocr_jobs.declare()
         sessions = SessionClient(
-            settings.amqp_url, topology, timeout=settings.session_rpc_timeout_seconds
+            settings.amqp_url,
+            topology,
+            timeout=settings.session_rpc_timeout_seconds,
+            batch_max=settings.session_batch_max,
+            batch_window=settings.session_batch_window_ms / 1000,
+            observe_batch=metrics.session_batch_items.observe,
         )
-        http = open_session(settings.bot_api_timeout_seconds, topology.partitions * 2)
+        http = open_session(settings.bot_api_timeout_seconds, BOT_API_CONNECTIONS)
         token = settings.bot_token.get_secret_value()
         bot = BotApi(
             http,
@@ -95,7 +104,9 @@ def create_app(settings: HandlerSettings) -> FastStream:
         connection = await until_up(
             "RabbitMQ", lambda: aio_pika.connect_robust(settings.amqp_url)
         )
-        consumer = PartitionConsumer(connection, topology, processor.handle)
+        consumer = PartitionConsumer(
+            connection, topology, processor.handle, prefetch=settings.partition_prefetch
+        )
         replicas = bookkeeping.ReplicaRegistry(
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds
         )

@@ -1,13 +1,29 @@
-"""Consuming the update partitions this replica owns: one at a time each, handed over in order.
+"""Consuming the update partitions this replica owns: each user's updates in order, many
+users at once, handed over in order.
 
-Each owned partition gets its own channel with prefetch 1 and a single-active-consumer
-subscription, so at most one update of a partition (and so of a user) is in hand anywhere.
-Releasing a partition (the assignment moved it, or the replica stops) waits for the update
-in hand to finish, then *closes the channel*.  Closing, not ``basic.cancel``, is what keeps
-order: on close RabbitMQ requeues the one prefetched-but-untouched message at the head of the
-queue in the same step as it activates the next consumer, whereas a cancel would activate the
-standby while that message was still held here, and it would come back after its successors.
-FastStream's subscribers stop with a cancel, which is why this module uses aio-pika directly.
+Each owned partition gets its own channel with a single-active-consumer subscription, so one
+replica at a time consumes it, and ``prefetch`` deliveries in hand.  Deliveries are dispatched
+into per-user lanes (the ``x-user-id`` header): a lane runs its user's updates one after
+another in the order the partition delivered them, while the lanes of different users run
+concurrently, so a slow Bot API call holds back only its own user.  An update is acknowledged
+when it is done (by the handler), so a lane never has an update of its user acknowledged
+before the ones ahead of it are.
+
+Releasing a partition (the assignment moved it, or the replica stops) stops every lane from
+starting another update, waits for the updates in hand to finish (or give up, leaving them
+unsettled), then *closes the channel*.  Closing, not ``basic.cancel``, is what keeps order: on
+close RabbitMQ puts every unacknowledged delivery back in the queue in its original position
+in the same step as it activates the next consumer, whereas a cancel would activate the
+standby while those messages were still held here, and they would come back after their
+successors.  FastStream's subscribers stop with a cancel, which is why this module uses
+aio-pika directly.
+
+Redelivered updates (the previous owner died or gave the partition up with them in hand) run
+one at a time per partition, each still in its lane.  With many deliveries in hand, a replica
+that dies takes several updates down with it, though only one of them may have killed it;
+run one at a time, the next owner finds which: the handler counts an update's redeliveries
+when it starts it, so an update that keeps killing its replica reaches the limit and is
+dead-lettered, while those behind it are counted only once they really run.
 """
 
 from __future__ import annotations
@@ -15,16 +31,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections import deque
+from collections.abc import Awaitable, Callable, Hashable
 
 from aio_pika.abc import (
     AbstractChannel,
     AbstractIncomingMessage,
     AbstractRobustConnection,
 )
+from aio_pika.exceptions import ChannelInvalidStateError
 
 from services.common.amqp import declare_partitions
-from shared.topology import Topology
+from shared.topology import HEADER_USER_ID, Topology
 
 log = logging.getLogger(__name__)
 
@@ -33,44 +51,96 @@ log = logging.getLogger(__name__)
 Handle = Callable[[AbstractIncomingMessage, asyncio.Event], Awaitable[None]]
 
 RESUBSCRIBE_PAUSE = 1.0
+DEFAULT_PREFETCH = 32
+
+
+def lane_of(message: AbstractIncomingMessage) -> Hashable:
+    """The lane a delivery joins: its sender's; one of its own when it has no sender."""
+    user_id = (message.headers or {}).get(HEADER_USER_ID)
+    if isinstance(user_id, int) and not isinstance(user_id, bool):
+        return user_id
+    return ("delivery", message.delivery_tag)
+
+
+def _channel_lost(message: AbstractIncomingMessage) -> bool:
+    try:
+        return message.channel.is_closed
+    except ChannelInvalidStateError:  # aio-pika's way of saying it is closed
+        return True
 
 
 class _Subscription:
-    """One partition consumed on its own channel; settled messages only, one at a time."""
+    """One partition consumed on its own channel, its deliveries run in per-user lanes."""
 
     def __init__(self, index: int, channel: AbstractChannel, handle: Handle) -> None:
         self.index = index
         self.channel = channel
         self._handle = handle
-        self._busy = asyncio.Lock()
+        self._lanes: dict[Hashable, deque[AbstractIncomingMessage]] = {}
         self._running: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        # Redelivered updates run one at a time: see the module's docstring.
+        self._redelivered = asyncio.Lock()
         self.releasing = asyncio.Event()
 
     async def on_message(self, message: AbstractIncomingMessage) -> None:
+        # Runs synchronously up to the lane's task, so deliveries join their lanes in the
+        # order the channel delivered them.
         if self.releasing.is_set():
-            return  # left unsettled: closing the channel puts it back at the head
-        await self._busy.acquire()
-        # aio-pika cancels this callback when the channel drops (a broker restart). The
-        # update is finished anyway, in its own task, so nothing is left half done (a reply
-        # sent but the session not written); the lock is held until it is, so the
-        # redelivered copy waits for it and is then recognised as applied.
-        task = asyncio.create_task(self._run(message))
+            return  # left unsettled: closing the channel puts it back in its place
+        key = lane_of(message)
+        lane = self._lanes.get(key)
+        if lane is not None:
+            lane.append(message)
+            return
+        self._lanes[key] = deque([message])
+        self._idle.clear()
+        # aio-pika cancels this callback when the channel drops (a broker restart).  The lane
+        # runs in a task of its own, so the update in hand is finished anyway and nothing is
+        # left half done (a reply sent but the session not written); the redelivered copies
+        # join the same lane behind it and are then recognised as applied.
+        task = asyncio.create_task(self._run_lane(key), name=f"lane-p{self.index}")
         self._running.add(task)
-        task.add_done_callback(self._running.discard)
-        await asyncio.shield(task)
+        task.add_done_callback(self._lane_done)
 
-    async def _run(self, message: AbstractIncomingMessage) -> None:
+    def _lane_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        if not self._running:
+            self._idle.set()
+
+    async def _run_lane(self, key: Hashable) -> None:
+        lane = self._lanes[key]
         try:
-            if not self.releasing.is_set():
-                await self._handle(message, self.releasing)
+            while lane and not self.releasing.is_set():
+                message = lane[0]
+                if _channel_lost(message):
+                    # Its channel dropped (a broker restart): RabbitMQ delivers it again, to
+                    # this lane's queue (behind it) or to whichever replica now holds it.
+                    lane.popleft()
+                    continue
+                try:
+                    if message.redelivered:
+                        async with self._redelivered:
+                            await self._handle(message, self.releasing)
+                    else:
+                        await self._handle(message, self.releasing)
+                except Exception:  # the handler settles its own failures; this is a bug
+                    log.exception("update handler raised", extra={"partition": self.index})
+                lane.popleft()
         finally:
-            self._busy.release()
+            # Whatever is left stays unsettled: closing the channel puts it back in place.
+            del self._lanes[key]
+
+    @property
+    def in_hand(self) -> int:
+        return sum(len(lane) for lane in self._lanes.values())
 
     async def release(self) -> None:
         self.releasing.set()
-        async with self._busy:  # the update in hand finishes (or gives up) first
-            with contextlib.suppress(Exception):
-                await self.channel.close()
+        await self._idle.wait()  # the updates in hand finish (or give up) first
+        with contextlib.suppress(Exception):
+            await self.channel.close()
 
 
 class _Slot:
@@ -113,11 +183,17 @@ class _Slot:
 
 class PartitionConsumer:
     def __init__(
-        self, connection: AbstractRobustConnection, topology: Topology, handle: Handle
+        self,
+        connection: AbstractRobustConnection,
+        topology: Topology,
+        handle: Handle,
+        *,
+        prefetch: int = DEFAULT_PREFETCH,
     ) -> None:
         self._connection = connection
         self._topology = topology
         self._handle = handle
+        self._prefetch = prefetch
         self._slots = [_Slot(self, i) for i in range(topology.partitions)]
 
     @property
@@ -143,7 +219,7 @@ class PartitionConsumer:
     async def subscribe(self, index: int) -> _Subscription:
         channel = await self._connection.channel()
         try:
-            await channel.set_qos(prefetch_count=1)
+            await channel.set_qos(prefetch_count=self._prefetch)
             (queue,) = await declare_partitions(channel, self._topology, [index])
             subscription = _Subscription(index, channel, self._handle)
             await queue.consume(subscription.on_message, no_ack=False)

@@ -7,9 +7,11 @@ For each delivery from a partition (``partitions.py``, one at a time per partiti
    ``UPDATE_MAX_REDELIVERIES``;
 3. read the session together with "was this update_id already applied?" (one RPC); if it
    was, nothing is done again: a Telegram retry or a redelivery after a crash is a no-op;
-4. run the conversation inside one tracker transaction; every tracker write is idempotent
-   on the update id, so the re-run after a crash between 4 and 6 stores nothing twice;
-5. send the replies (sent again only if a replica dies between 5 and 6);
+4. run the conversation in a unit of work that opens a tracker transaction only if the step
+   writes; every tracker write is idempotent on the update id, so the re-run after a crash
+   between 4 and 6 stores nothing twice;
+5. send the replies, a button's answer together with the first message (sent again only if a
+   replica dies between 5 and 6);
 6. write the session, compare-and-set on the version read in 3, recording the update_id in
    the same transaction: this write is the commit point of the update;
 7. acknowledge.
@@ -30,7 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, Protocol, TypeVar
 
@@ -44,6 +46,7 @@ from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import (
     AnswerCallback,
+    Effect,
     RequestOcr,
     SendMessage,
 )
@@ -53,6 +56,7 @@ from services.handler.metrics import HandlerMetrics
 from services.handler.telegram import Incoming, Update, ticket_incoming, to_incoming
 from services.handler.texts import catalogue_for
 from services.handler.tracker.postgres import PgTracker
+from services.handler.tracker.unit_of_work import UnitOfWork
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead
 from shared.session_api import (
     DEFAULT_MAX_BYTES,
@@ -325,18 +329,14 @@ class UpdateProcessor:
         state = ConversationState.from_session(snapshot.data)
         limit = self._session_max_bytes
         try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                outcome = await converse(incoming, state, PgTracker(conn), self._files, self._today())
+            async with UnitOfWork(self._pool) as work:
+                outcome = await converse(incoming, state, PgTracker(work), self._files, self._today())
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back
         except _SessionTooLarge as exc:
             return await self._refuse_too_large(incoming, snapshot, update_id, exc.size, limit)
-        for reply in outcome.replies:
-            if isinstance(reply, RequestOcr):
-                await self._ocr.submit(reply.job)
-            else:
-                await self._bot.send(reply)
+        await self._send(outcome.replies)
         with self._metrics.session_rpc.labels("update").time():
             saved = await self._sessions.update(incoming.user_id, snapshot.version, data, update_id)
         if isinstance(saved, SessionTooLarge):
@@ -359,6 +359,28 @@ class UpdateProcessor:
             log.warning("update was applied concurrently elsewhere", extra={"update_id": update_id})
             return "duplicate"
         return "applied"
+
+    async def _send(self, replies: Sequence[Effect]) -> None:
+        """Send the step's replies in order; a button's answer goes out together with the
+        first message, not before it (the player's client stops spinning either way)."""
+        rest = list(replies)
+        if len(rest) > 1 and isinstance(rest[0], AnswerCallback):
+            answer, first, *rest = rest
+            assert isinstance(answer, AnswerCallback)
+            results = await asyncio.gather(
+                self._bot.send(answer), self._effect(first), return_exceptions=True
+            )
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+        for reply in rest:
+            await self._effect(reply)
+
+    async def _effect(self, reply: Effect) -> None:
+        if isinstance(reply, RequestOcr):
+            await self._ocr.submit(reply.job)
+        else:
+            await self._bot.send(reply)
 
     async def _refuse_too_large(
         self, incoming: Incoming, snapshot: SessionSnapshot, update_id: int, size: int, limit: int

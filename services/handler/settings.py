@@ -6,7 +6,7 @@ import socket
 from pydantic import Field, SecretStr, model_validator
 
 from services.common.config import PartitionedSettings, WorkerSettings
-from shared.session_api import DEFAULT_MAX_BYTES, MIN_MAX_BYTES
+from shared.session_api import DEFAULT_MAX_BYTES, MAX_BATCH_ITEMS, MIN_MAX_BYTES
 
 
 def _default_instance() -> str:
@@ -20,6 +20,12 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     replica_heartbeat_seconds: float = Field(1.0, gt=0)
     replica_timeout_seconds: float = Field(4.0, gt=0)
     session_rpc_timeout_seconds: float = Field(5.0, gt=0)
+    # Session gets and writes of this process coalesced into one request message: at most
+    # this many items, waiting at most this long while earlier batches are answered.
+    session_batch_max: int = Field(64, ge=1, le=MAX_BATCH_ITEMS)
+    session_batch_window_ms: float = Field(2.0, ge=0, le=100)
+    # Deliveries in hand per owned partition, run in per-user lanes (services/handler/partitions.py).
+    partition_prefetch: int = Field(32, ge=1, le=1000)
     dependency_backoff_max_seconds: float = Field(5.0, gt=0)
     update_max_attempts: int = Field(3, ge=1)
     update_max_redeliveries: int = Field(5, ge=1)

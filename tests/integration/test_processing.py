@@ -386,3 +386,43 @@ async def test_the_session_services_refusal_is_handled_once_not_retried_or_dead_
     await handle(limited, delivery(next(ids), uid, "venue: " + "Very long venue " * 6))
     assert [c["params"]["text"] for c in fake.calls[calls:]] == [EN.session_too_large]
     assert sessions.store[uid][1] == before
+
+
+async def test_a_button_press_is_answered_together_with_its_first_message(database_url: str) -> None:
+    """The callback answer and the step's message go out at once, not one after the other:
+    with 300 ms per Bot API call they reach Telegram within a fraction of that apart."""
+    latency = 0.3
+    pool = await db.open_pool(
+        database_url, max_size=4,
+        schemas=[(SCHEMA, MIGRATIONS), (bookkeeping.SCHEMA, bookkeeping.MIGRATIONS)],
+    )
+    telegram = create_app(FakeTelegramConfig(token=TOKEN, latency=latency))
+    try:
+        async with serving(telegram, free_port()) as url, open_session(10.0, 8) as http:
+            sessions, dead = StagedSessions(), DeadLetters()
+            bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
+            processor = UpdateProcessor(
+                sessions, pool, bot, dead, bookkeeping.RedeliveryCounter(pool),
+                files=TelegramFiles(bot, http, url, TOKEN), ocr=OcrQueue(), instance="test",
+            )
+            fake = telegram.state.fake
+            uid = random_user_id()
+            await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
+            await handle(processor, delivery(uid % 10**9 + 1, uid, "/result"))
+            keyboard = next(c["params"]["reply_markup"] for c in reversed(fake.calls)
+                            if c["method"] == "sendMessage" and c["params"]["chat_id"] == uid)
+            data = keyboard["inline_keyboard"][0][0]["callback_data"]
+            press = {"update_id": uid % 10**9 + 2, "callback_query": {
+                "id": "cb-1", "from": {"id": uid, "first_name": "T", "language_code": "en"},
+                "data": data, "message": {"message_id": 1, "chat": {"id": uid, "type": "private"}, "date": 0}}}
+            before = len(fake.calls)
+            d = await handle(processor, Delivery(json.dumps(press).encode()))
+            assert d.acked
+            calls = fake.calls[before:]
+            assert [c["method"] for c in sorted(calls, key=lambda c: c["ts"])] in (
+                ["answerCallbackQuery", "sendMessage"], ["sendMessage", "answerCallbackQuery"])
+            answered = next(c["ts"] for c in calls if c["method"] == "answerCallbackQuery")
+            messaged = next(c["ts"] for c in calls if c["method"] == "sendMessage")
+            assert abs(messaged - answered) < latency / 2  # sent together, not in turn
+    finally:
+        await pool.close()

@@ -1,4 +1,4 @@
-"""``Tracker`` on PostgreSQL (schema ``tracker``), bound to one connection / transaction."""
+"""``Tracker`` on PostgreSQL (schema ``tracker``), for one update's unit of work."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from services.handler.domain.records import (
     TournamentFields,
 )
 from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+from services.handler.tracker.unit_of_work import OnConnection, UnitOfWork
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
@@ -65,11 +66,15 @@ def _tournament(row: asyncpg.Record) -> Tournament:
 
 
 class PgTracker:
-    def __init__(self, conn: asyncpg.Connection) -> None:
-        self._conn = conn
+    """Reads on ``work.reading()``, writes on ``work.writing()``: with a ``UnitOfWork`` a step
+    that only reads opens no transaction; a bare connection is used as it is."""
+
+    def __init__(self, work: UnitOfWork | OnConnection | asyncpg.Connection) -> None:
+        self._work = OnConnection(work) if isinstance(work, asyncpg.Connection) else work
 
     async def _upsert_player(self, player: Player) -> None:
-        await self._conn.execute(
+        conn = await self._work.writing()
+        await conn.execute(
             """
             INSERT INTO tracker.players (user_id, first_name, language_code) VALUES ($1, $2, $3)
             ON CONFLICT (user_id) DO UPDATE
@@ -85,7 +90,8 @@ class PgTracker:
         self, player_id: int, fields: TournamentFields, source_update_id: int, source_row: int
     ) -> int | None:
         """The new tournament's id; ``None`` if this update's row was inserted before."""
-        return await self._conn.fetchval(
+        conn = await self._work.writing()
+        return await conn.fetchval(
             f"""
             INSERT INTO tracker.tournaments
                 (player_id, {_FIELD_COLUMNS}, source_update_id, source_row)
@@ -104,7 +110,8 @@ class PgTracker:
     ) -> Tournament:
         await self._upsert_player(player)
         await self._insert(player.user_id, fields, source_update_id, 0)
-        row = await self._conn.fetchrow(
+        conn = await self._work.writing()
+        row = await conn.fetchrow(
             f"""SELECT {_COLUMNS} FROM {_FROM}
             WHERE t.player_id = $1 AND t.source_update_id = $2 AND t.source_row = 0""",
             player.user_id,
@@ -113,7 +120,8 @@ class PgTracker:
         return _tournament(row)
 
     async def get(self, player_id: int, tournament_id: int) -> Tournament | None:
-        row = await self._conn.fetchrow(
+        conn = await self._work.reading()
+        row = await conn.fetchrow(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 AND t.id = $2",
             player_id,
             tournament_id,
@@ -121,7 +129,8 @@ class PgTracker:
         return None if row is None else _tournament(row)
 
     async def pending(self, player_id: int, limit: int) -> list[Tournament]:
-        rows = await self._conn.fetch(
+        conn = await self._work.reading()
+        rows = await conn.fetch(
             f"""SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 AND r.tournament_id IS NULL
             {_ORDER_NEWEST} LIMIT $2""",
             player_id,
@@ -130,7 +139,8 @@ class PgTracker:
         return [_tournament(r) for r in rows]
 
     async def latest(self, player_id: int, limit: int) -> list[Tournament]:
-        rows = await self._conn.fetch(
+        conn = await self._work.reading()
+        rows = await conn.fetch(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 {_ORDER_NEWEST} LIMIT $2",
             player_id,
             limit,
@@ -138,7 +148,8 @@ class PgTracker:
         return [_tournament(r) for r in rows]
 
     async def all(self, player_id: int) -> list[Tournament]:
-        rows = await self._conn.fetch(
+        conn = await self._work.reading()
+        rows = await conn.fetch(
             f"SELECT {_COLUMNS} FROM {_FROM} WHERE t.player_id = $1 ORDER BY t.played_on, t.id",
             player_id,
         )
@@ -148,7 +159,8 @@ class PgTracker:
         self, player_id: int, tournament_id: int, result: Result, source_update_id: int
     ) -> RecordOutcome:
         # The SELECT makes ownership part of the write: another player's id inserts nothing.
-        inserted = await self._conn.fetchval(
+        conn = await self._work.writing()
+        inserted = await conn.fetchval(
             """
             INSERT INTO tracker.results (tournament_id, place, prize, bounty, source_update_id)
             SELECT t.id, $3, $4, $5, $6 FROM tracker.tournaments t
@@ -165,7 +177,8 @@ class PgTracker:
         )
         if inserted is not None:
             return RecordOutcome.RECORDED
-        existing = await self._conn.fetchval(
+        conn = await self._work.writing()
+        existing = await conn.fetchval(
             "SELECT r.source_update_id FROM tracker.results r JOIN tracker.tournaments t"
             " ON t.id = r.tournament_id WHERE r.tournament_id = $1 AND t.player_id = $2",
             tournament_id,
@@ -186,7 +199,8 @@ class PgTracker:
         result: Result | None,
         source_update_id: int,
     ) -> bool:
-        found = await self._conn.fetchval(
+        conn = await self._work.writing()
+        found = await conn.fetchval(
             f"""
             UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at)
                 = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
@@ -208,11 +222,13 @@ class PgTracker:
         """Make the tournament's result ``result`` (``None``: no result); ownership is the
         caller's to have checked."""
         if result is None:
-            await self._conn.execute(
+            conn = await self._work.writing()
+            await conn.execute(
                 "DELETE FROM tracker.results WHERE tournament_id = $1", tournament_id
             )
         else:
-            await self._conn.execute(
+            conn = await self._work.writing()
+            await conn.execute(
                 """
                 INSERT INTO tracker.results (tournament_id, place, prize, bounty, source_update_id)
                 VALUES ($1, $2, $3, $4, $5)
@@ -240,7 +256,8 @@ class PgTracker:
         return await self.get(player_id, tournament_id)
 
     async def delete_result(self, player_id: int, tournament_id: int) -> bool:
-        deleted = await self._conn.fetchval(
+        conn = await self._work.writing()
+        deleted = await conn.fetchval(
             """DELETE FROM tracker.results r USING tracker.tournaments t
             WHERE r.tournament_id = t.id AND t.id = $2 AND t.player_id = $1
             RETURNING r.tournament_id""",
@@ -250,7 +267,8 @@ class PgTracker:
         return deleted is not None
 
     async def delete(self, player_id: int, tournament_id: int) -> bool:
-        deleted = await self._conn.fetchval(
+        conn = await self._work.writing()
+        deleted = await conn.fetchval(
             "DELETE FROM tracker.tournaments WHERE player_id = $1 AND id = $2 RETURNING id",
             player_id,
             tournament_id,
@@ -258,13 +276,15 @@ class PgTracker:
         return deleted is not None
 
     async def venue(self, player_id: int) -> str | None:
-        return await self._conn.fetchval(
+        conn = await self._work.reading()
+        return await conn.fetchval(
             "SELECT venue FROM tracker.players WHERE user_id = $1", player_id
         )
 
     async def set_venue(self, player: Player, venue: str | None) -> None:
         await self._upsert_player(player)
-        await self._conn.execute(
+        conn = await self._work.writing()
+        await conn.execute(
             "UPDATE tracker.players SET venue = $2, updated_at = now() WHERE user_id = $1",
             player.user_id,
             venue,
@@ -276,9 +296,10 @@ class PgTracker:
         ids = sorted({r.id for r in rows if r.id is not None})
         mine = set()
         if ids:
+            conn = await self._work.reading()
             mine = {
                 r["id"]
-                for r in await self._conn.fetch(
+                for r in await conn.fetch(
                     "SELECT id FROM tracker.tournaments WHERE player_id = $1 AND id = ANY($2)",
                     player.user_id,
                     ids,
@@ -297,7 +318,8 @@ class PgTracker:
             # Keyed on (update, line): the same file processed again adds nothing twice.
             new_id = await self._insert(player.user_id, r.fields, source_update_id, r.line)
             if new_id is None:
-                new_id = await self._conn.fetchval(
+                conn = await self._work.writing()
+                new_id = await conn.fetchval(
                     """SELECT id FROM tracker.tournaments
                     WHERE player_id = $1 AND source_update_id = $2 AND source_row = $3""",
                     player.user_id,
