@@ -25,6 +25,10 @@ t.id, t.player_id, t.name, t.played_on, t.venue, t.buy_in, t.fee, t.currency, t.
 t.entries, t.rebuys, t.addons, t.field_size, t.starting_stack,
 r.place, r.prize, r.bounty
 """
+# _COLUMNS of a tournament just inserted (as ``t``), which has no result yet.
+_NEW_COLUMNS = (
+    _COLUMNS.split("r.place")[0] + "NULL::integer AS place, NULL::numeric AS prize, NULL::numeric AS bounty"
+)
 _FROM = "tracker.tournaments t LEFT JOIN tracker.results r ON r.tournament_id = t.id"
 _ORDER_NEWEST = "ORDER BY t.played_on DESC, t.id DESC"
 
@@ -32,6 +36,14 @@ _FIELD_COLUMNS = (
     "name, played_on, venue, buy_in, fee, currency, game, format, entries, rebuys, addons,"
     " field_size, starting_stack"
 )
+
+
+# The player as Telegram last showed them ($1 user id, $2 first name, $3 language code).
+_UPSERT_PLAYER = """
+INSERT INTO tracker.players (user_id, first_name, language_code) VALUES ($1, $2, $3)
+ON CONFLICT (user_id) DO UPDATE
+SET first_name = EXCLUDED.first_name, language_code = EXCLUDED.language_code, updated_at = now()
+"""
 
 
 def _field_values(f: TournamentFields) -> tuple[Any, ...]:
@@ -75,12 +87,7 @@ class PgTracker:
     async def _upsert_player(self, player: Player) -> None:
         conn = await self._work.writing()
         await conn.execute(
-            """
-            INSERT INTO tracker.players (user_id, first_name, language_code) VALUES ($1, $2, $3)
-            ON CONFLICT (user_id) DO UPDATE
-            SET first_name = EXCLUDED.first_name, language_code = EXCLUDED.language_code,
-                updated_at = now()
-            """,
+            _UPSERT_PLAYER,
             player.user_id,
             player.first_name,
             player.language_code,
@@ -108,13 +115,32 @@ class PgTracker:
     async def register(
         self, player: Player, fields: TournamentFields, source_update_id: int
     ) -> Tournament:
-        await self._upsert_player(player)
-        await self._insert(player.user_id, fields, source_update_id, 0)
+        """One statement: the player upserted, the tournament inserted unless this update
+        inserted it before, and the tournament returned either way (the second SELECT sees
+        the table as it was before the statement: the earlier insert on a re-run, else
+        nothing)."""
         conn = await self._work.writing()
         row = await conn.fetchrow(
-            f"""SELECT {_COLUMNS} FROM {_FROM}
-            WHERE t.player_id = $1 AND t.source_update_id = $2 AND t.source_row = 0""",
+            f"""
+            WITH player AS (
+                {_UPSERT_PLAYER} RETURNING user_id
+            ), added AS (
+                INSERT INTO tracker.tournaments
+                    (player_id, {_FIELD_COLUMNS}, source_update_id, source_row)
+                SELECT user_id, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 0
+                FROM player
+                ON CONFLICT (player_id, source_update_id, source_row) DO NOTHING
+                RETURNING *
+            )
+            SELECT {_NEW_COLUMNS} FROM added t
+            UNION ALL
+            SELECT {_COLUMNS} FROM {_FROM}
+            WHERE t.player_id = $1 AND t.source_update_id = $17 AND t.source_row = 0
+            """,
             player.user_id,
+            player.first_name,
+            player.language_code,
+            *_field_values(fields),
             source_update_id,
         )
         return _tournament(row)
