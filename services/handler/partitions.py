@@ -15,8 +15,9 @@ unsettled), then *closes the channel*.  Closing, not ``basic.cancel``, is what k
 close RabbitMQ puts every unacknowledged delivery back in the queue in its original position
 in the same step as it activates the next consumer, whereas a cancel would activate the
 standby while those messages were still held here, and they would come back after their
-successors.  FastStream's subscribers stop with a cancel, which is why this module uses
-aio-pika directly.
+successors.  FastStream's subscribers stop with a cancel, which is why this module consumes
+with aio-pika's channels (opened, watched and reopened by aio-pika) on the aiormq channel
+under each.
 
 Redelivered updates (the previous owner died or gave the partition up with them in hand) run
 one at a time per partition, each still in its lane.  With many deliveries in hand, a replica
@@ -33,50 +34,82 @@ import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
+from typing import Any
 
-from aio_pika.abc import (
-    AbstractChannel,
-    AbstractIncomingMessage,
-    AbstractRobustConnection,
-)
-from aio_pika.exceptions import ChannelInvalidStateError
+from aio_pika.abc import AbstractChannel, AbstractRobustChannel, AbstractRobustConnection
+from aiormq.abc import DeliveredMessage
 
-from services.common.amqp import declare_partitions
+from services.common.amqp import declare_partitions, raw_channel
 from shared.topology import HEADER_USER_ID, Topology
 
 log = logging.getLogger(__name__)
 
+
+
+class PartitionDelivery:
+    """One delivery of a partition, as the update processor reads and settles it.
+
+    A thin view of aiormq's message: aio-pika's ``IncomingMessage`` decodes every property
+    into an object of its own, which costs more than the few fields read here.
+    """
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: DeliveredMessage) -> None:
+        self._message = message
+
+    @property
+    def body(self) -> bytes:
+        return self._message.body
+
+    @property
+    def headers(self) -> dict[str, Any]:
+        return self._message.header.properties.headers or {}
+
+    @property
+    def redelivered(self) -> bool:
+        return bool(getattr(self._message.delivery, "redelivered", False))
+
+    @property
+    def routing_key(self) -> str | None:
+        return self._message.routing_key
+
+    @property
+    def channel_lost(self) -> bool:
+        """Its channel is closed: it can no longer be acknowledged, and comes back."""
+        return self._message.channel.is_closed
+
+    async def ack(self, multiple: bool = False) -> None:
+        tag = self._message.delivery_tag
+        assert tag is not None
+        await self._message.channel.basic_ack(tag, multiple=multiple)
+
+
 # Called with a delivery and an event that is set when the partition is being given up: a
 # handler waiting out an outage should then stop and leave the message unsettled.
-Handle = Callable[[AbstractIncomingMessage, asyncio.Event], Awaitable[None]]
+Handle = Callable[[PartitionDelivery, asyncio.Event], Awaitable[None]]
 
 RESUBSCRIBE_PAUSE = 1.0
 DEFAULT_PREFETCH = 32
 
 
-def lane_of(message: AbstractIncomingMessage) -> Hashable:
+def lane_of(delivery: PartitionDelivery) -> Hashable:
     """The lane a delivery joins: its sender's; one of its own when it has no sender."""
-    user_id = (message.headers or {}).get(HEADER_USER_ID)
+    user_id = delivery.headers.get(HEADER_USER_ID)
     if isinstance(user_id, int) and not isinstance(user_id, bool):
         return user_id
-    return ("delivery", message.delivery_tag)
-
-
-def _channel_lost(message: AbstractIncomingMessage) -> bool:
-    try:
-        return message.channel.is_closed
-    except ChannelInvalidStateError:  # aio-pika's way of saying it is closed
-        return True
+    return ("delivery", id(delivery))
 
 
 class _Subscription:
     """One partition consumed on its own channel, its deliveries run in per-user lanes."""
 
-    def __init__(self, index: int, channel: AbstractChannel, handle: Handle) -> None:
+    def __init__(self, index: int, queue: str, channel: AbstractChannel, handle: Handle) -> None:
         self.index = index
+        self.queue = queue
         self.channel = channel
         self._handle = handle
-        self._lanes: dict[Hashable, deque[AbstractIncomingMessage]] = {}
+        self._lanes: dict[Hashable, deque[PartitionDelivery]] = {}
         self._running: set[asyncio.Task[None]] = set()
         self._idle = asyncio.Event()
         self._idle.set()
@@ -84,17 +117,32 @@ class _Subscription:
         self._redelivered = asyncio.Lock()
         self.releasing = asyncio.Event()
 
-    async def on_message(self, message: AbstractIncomingMessage) -> None:
+    async def consume(self) -> None:
+        """Register the consumer on the aiormq channel now under ``channel``; again after
+        aio-pika reopens the channel following a reconnection (prefetch and queue restored)."""
+        underlay = await raw_channel(self.channel)
+        await underlay.basic_consume(self.queue, self.on_message, no_ack=False)
+        if isinstance(self.channel, AbstractRobustChannel):
+            self.channel.reopen_callbacks.add(self._reopened)
+
+    async def _reopened(self, channel: object) -> None:
+        if not self.releasing.is_set():
+            underlay = await raw_channel(self.channel)
+            await underlay.basic_consume(self.queue, self.on_message, no_ack=False)
+            log.info("partition consumer restored after a reconnection", extra={"partition": self.index})
+
+    async def on_message(self, message: DeliveredMessage) -> None:
         # Runs synchronously up to the lane's task, so deliveries join their lanes in the
-        # order the channel delivered them.
+        # order the channel delivered them (aiormq starts a task per delivery, in order).
         if self.releasing.is_set():
             return  # left unsettled: closing the channel puts it back in its place
-        key = lane_of(message)
+        delivery = PartitionDelivery(message)
+        key = lane_of(delivery)
         lane = self._lanes.get(key)
         if lane is not None:
-            lane.append(message)
+            lane.append(delivery)
             return
-        self._lanes[key] = deque([message])
+        self._lanes[key] = deque([delivery])
         self._idle.clear()
         # aio-pika cancels this callback when the channel drops (a broker restart).  The lane
         # runs in a task of its own, so the update in hand is finished anyway and nothing is
@@ -114,7 +162,7 @@ class _Subscription:
         try:
             while lane and not self.releasing.is_set():
                 message = lane[0]
-                if _channel_lost(message):
+                if message.channel_lost:
                     # Its channel dropped (a broker restart): RabbitMQ delivers it again, to
                     # this lane's queue (behind it) or to whichever replica now holds it.
                     lane.popleft()
@@ -221,8 +269,8 @@ class PartitionConsumer:
         try:
             await channel.set_qos(prefetch_count=self._prefetch)
             (queue,) = await declare_partitions(channel, self._topology, [index])
-            subscription = _Subscription(index, channel, self._handle)
-            await queue.consume(subscription.on_message, no_ack=False)
+            subscription = _Subscription(index, queue.name, channel, self._handle)
+            await subscription.consume()
         except BaseException:
             with contextlib.suppress(Exception):
                 await channel.close()
