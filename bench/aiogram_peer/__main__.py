@@ -1,0 +1,3 @@
+from bench.aiogram_peer.app import main
+
+main()
