@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -67,7 +68,9 @@ def setup_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()
     logging.Formatter.converter = time.gmtime
 
 
+@functools.lru_cache(maxsize=65_536)
 def user_hash(user_id: int) -> str:
     """A stable pseudonym of a Telegram user for logs, the same in every service, so one
-    user's lines can be followed from the gateway to the handler and the OCR service."""
+    user's lines can be followed from the gateway to the handler and the OCR service.
+    Cached: the handler logs one line per update, and active players recur."""
     return hashlib.sha256(str(user_id).encode()).hexdigest()[:12]
