@@ -4,16 +4,44 @@ Simulated users hold realistic conversations: ``/register`` on one line, ``/resu
 of the button the bot actually sent (its ``callback_data`` read from the bot's reply), the
 score ``3 | 850`` and ``/stats``.  A user sends the next update once the bot's reply to the
 previous one has reached them (the fake Bot API's call is done: ``bench.fakebot``) and they
-have thought for ``think_time``, as a person would; new users join whenever no user is
-ready, so any offered rate can be held.  Updates are real
-Update JSON, posted with the secret header over at most ``max_connections`` (Telegram's
-default 40) keep-alive connections, each request waiting for its answer.
+have thought for a while, as a person would.  Updates are real Update JSON, posted with the
+secret header over at most ``max_connections`` (Telegram's default 40) keep-alive
+connections, each request waiting for its answer.
 
-Two modes: ``run_fixed(rate, seconds)`` offers a fixed rate; ``run_max(seconds)`` sends as
-fast as the webhook answers allow.  Per request it records the send time, the answer time,
-the status and, once the bot's reply for that update arrives, the reply time and how many
-Bot API calls of the same update came before it (each of which cost the fake's latency).
+**Latency counts from the offer.**  An update's ``sent`` time is stamped when it is offered,
+*before* it waits for one of the ``max_connections`` connections; ``written`` is when a
+connection was free.  Queueing in front of the webhook (all 40 connections busy, as Telegram
+queues) is therefore part of every latency figure, and ``written - sent`` shows it apart.
+
+**A steady mix of steps, not waves.**  With a fixed think time every user that joined in the
+same second would come back in the same second with the same step: at the start all send
+/register, a second later all /result, and so on, for ever; and a rate offered to an empty
+population would begin with a burst of /register.  Instead:
+
+- each user's think time is drawn uniformly from ``think_time`` x [1 - ``think_spread``,
+  1 + ``think_spread``] (0.5-1.5 s by default), so the users of one second drift apart;
+- a fixed-rate run begins with an unmeasured *lead-in* in which new users join on a clock,
+  evenly spaced at a fifth of the rate (a conversation has five steps), and every user sends
+  as soon as they are ready: the population grows into the rate's steady state, each step
+  kind arriving at a fifth of the rate, at random phases of the users' cycles (about five
+  cycles, 5-6 s, from nobody; fewer when users carry on from the run before);
+- after the measured window the load goes on for a *tail* (unmeasured) while the window's
+  last replies come, and users carry on into the next run (a ramp step after another), so
+  the population is never left to bunch up between runs.
+
+In the measured window a send slot comes every 1 / rate and takes the user who has been
+ready longest, or a new user (a /register) if nobody is ready, so the offered rate is exact
+whatever the system does; in steady state that is about a fifth of the slots.  ``step_mix``
+reports the shares of each step kind and the largest share of one kind in any second of the
+window: about 25% is the noise of a steady mix at these rates, a wave shows as 50-100%.
+
+Two modes: ``run_fixed(rate, seconds, lead_in, tail)`` offers a fixed rate; ``run_max(seconds)``
+sends as fast as the webhook answers allow.  Per request it records the schedule, the offer
+(``sent``), the write, the answer, the status and, once the bot's reply for that update
+arrives, the reply time and how many Bot API calls of the same update came before it (each of
+which cost the fake's latency).
 """
+
 
 from __future__ import annotations
 
@@ -24,9 +52,9 @@ import json
 import random
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
+from bench.conversation_steps import STEP_NAMES, STEPS, button_data, callback_query_id, update_json
 from bench.fakebot import Call
 
 THROTTLED_HEADER = b"x-throttled"  # services/gateway/flood.py
@@ -40,7 +68,8 @@ class Record:
     update_id: int
     step: int
     scheduled: float  # when the rate wanted it sent
-    sent: float = 0.0  # when the request was written
+    sent: float = 0.0  # when it was offered, before waiting for a connection (latency counts from here)
+    written: float = 0.0  # when a connection was free and the request was written
     answered: float = 0.0
     status: int = 0
     throttled: bool = False
@@ -63,8 +92,10 @@ class User:
 class Phase:
     name: str
     records: list[Record] = field(default_factory=list)
-    started: float = 0.0
+    started: float = 0.0  # the measured window: records are the updates offered in it
     ended: float = 0.0
+    lead_in: list[Record] = field(default_factory=list)  # offered before the window, not measured
+    tail: list[Record] = field(default_factory=list)  # offered after it, while its replies come
 
 
 class _Conn:
@@ -83,6 +114,7 @@ class LoadGen:
         seed: int | None = None,
         reply_delay: float = 0.05,
         think_time: float = 1.0,
+        think_spread: float = 0.5,
     ) -> None:
         rest = webhook_url.split("://", 1)[1]
         hostport, _, path = rest.partition("/")
@@ -93,22 +125,24 @@ class LoadGen:
         self.max_connections = max_connections
         self.language = language
         # A user reads the reply once the Bot API call is done (its latency after arrival),
-        # then takes ``think_time`` before sending the next update.
+        # then thinks before sending the next update.
         self.reply_delay = reply_delay
         self.think_time = think_time
-        rng = random.Random(seed)
-        self._user_ids = itertools.count(10**12 + rng.randrange(10**11) * 10)
-        self._update_ids = itertools.count(rng.randrange(10**8, 9 * 10**8))
+        self.think_spread = think_spread
+        self._rng = random.Random(seed)
+        self._user_ids = itertools.count(10**12 + self._rng.randrange(10**11) * 10)
+        self._update_ids = itertools.count(self._rng.randrange(10**8, 9 * 10**8))
         self._message_ids = itertools.count(1)
         self._pool: asyncio.Queue[_Conn] = asyncio.Queue()
         self._opened = 0
         self.users: dict[int, User] = {}
         self.ready: collections.deque[User] = collections.deque()
         self.in_flight = 0
-        self.phase = Phase("idle")
         self.completed_times: list[float] = []
         self.unmatched_calls = 0
         self._callbacks: dict[str, User] = {}  # callback_query id -> the user who pressed
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waiting: set[asyncio.Task[Any]] = set()  # offered, no connection free yet
 
     # ---------------------------------------------------------------- the bot's replies
 
@@ -136,11 +170,12 @@ class LoadGen:
                 "reply_markup": call.params.get("reply_markup"),
             }
         user.step += 1
-        if user.step >= len(STEPS) or (user.step == 2 and self._button(user) is None):
+        if user.step >= len(STEPS) or (user.step == 2 and button_data(user.result_message) is None):
             user.done = True
             self.users.pop(user.user_id, None)
         else:
-            delay = max(0.0, call.at + self.reply_delay + self.think_time - time.perf_counter())
+            think = self.think_time * self._rng.uniform(1 - self.think_spread, 1 + self.think_spread)
+            delay = max(0.0, call.at + self.reply_delay + think - time.perf_counter())
             asyncio.get_running_loop().call_later(delay, self._read, user, record)
 
     def _read(self, user: User, record: Record) -> None:
@@ -150,64 +185,26 @@ class LoadGen:
         if record.answered and self.users.get(user.user_id) is user:
             self.ready.append(user)
 
+    def completed_between(self, start: float, end: float) -> int:
+        """Final replies that reached the Bot API in [start, end), whichever update they end."""
+        return sum(1 for t in self.completed_times if start <= t < end)
+
     # ---------------------------------------------------------------- conversations
 
-    @staticmethod
-    def _button(user: User) -> str | None:
-        markup = (user.result_message or {}).get("reply_markup") or {}
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                data = button.get("callback_data", "")
-                if data.startswith("res:"):
-                    return str(data)
-        return None
-
-    def _next_user(self) -> User:
-        if self.ready:
-            return self.ready.popleft()
+    def _join(self) -> User:
         user = User(next(self._user_ids))
         self.users[user.user_id] = user
         return user
 
+    def _next_user(self) -> User:
+        return self.ready.popleft() if self.ready else self._join()
+
     def _update(self, user: User) -> tuple[int, bytes]:
         update_id = next(self._update_ids)
-        sender = {"id": user.user_id, "is_bot": False, "first_name": "Bench",
-                  "language_code": self.language}
-        chat = {"id": user.user_id, "first_name": "Bench", "type": "private"}
-        now = int(time.time())
-        if user.step == 2:
-            data = self._button(user) or ""
-            message = user.result_message or {}
-            self._callbacks[str(update_id * 7)] = user
-            update: dict[str, Any] = {
-                "update_id": update_id,
-                "callback_query": {
-                    "id": str(update_id * 7),
-                    "from": sender,
-                    "message": {
-                        "message_id": message.get("message_id", 1),
-                        "from": {"id": 1, "is_bot": True, "first_name": "PokerTracker"},
-                        "chat": chat,
-                        "date": now,
-                        "text": message.get("text", ""),
-                        "reply_markup": message.get("reply_markup"),
-                    },
-                    "chat_instance": str(user.user_id * 3),
-                    "data": data,
-                },
-            }
-        else:
-            text = STEPS[user.step](user.user_id)
-            msg: dict[str, Any] = {
-                "message_id": next(self._message_ids),
-                "from": sender,
-                "chat": chat,
-                "date": now,
-                "text": text,
-            }
-            if text.startswith("/"):
-                msg["entities"] = [{"offset": 0, "length": len(text.split(" ")[0]), "type": "bot_command"}]
-            update = {"update_id": update_id, "message": msg}
+        if user.step == 2:  # the press: the answer to it is matched by the callback query's id
+            self._callbacks[callback_query_id(update_id)] = user
+        update = update_json(user.step, user.user_id, update_id, next(self._message_ids), self.language,
+                             user.result_message)  # fmt: skip
         return update_id, json.dumps(update, ensure_ascii=False).encode()
 
     # ---------------------------------------------------------------- HTTP
@@ -223,15 +220,13 @@ class LoadGen:
             return _Conn(reader, writer)
         return await self._pool.get()
 
-    async def _post(self, body: bytes) -> tuple[int, bool, float, float]:
-        conn = await self._conn()
+    async def _post(self, conn: _Conn, body: bytes) -> tuple[int, bool, float]:
         head = (
             f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {self.secret}\r\n"
             f"Content-Length: {len(body)}\r\n\r\n"
         ).encode()
         try:
-            sent = time.perf_counter()
             conn.writer.write(head + body)
             head_in = await conn.reader.readuntil(b"\r\n\r\n")
             answered = time.perf_counter()
@@ -257,21 +252,29 @@ class LoadGen:
             self._opened -= 1
         else:
             self._pool.put_nowait(conn)
-        return status, throttled, sent, answered
+        return status, throttled, answered
 
-    async def _deliver(self, user: User, scheduled: float) -> None:
+    async def _deliver(self, user: User, scheduled: float, records: list[Record]) -> None:
         update_id, body = self._update(user)
         record = Record(user.user_id, update_id, user.step, scheduled)
         user.pending, user.calls = record, 0
-        self.phase.records.append(record)
+        records.append(record)
         self.in_flight += 1
+        record.sent = time.perf_counter()  # offered: the wait for a connection is part of it
+        waiting = asyncio.current_task()
         try:
-            record.status, record.throttled, record.sent, record.answered = await self._post(body)
-        except (OSError, asyncio.IncompleteReadError) as exc:
+            if waiting is not None:
+                self._waiting.add(waiting)
+            try:
+                conn = await self._conn()
+            finally:
+                if waiting is not None:
+                    self._waiting.discard(waiting)
+            record.written = time.perf_counter()
+            record.status, record.throttled, record.answered = await self._post(conn, body)
+        except (OSError, asyncio.IncompleteReadError):
             record.status = -1
-            record.sent = record.sent or scheduled
             record.answered = time.perf_counter()
-            _ = exc
         finally:
             self.in_flight -= 1
         if record.status != 200 or record.throttled:
@@ -281,40 +284,57 @@ class LoadGen:
         elif record.read and not user.done and self.users.get(user.user_id) is user:
             self.ready.append(user)  # the reply was read before the answer came (the baseline's way)
 
+    def _send(self, user: User, scheduled: float, records: list[Record]) -> None:
+        task = asyncio.create_task(self._deliver(user, scheduled, records))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     # ---------------------------------------------------------------- modes
 
-    def start_phase(self, name: str) -> Phase:
-        self.phase = Phase(name, started=time.perf_counter())
-        return self.phase
+    async def run_fixed(self, rate: float, seconds: float, name: str = "", lead_in: float = 0.0,
+                        tail: float = 0.0, start: float | None = None) -> Phase:
+        """Offer ``rate`` updates a second for ``seconds``, measured; returns ``tail`` seconds
+        after the window.
 
-    async def run_fixed(self, rate: float, seconds: float, name: str = "") -> Phase:
-        """Offer ``rate`` updates a second for ``seconds``; returns when the last was sent."""
-        phase = self.start_phase(name or f"fixed {rate:g}/s")
-        start = phase.started
-        tasks: set[asyncio.Task[None]] = set()
-        total = int(rate * seconds)
-        for n in range(total):
-            at = start + n / rate
+        Before it, ``lead_in`` seconds unmeasured in which every user sends as soon as ready
+        and new users join on a clock at ``rate`` / 5 (staggered): the population grows to the
+        rate's steady state.  In the window and the tail a send slot comes every 1 / ``rate``
+        and takes the user ready longest, or a new user.  The tail keeps the load on while the
+        window's last replies come (its updates are not measured).  ``start`` (a
+        ``perf_counter`` time) lets the caller know when the window is."""
+        start = time.perf_counter() if start is None else start
+        phase = Phase(name or f"fixed {rate:g}/s", started=start + lead_in, ended=start + lead_in + seconds)
+        join_every, tick = len(STEPS) / rate, min(1 / rate, 0.01)
+        next_join, at = start, start
+        while at < phase.started:
             delay = at - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            task = asyncio.create_task(self._deliver(self._next_user(), at))
-            tasks.add(task)
-            task.add_done_callback(tasks.discard)
-        phase.ended = start + seconds
-        while time.perf_counter() < phase.ended:
-            await asyncio.sleep(phase.ended - time.perf_counter())
-        self._tasks = tasks  # still running: answers of the last requests
+            while next_join <= at:
+                self._send(self._join(), next_join, phase.lead_in)
+                next_join += join_every
+            while self.ready:
+                self._send(self.ready.popleft(), at, phase.lead_in)
+            at += tick
+        slots = int(rate * seconds)
+        for n in range(slots + int(rate * tail)):
+            at = phase.started + n / rate
+            delay = at - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._send(self._next_user(), at, phase.records if n < slots else phase.tail)
+        while time.perf_counter() < phase.ended + tail:
+            await asyncio.sleep(phase.ended + tail - time.perf_counter())
         return phase
 
     async def run_max(self, seconds: float, name: str = "max") -> Phase:
         """``max_connections`` senders, each posting its next update as soon as it is answered."""
-        phase = self.start_phase(name)
+        phase = Phase(name, started=time.perf_counter())
         deadline = phase.started + seconds
 
         async def sender() -> None:
             while time.perf_counter() < deadline:
-                await self._deliver(self._next_user(), time.perf_counter())
+                await self._deliver(self._next_user(), time.perf_counter(), phase.records)
 
         await asyncio.gather(*(sender() for _ in range(self.max_connections)))
         phase.ended = time.perf_counter()
@@ -326,7 +346,7 @@ class LoadGen:
         while self.in_flight and time.perf_counter() < deadline:
             await asyncio.sleep(0.05)
 
-    async def wait_replies(self, timeout: float, quiet: float = 0.5) -> bool:
+    async def wait_replies(self, timeout: float) -> bool:
         """Until no user waits for a reply (True), or ``timeout``; then forget who still waits."""
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
@@ -336,30 +356,31 @@ class LoadGen:
         self.abandon()
         return False
 
+    def drop_waiting(self) -> int:
+        """Withdraw the updates offered that still wait for a connection (a backlog in front of
+        the webhook let go, measured already); how many."""
+        waiting = list(self._waiting)
+        for task in waiting:
+            task.cancel()
+        return len(waiting)
+
     def abandon(self) -> None:
         """Forget every conversation in progress: the next phase starts with new users."""
         self.users.clear()
         self.ready.clear()
         self._callbacks.clear()
 
+    @property
+    def population(self) -> int:
+        return len(self.users)
+
     async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         while not self._pool.empty():
             self._pool.get_nowait().writer.close()
         self._opened = 0
-
-
-def _register(user_id: int) -> str:
-    today = datetime.now(UTC).strftime("%d.%m.%Y")
-    return f"/register Bench Cup {user_id % 1000} | {today} | 100+10 | Casino Royale"
-
-
-STEPS = [
-    _register,
-    lambda _uid: "/result",
-    lambda _uid: "",  # the button press (callback_data from the reply to /result)
-    lambda _uid: "3 | 850",
-    lambda _uid: "/stats",
-]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -368,3 +389,18 @@ def percentile(values: list[float], q: float) -> float | None:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
     return ordered[index]
+
+
+def step_mix(records: list[Record], started: float, ended: float) -> dict[str, Any]:
+    """The shares of each step kind among ``records`` and the largest share one kind had in
+    any whole second of [started, ended): near 20% each in a steady mix, near 100% in a wave."""
+    total = len(records)
+    shares = {name: round(sum(1 for r in records if r.step == i) / max(total, 1), 3)
+              for i, name in enumerate(STEP_NAMES)}  # fmt: skip
+    worst = 0.0
+    for second in range(int(ended - started)):
+        lo = started + second
+        kinds = collections.Counter(r.step for r in records if lo <= r.sent < lo + 1)
+        if kinds:
+            worst = max(worst, max(kinds.values()) / sum(kinds.values()))
+    return {"shares": shares, "max_share_in_a_second": round(worst, 3)}
