@@ -113,6 +113,23 @@ async def namespace(amqp_url: str) -> AsyncIterator[str]:
     await delete_topology(amqp_url, name)
 
 
+@contextlib.asynccontextmanager
+async def database_of_its_own(database_url: str, prefix: str) -> AsyncIterator[str]:
+    """A fresh database on ``database_url``'s server, dropped at the end; yields its URL."""
+    import asyncpg
+
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield str(URL(database_url).with_path(f"/{name}"))
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:

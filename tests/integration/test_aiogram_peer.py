@@ -18,23 +18,20 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import AsyncIterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 import redis.asyncio as redis_asyncio
 import redis.exceptions as redis_exceptions
-from yarl import URL
 
 from bench.fakebot import Call, FakeBotApi
 from bench.loadgen import FINAL_METHODS
 from services.handler.domain.money import format_percent, format_signed
-from tests.conftest import eventually, free_port, random_user_id
+from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 
 
 pytestmark = pytest.mark.integration
@@ -57,16 +54,8 @@ async def redis_url() -> AsyncIterator[str]:
 
 @pytest.fixture
 async def own_database(database_url: str) -> AsyncIterator[str]:
-    name = f"pokertracker_aiogram_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield str(URL(database_url).with_path(f"/{name}"))
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with database_of_its_own(database_url, "pokertracker_aiogram") as url:
+        yield url
 
 
 class Peer:

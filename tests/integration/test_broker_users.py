@@ -28,7 +28,6 @@ from pathlib import Path
 
 import aio_pika
 import aiormq.exceptions
-import asyncpg
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel
@@ -52,7 +51,7 @@ from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
 from shared.topology import HEADER_REPLAYED_AT, Topology
 from tests.admin_cli import Result, environ_without, run_admin
-from tests.conftest import delete_topology, eventually, free_port, random_user_id
+from tests.conftest import database_of_its_own, delete_topology, eventually, free_port, random_user_id
 from tests.integration.conftest import running_app, serving
 from tests.telegram_client import TelegramUser
 
@@ -211,22 +210,6 @@ class Stack:
     gateway: httpx.AsyncClient
 
 
-@contextlib.asynccontextmanager
-async def own_database(database_url: str) -> AsyncIterator[str]:
-    """A database of this module's own, so no other test's handler replicas share the
-    partition assignment (handler.replicas) with ours."""
-    name = f"pokertracker_users_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(database_url)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield str(URL(database_url).with_path(f"/{name}"))
-        finally:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 @pytest.fixture(scope="module")
 async def stack(users: Users, database_url: str) -> AsyncIterator[Stack]:
     """Session service, a handler, the OCR service and the gateway, each as its own user."""
@@ -235,7 +218,9 @@ async def stack(users: Users, database_url: str) -> AsyncIterator[Stack]:
     telegram_url = f"http://127.0.0.1:{telegram_port}"
     common = {"amqp_namespace": users.namespace, "update_partitions": PARTITIONS}
     async with contextlib.AsyncExitStack() as stack:
-        db = await stack.enter_async_context(own_database(database_url))
+        # A database of this module's own, so no other test's handler replicas share the
+        # partition assignment (handler.replicas) with ours.
+        db = await stack.enter_async_context(database_of_its_own(database_url, "pokertracker_users"))
         session = session_app(SessionSettings(
             amqp_url=users.urls["session"], amqp_namespace=users.namespace, database_url=db,
         ))  # fmt: skip
