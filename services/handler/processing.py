@@ -1,12 +1,13 @@
 """One update, start to finish: deduplicated, retried, dead-lettered, settled exactly once.
 
-For each delivery from a partition (``partitions.py``, one at a time per partition):
+For each delivery from a partition (``partitions.py``, one at a time per user):
 1. parse it; something that is not an update goes to the dead letters;
 2. if RabbitMQ says it was delivered before, count that in PostgreSQL: an update that keeps
    coming back unfinished (it kills its replica) is dead-lettered after
    ``UPDATE_MAX_REDELIVERIES``;
-3. read the session together with "was this update_id already applied?" (one RPC); if it
-   was, nothing is done again: a Telegram retry or a redelivery after a crash is a no-op;
+3. read the session together with "was this update_id already applied?" (one call, batched
+   with other updates' calls); if it was, nothing is done again: a Telegram retry or a
+   redelivery after a crash is a no-op;
 4. run the conversation in a unit of work that opens a tracker transaction only if the step
    writes; every tracker write is idempotent on the update id, so the re-run after a crash
    between 4 and 6 stores nothing twice;
