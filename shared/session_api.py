@@ -131,9 +131,6 @@ UpdateReply = Annotated[
     Field(discriminator="kind"),
 ]
 
-get_reply_adapter: TypeAdapter[GetReply] = TypeAdapter(GetReply)
-update_reply_adapter: TypeAdapter[UpdateReply] = TypeAdapter(UpdateReply)
-
 # The most items of either kind one batch may carry: the session service refuses more as a bad
 # request, so one message never holds a transaction or a statement open for long.
 MAX_BATCH_ITEMS = 256
