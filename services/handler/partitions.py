@@ -144,10 +144,10 @@ class _Subscription:
             return
         self._lanes[key] = deque([delivery])
         self._idle.clear()
-        # aio-pika cancels this callback when the channel drops (a broker restart).  The lane
-        # runs in a task of its own, so the update in hand is finished anyway and nothing is
-        # left half done (a reply sent but the session not written); the redelivered copies
-        # join the same lane behind it and are then recognised as applied.
+        # The lane runs in a task of its own, not in the channel's delivery task, so when the
+        # channel drops (a broker restart) the update in hand is finished anyway and nothing
+        # is left half done (a reply sent but the session not written); the redelivered
+        # copies join the same lane behind it and are then recognised as applied.
         task = asyncio.create_task(self._run_lane(key), name=f"lane-p{self.index}")
         self._running.add(task)
         task.add_done_callback(self._lane_done)
@@ -179,10 +179,6 @@ class _Subscription:
         finally:
             # Whatever is left stays unsettled: closing the channel puts it back in place.
             del self._lanes[key]
-
-    @property
-    def in_hand(self) -> int:
-        return sum(len(lane) for lane in self._lanes.values())
 
     async def release(self) -> None:
         self.releasing.set()
