@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -17,6 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import delete_topology, free_port
+from tests.private_rabbitmq import PrivateRabbitMQ
 
 pytestmark = pytest.mark.e2e
 
@@ -183,8 +185,24 @@ async def stack(tmp_path: Path, amqp_url: str, database_url: str) -> AsyncIterat
         await delete_topology(amqp_url, s.env["AMQP_NAMESPACE"])
 
 
-def rabbitmqctl(*args: str) -> None:
-    """Run rabbitmqctl on the test broker's node (stop_app / start_app to restart RabbitMQ:
-    durable queues and persistent messages survive it, connections do not)."""
-    done = subprocess.run(["rabbitmqctl", *args], capture_output=True, text=True, timeout=180)
-    assert done.returncode == 0, f"rabbitmqctl {' '.join(args)}: {done.stdout}{done.stderr}"
+@pytest.fixture
+async def private_broker(tmp_path: Path) -> AsyncIterator[PrivateRabbitMQ]:
+    """A RabbitMQ node of the test's own, for a test that stops and starts its broker."""
+    node = PrivateRabbitMQ(tmp_path / "rabbitmq")
+    await asyncio.to_thread(node.start)
+    try:
+        yield node
+    finally:
+        await asyncio.to_thread(node.stop)
+
+
+@pytest.fixture
+async def private_stack(tmp_path: Path, private_broker: PrivateRabbitMQ, database_url: str) -> AsyncIterator[Stack]:
+    """``stack``, on the test's own broker (removed with it: no topology to delete)."""
+    workdir = tmp_path / "stack"
+    workdir.mkdir()
+    s = Stack(workdir, private_broker.url, database_url)
+    try:
+        yield s
+    finally:
+        s.shutdown()

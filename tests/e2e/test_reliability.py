@@ -28,7 +28,8 @@ from tests.conftest import (
     random_user_id,
     ready_messages,
 )
-from tests.e2e.conftest import Stack, rabbitmqctl
+from tests.e2e.conftest import Stack
+from tests.private_rabbitmq import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser, buttons
 
 pytestmark = pytest.mark.e2e
@@ -129,9 +130,11 @@ async def gateway_post(http: httpx.AsyncClient, stack: Stack, update: dict[str, 
 
 
 async def test_chaos_every_conversation_completes_exactly_once_and_in_order(
-    stack: Stack, database_url: str
+    private_stack: Stack, private_broker: PrivateRabbitMQ, database_url: str
 ) -> None:
-    """200 users while a replica is SIGKILLed, the session service and RabbitMQ restart."""
+    """200 users while a replica is SIGKILLed, the session service and RabbitMQ restart (a
+    RabbitMQ node of the test's own: the machine's broker is not touched)."""
+    stack = private_stack
     replicas = ["handler-1", "handler-2", "handler-3"]
     stack.start_all(replicas, "--latency-ms", "20")
     progress: dict[str, int] = {}
@@ -180,7 +183,7 @@ async def test_chaos_every_conversation_completes_exactly_once_and_in_order(
         started = time.monotonic()
         events["rabbitmq_stopped_at"] = time.time()
         try:
-            await asyncio.to_thread(rabbitmqctl, "stop_app")
+            await asyncio.to_thread(private_broker.stop_app)
             events["rabbitmq_stop_s"] = time.monotonic() - started
             # While RabbitMQ is down the gateway refuses (Telegram will retry), never accepts.
             # (Its own client: the users' one may have every connection in a long poll.)
@@ -188,7 +191,7 @@ async def test_chaos_every_conversation_completes_exactly_once_and_in_order(
                 events["gateway_while_down"] = await gateway_post(probe, stack, {"update_id": 1})
         finally:
             started = time.monotonic()
-            await asyncio.to_thread(rabbitmqctl, "start_app")
+            await asyncio.to_thread(private_broker.start_app)
             events["rabbitmq_start_s"] = time.monotonic() - started
 
     http = httpx.AsyncClient(

@@ -1,13 +1,15 @@
 """Every service under its own least-privilege RabbitMQ user (``pokertracker-admin broker users``).
 
-The users of a fresh namespace are created on the real broker from the command's output, the
+The users of a fresh namespace are created on a real broker from the command's output, the
 real services run under them (gateway, handler, session service, OCR service over real
 AMQP, a fake Telegram, a database of their own) and carry a conversation, a ticket photo and
 a dead letter through; ``pokertracker-admin dead-letters`` runs as the admin user.  Then each
 user is shown to be refused, by RabbitMQ itself, what its service does not do, and
-everything of another namespace.  The users are deleted at the end, even after a failure.
+everything of another namespace.
 
-Needs ``rabbitmqctl`` on the test broker's node (run as root, as CI does).
+The broker is a RabbitMQ node of this module's own (``tests/private_rabbitmq.py``), started
+from the installed rabbitmq-server package and removed at the end, so the machine's broker
+gets no users and no definitions from the tests.
 """
 
 from __future__ import annotations
@@ -18,11 +20,9 @@ import io
 import json
 import os
 import secrets
-import shutil
 import subprocess
-import tempfile
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,9 +50,11 @@ from services.ocr.settings import OcrSettings
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
 from shared.topology import HEADER_REPLAYED_AT, Topology
+from tests import private_rabbitmq
 from tests.admin_cli import Result, environ_without, run_admin
-from tests.conftest import database_of_its_own, delete_topology, eventually, free_port, random_user_id
+from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 from tests.integration.conftest import running_app, serving
+from tests.private_rabbitmq import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser
 
 pytestmark = pytest.mark.integration
@@ -65,49 +67,32 @@ SETTINGS_VARIABLES = (
 )  # fmt: skip
 
 
-def rabbitmqctl(*args: str, stdin: str | None = None, check: bool = True) -> str:
-    done = subprocess.run(
-        ["rabbitmqctl", "-q", *args], input=stdin, capture_output=True, text=True, timeout=120
-    )
-    if check:
-        assert done.returncode == 0, f"rabbitmqctl {args[0]}: {done.stdout}{done.stderr}"
-    return done.stdout
-
-
-def require_rabbitmqctl(amqp_url: str) -> None:
-    """Skip (fail under CI) when this machine cannot manage the test broker's users."""
-    problem = None
-    if URL(amqp_url).host not in ("127.0.0.1", "localhost", "::1"):
-        problem = "the test broker is not on this machine, where rabbitmqctl would manage it"
-    elif shutil.which("rabbitmqctl") is None:
-        problem = "rabbitmqctl is not installed"
-    else:
-        done = subprocess.run(["rabbitmqctl", "-q", "list_users"], capture_output=True, timeout=60)
-        if done.returncode != 0:
-            problem = "rabbitmqctl cannot reach the node (run as root, next to the test broker)"
-    if problem:
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRabbitMQ]:
+    if not private_rabbitmq.installed():
+        problem = "rabbitmq-server is not installed: this module starts a node of its own"
         if os.environ.get("CI"):
             pytest.fail(problem)
         pytest.skip(problem)
-
-
-def import_definitions(document: dict) -> None:
-    """``rabbitmqctl import_definitions``; the file must be readable by the ``rabbitmq`` user,
-    as which the packaged rabbitmqctl runs."""
-    directory = Path(tempfile.mkdtemp(prefix="broker-users-"))
+    node = PrivateRabbitMQ(tmp_path_factory.mktemp("broker-users") / "rabbitmq")
+    node.start()
     try:
-        directory.chmod(0o755)
-        path = directory / "definitions.json"
-        path.write_text(json.dumps(document))
-        path.chmod(0o644)
-        rabbitmqctl("import_definitions", str(path))
+        yield node
     finally:
-        shutil.rmtree(directory)
+        node.stop()
 
 
-def delete_users(names: list[str]) -> None:
-    for name in names:
-        rabbitmqctl("delete_user", name, check=False)  # also when it was never created
+@pytest.fixture(scope="module")
+def amqp_url(broker: PrivateRabbitMQ) -> str:
+    """This module's broker, in place of the suite's."""
+    return broker.url
+
+
+def import_definitions(broker: PrivateRabbitMQ, document: dict, directory: Path) -> None:
+    """``rabbitmqctl import_definitions`` of ``document``."""
+    path = directory / "definitions.json"
+    path.write_text(json.dumps(document))
+    broker.ctl("import_definitions", str(path))
 
 
 def user_url(amqp_url: str, user: str, password: str) -> str:
@@ -156,51 +141,31 @@ async def declare_topology(amqp_url: str, topology: Topology) -> None:
         await connection.close()
 
 
-async def delete_queues(amqp_url: str, names: list[str]) -> None:
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        for name in names:
-            await channel.queue_delete(name)
-    finally:
-        await connection.close()
-
-
 @pytest.fixture(scope="module")
-async def users(amqp_url: str) -> AsyncIterator[Users]:
+async def users(broker: PrivateRabbitMQ, amqp_url: str, tmp_path_factory: pytest.TempPathFactory) -> Users:
     """The five users of a fresh namespace, created from ``broker users --format definitions``
-    with ``rabbitmqctl import_definitions``; deleted afterwards whatever happened."""
-    require_rabbitmqctl(amqp_url)
+    with ``rabbitmqctl import_definitions``."""
     namespace = f"test-{uuid.uuid4().hex[:10]}"
     other = namespace + "x"  # starts like ours: only an anchored, escaped pattern keeps it out
     passwords = {s: secrets.token_urlsafe(18) for s in SERVICES}
     names = [user_name(namespace, s) for s in SERVICES]
-    try:
-        result = await run_admin(
-            "broker", "users", "--namespace", namespace, "--format", "definitions",
-            env=admin_env(**{password_variable(s): p for s, p in passwords.items()}),
-        )  # fmt: skip
-        assert result.code == 0, result.err
-        document = json.loads(result.out)
-        assert [u["name"] for u in document["users"]] == names
-        assert not any(p in result.out for p in passwords.values())  # hashed, not in clear
-        # The shared broker's "/" is left as it is; the file's users and permissions go in.
-        document.pop("vhosts")
-        import_definitions(document)
-        urls = {s: user_url(amqp_url, user_name(namespace, s), p) for s, p in passwords.items()}
-        for url in urls.values():
-            await eventually(lambda url=url: can_log_in(url), timeout=30, interval=0.2)
-        for ns in (namespace, other):
-            await declare_topology(amqp_url, Topology(ns, PARTITIONS))
-        yield Users(namespace, other, urls)
-    finally:
-        delete_users(names)
-        await delete_queues(amqp_url, [f"{namespace}.anything", f"{namespace}Xocr", f"{other}.anything"])
-        await delete_topology(amqp_url, namespace)
-        await delete_topology(amqp_url, other)
-
-
-# ------------------------------------------------------------------ the services at work
+    result = await run_admin(
+        "broker", "users", "--namespace", namespace, "--format", "definitions",
+        env=admin_env(**{password_variable(s): p for s, p in passwords.items()}),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    document = json.loads(result.out)
+    assert [u["name"] for u in document["users"]] == names
+    assert not any(p in result.out for p in passwords.values())  # hashed, not in clear
+    # As on a shared broker: its "/" is left as it is; the file's users and permissions go in.
+    document.pop("vhosts")
+    import_definitions(broker, document, tmp_path_factory.mktemp("definitions"))
+    urls = {s: user_url(amqp_url, user_name(namespace, s), p) for s, p in passwords.items()}
+    for url in urls.values():
+        await eventually(lambda url=url: can_log_in(url), timeout=30, interval=0.2)
+    for ns in (namespace, other):
+        await declare_topology(amqp_url, Topology(ns, PARTITIONS))
+    return Users(namespace, other, urls)
 
 
 @dataclass
@@ -443,9 +408,8 @@ async def test_each_user_is_refused_what_its_service_does_not_do(
 
 
 async def test_the_rabbitmqctl_script_sets_up_the_same_users_and_updates_existing_ones(
-    amqp_url: str,
+    broker: PrivateRabbitMQ, amqp_url: str,
 ) -> None:
-    require_rabbitmqctl(amqp_url)
     namespace = f"test-{uuid.uuid4().hex[:10]}"
     names = [user_name(namespace, s) for s in SERVICES]
     ocr = user_name(namespace, "ocr")
@@ -454,17 +418,18 @@ async def test_the_rabbitmqctl_script_sets_up_the_same_users_and_updates_existin
     passwords = {password_variable(s): secrets.token_urlsafe(12) for s in SERVICES}
     try:
         missing = subprocess.run(
-            ["sh", "-c", script.out], env=admin_env(), capture_output=True, text=True, timeout=300
-        )
+            ["sh", "-c", script.out], env=admin_env(**broker.variables()),
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
         assert missing.returncode != 0 and "RABBITMQ_GATEWAY_PASSWORD" in missing.stderr
         # One user already there (an earlier run, another password): it is updated, not an error.
-        rabbitmqctl("add_user", ocr, stdin="an-older-password\n")
+        broker.ctl("add_user", ocr, stdin="an-older-password\n")
         done = subprocess.run(
-            ["sh", "-c", script.out], env={**admin_env(), **passwords},
+            ["sh", "-c", script.out], env=admin_env(**broker.variables(), **passwords),
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
-        listed = rabbitmqctl("list_permissions", "-p", "/")
+        listed = broker.ctl("-q", "list_permissions", "-p", "/")
         granted = {
             fields[0]: tuple(fields[1:4])
             for fields in (line.split("\t") for line in listed.splitlines())
@@ -474,4 +439,5 @@ async def test_the_rabbitmqctl_script_sets_up_the_same_users_and_updates_existin
         assert await can_log_in(user_url(amqp_url, ocr, passwords[password_variable("ocr")]))
         assert not await can_log_in(user_url(amqp_url, ocr, "an-older-password"))
     finally:
-        delete_users(names)
+        for name in names:
+            broker.ctl("delete_user", name, check=False)  # also when it was never created
