@@ -160,7 +160,16 @@ BatchReply = Annotated[SessionBatchReply | SessionError, Field(discriminator="ki
 batch_reply_adapter: TypeAdapter[BatchReply] = TypeAdapter(BatchReply)
 
 
+def session_json(data: dict[str, Any]) -> str:
+    """``data`` as the compact JSON the session limit is measured on."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_size(text: str) -> int:
+    """The size of ``session_json``'s text, in UTF-8 bytes."""
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
 def session_size(data: dict[str, Any]) -> int:
     """The size the session limit is about: ``data`` as compact JSON, in UTF-8 bytes."""
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return len(text.encode("utf-8", "surrogatepass"))
+    return json_size(session_json(data))

@@ -22,7 +22,8 @@ from shared.session_api import (
     SessionSnapshot,
     SessionTooLarge,
     UpdateSession,
-    session_size,
+    json_size,
+    session_json,
 )
 
 WriteOutcome = SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge
@@ -159,19 +160,20 @@ class SessionStore:
         Each write records its update id together with the session: only a save commits
         anything, so a duplicate, a conflict or data over the size limit changes nothing, an
         update id is on record exactly when its session write is, and a lost CAS can be
-        retried under it.  The size is measured here, where ``session_size`` lives; the
+        retried under it.  The size is measured here (``session_size``'s rule); the
         function applies the limit only to a change.  Writes run in user id order, so two
         batches touching the same users lock their rows in the same order.
         """
         if not requests:
             return []
         order = sorted(range(len(requests)), key=lambda i: requests[i].user_id)
-        sizes = [session_size(r.data) for r in requests]
+        texts = [session_json(r.data) for r in requests]  # serialised once: sent and measured
+        sizes = [json_size(t) for t in texts]
         rows = await self._pool.fetch(
             _WRITE_MANY,
             [requests[i].user_id for i in order],
             [requests[i].expected_version for i in order],
-            [json.dumps(requests[i].data, ensure_ascii=False) for i in order],
+            [texts[i] for i in order],
             [requests[i].update_id for i in order],
             [sizes[i] for i in order],
             self._max_bytes,
