@@ -11,7 +11,7 @@ caller only, to be waited out and retried like any outage.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from services.common.amqp.coalescing import Coalescer
 from services.common.amqp.rpc import RpcClient
@@ -94,9 +94,7 @@ class SessionClient:
         body = SessionBatch(gets=gets, updates=updates).model_dump_json().encode()
         reply = batch_reply_adapter.validate_json(await self._rpc.call(self._queue, body))
         if isinstance(reply, SessionError):
-            if reply.code == "bad_request":
-                raise SessionServiceError(reply.message)
-            raise DependencyUnavailable(f"session service error: {reply.message}")
+            _raise(reply)
         if len(reply.gets) != len(gets) or len(reply.updates) != len(updates):
             raise DependencyUnavailable("session service answered a different batch")
         got, written = iter(reply.gets), iter(reply.updates)
@@ -105,7 +103,12 @@ class SessionClient:
 
 def _checked(reply: Outcome) -> SessionSnapshot | WriteOutcome:
     if isinstance(reply, SessionError):
-        if reply.code == "bad_request":
-            raise SessionServiceError(reply.message)
-        raise DependencyUnavailable(f"session service error: {reply.message}")
+        _raise(reply)
     return reply
+
+
+def _raise(error: SessionError) -> NoReturn:
+    """A malformed request is a bug (not retried); anything else an outage to wait out."""
+    if error.code == "bad_request":
+        raise SessionServiceError(error.message)
+    raise DependencyUnavailable(f"session service error: {error.message}")
