@@ -12,7 +12,6 @@ from faststream import FastStream
 from prometheus_client import CollectorRegistry
 
 from services.common import db
-from services.common.amqp.rpc import RpcServer
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
@@ -67,7 +66,7 @@ def create_app(settings: SessionSettings) -> FastStream:
     # Prometheus middleware would see none: SessionMetrics counts them.
     broker = DescribingBroker(settings.amqp_url)
     describe(broker, topology)
-    server: list[RpcServer] = []  # the one started by the lifespan, stopped before the broker
+    requests = request_server(topology, metrics, settings.session_prefetch)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -99,10 +98,7 @@ def create_app(settings: SessionSettings) -> FastStream:
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
                 async with background(cleanup, active, health):
-                    api = SessionApi(store, metrics)
-                    requests = request_server(topology, api.serve, metrics, settings.session_prefetch)
-                    await requests.start(connection)
-                    server.append(requests)
+                    await requests.start(connection, SessionApi(store, metrics).serve)
                     try:
                         yield
                     finally:  # already done by on_shutdown unless the start failed
@@ -115,7 +111,6 @@ def create_app(settings: SessionSettings) -> FastStream:
     @app.on_shutdown
     async def finish_requests() -> None:
         # Before the broker closes the connection: the requests in hand still reply and ack.
-        for requests in server:
-            await requests.stop()
+        await requests.stop()
 
     return app

@@ -104,12 +104,9 @@ class SessionApi:
         return outcomes
 
 
-def request_server(topology: Topology, api: Callable[[bytes], Awaitable[bytes]],
-                   metrics: SessionMetrics, prefetch: int) -> RpcServer:
+def request_server(topology: Topology, metrics: SessionMetrics, prefetch: int) -> RpcServer:
     """The server of ``{ns}.session.requests``, counting requests in hand in ``metrics``."""
-    return RpcServer(
-        topology.session_requests_queue.name, api, prefetch, in_hand=metrics.in_hand.inc
-    )
+    return RpcServer(topology.session_requests_queue.name, prefetch, in_hand=metrics.in_hand.inc)
 
 
 class DescribingBroker(RabbitBroker):

@@ -140,18 +140,19 @@ class RpcServer:
 
     aiormq runs each delivery's callback in a task of its own, so requests are served
     concurrently.  ``in_hand`` is told +1/-1 as requests are taken and answered (a gauge).
+    What serves the requests is given to ``start``: it usually needs resources (a database
+    pool) that exist only once the service runs, while the server is built with the app.
     """
 
     def __init__(
         self,
         queue: str,
-        serve: Serve,
         prefetch: int,
         *,
         in_hand: Callable[[int], None] = lambda _: None,
     ) -> None:
         self._queue = queue
-        self._serve = serve
+        self._serve: Serve | None = None
         self._prefetch = prefetch
         self._count = in_hand
         self._channel: AbstractChannel | None = None
@@ -162,7 +163,8 @@ class RpcServer:
         self._idle = asyncio.Event()
         self._idle.set()
 
-    async def start(self, connection: AbstractConnection) -> None:
+    async def start(self, connection: AbstractConnection, serve: Serve) -> None:
+        self._serve = serve
         # No publisher confirms: a reply lost with its connection is a timeout for the
         # caller either way, and the request, not acked yet, is delivered again.
         channel = await connection.channel(publisher_confirms=False)
@@ -226,6 +228,7 @@ class RpcServer:
         """Serve, reply, ack: on the channel that delivered it (an ack is per channel)."""
         channel = message.channel
         assert isinstance(channel, aiormq.Channel)
+        assert self._serve is not None  # consuming starts in ``start``, after it is set
         reply = await self._serve(message.body)
         properties = message.header.properties
         try:
