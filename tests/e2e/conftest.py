@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from tests.conftest import delete_topology, free_port
-from tests.private_rabbitmq import PrivateRabbitMQ
+from devkit.rabbitmq_node import PrivateRabbitMQ
 
 pytestmark = pytest.mark.e2e
 

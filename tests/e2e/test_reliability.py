@@ -29,7 +29,7 @@ from tests.conftest import (
     ready_messages,
 )
 from tests.e2e.conftest import Stack
-from tests.private_rabbitmq import PrivateRabbitMQ
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser, buttons
 
 pytestmark = pytest.mark.e2e

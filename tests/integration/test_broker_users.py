@@ -7,7 +7,7 @@ a dead letter through; ``pokertracker-admin dead-letters`` runs as the admin use
 user is shown to be refused, by RabbitMQ itself, what its service does not do, and
 everything of another namespace.
 
-The broker is a RabbitMQ node of this module's own (``tests/private_rabbitmq.py``), started
+The broker is a RabbitMQ node of this module's own (``devkit/rabbitmq_node.py``), started
 from the installed rabbitmq-server package and removed at the end, so the machine's broker
 gets no users and no definitions from the tests.
 """
@@ -50,11 +50,11 @@ from services.ocr.settings import OcrSettings
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
 from shared.topology import HEADER_REPLAYED_AT, Topology
-from tests import private_rabbitmq
+from devkit import rabbitmq_node as private_rabbitmq
 from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 from tests.integration.conftest import running_app, serving
-from tests.private_rabbitmq import PrivateRabbitMQ
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser
 
 pytestmark = pytest.mark.integration

@@ -1,12 +1,15 @@
-"""A RabbitMQ node of a test's own, started from the installed rabbitmq-server package.
+"""A RabbitMQ node of our own, started from the installed rabbitmq-server package.
 
-A test that stops or restarts its broker must not do it to the machine's: this starts a node
-with its own name, ports, data directory, Erlang cookie and configuration (the machine's
-``/etc/rabbitmq`` files are not read), as the current user, and removes it at the end.
+A test that stops, kills or clusters its broker must not do it to the machine's, and a fresh
+machine's stack needs a broker when none answers: this starts a node with its own name,
+ports, data directory, Erlang cookie and configuration (the machine's ``/etc/rabbitmq``
+files are not read), as the current user.  Nodes given the same cookie can be joined into a
+cluster (``join``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -43,14 +46,32 @@ def _free_port() -> int:
 
 
 class PrivateRabbitMQ:
-    """One node; ``url`` is its AMQP URL (guest/guest, on 127.0.0.1)."""
+    """One node; ``url`` is its AMQP URL (guest/guest, on 127.0.0.1).
 
-    def __init__(self, directory: Path) -> None:
+    ``settings`` are extra ``rabbitmq.conf`` lines (key, value), ``advanced`` an
+    ``advanced.config`` term list for what rabbitmq.conf cannot say.  Nodes of one cluster
+    share ``cookie``.
+    """
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        name: str | None = None,
+        port: int | None = None,
+        dist_port: int | None = None,
+        cookie: str | None = None,
+        settings: dict[str, str] | None = None,
+        advanced: str | None = None,
+    ) -> None:
         self.directory = directory
-        self.port = _free_port()
-        self.dist_port = _free_port()
-        self.name = f"pt{secrets.token_hex(4)}@localhost"
+        self.port = port or _free_port()
+        self.dist_port = dist_port or _free_port()
+        self.name = f"{name or 'pt' + secrets.token_hex(4)}@localhost"
         self.url = f"amqp://guest:guest@127.0.0.1:{self.port}/"
+        self.cookie = cookie or secrets.token_hex(16)
+        self.settings = dict(settings or {})
+        self.advanced = advanced
 
     def env(self) -> dict[str, str]:
         """The environment in which RabbitMQ's own tools (a plain ``rabbitmqctl`` too: the
@@ -66,6 +87,7 @@ class PrivateRabbitMQ:
             "HOME": str(d),  # the Erlang cookie is read from here
             "RABBITMQ_CONF_ENV_FILE": str(d / "rabbitmq-env.conf"),
             "RABBITMQ_CONFIG_FILE": str(d / "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": str(d / "advanced.config"),
             "RABBITMQ_ENABLED_PLUGINS_FILE": str(d / "enabled_plugins"),
             "RABBITMQ_NODENAME": self.name,
             "RABBITMQ_NODE_PORT": str(self.port),
@@ -88,13 +110,19 @@ class PrivateRabbitMQ:
         return done.stdout
 
     def start(self) -> None:
+        """Start the node (again, on the data it kept, if its directory exists) and wait
+        until it serves."""
         d = self.directory
         d.mkdir(parents=True, exist_ok=True)
         (d / "rabbitmq-env.conf").write_text("")
         (d / "enabled_plugins").write_text("[].\n")  # no management listener to collide
-        (d / "rabbitmq.conf").write_text(f"listeners.tcp.1 = 127.0.0.1:{self.port}\n")
+        lines = {"listeners.tcp.1": f"127.0.0.1:{self.port}", **self.settings}
+        (d / "rabbitmq.conf").write_text("".join(f"{k} = {v}\n" for k, v in lines.items()))
+        (d / "advanced.config").write_text(self.advanced or "[].\n")
         cookie = d / ".erlang.cookie"
-        cookie.write_text(secrets.token_hex(16))
+        if cookie.exists():
+            cookie.chmod(0o600)
+        cookie.write_text(self.cookie)
         cookie.chmod(0o400)
         subprocess.run(
             [_script("rabbitmq-server"), "-detached"], env=self.env(), check=True,
@@ -120,26 +148,52 @@ class PrivateRabbitMQ:
     def start_app(self) -> None:
         self.ctl("start_app")
 
-    def stop(self) -> None:
-        """Stop the node and remove its directory; kill it if it does not stop."""
+    def join(self, other: PrivateRabbitMQ) -> None:
+        """Make this running node a member of ``other``'s cluster (same cookie needed)."""
+        self.ctl("stop_app")
+        self.ctl("join_cluster", other.name)
+        self.ctl("start_app")
+
+    def kill(self) -> None:
+        """SIGKILL the node, as a machine that dies does; its data stays for ``start``."""
+        pid = self.pid()
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self._wait_gone(30)
+
+    def stop(self, *, remove: bool = True) -> None:
+        """Stop the node, killing it if it does not stop; remove its directory unless
+        ``remove`` is false (then ``start`` brings it back with its data)."""
         try:
             self.ctl("stop", timeout=60)
         except (RuntimeError, subprocess.TimeoutExpired):
-            pid_file = self.directory / "pid"
-            if pid_file.exists():
-                try:
-                    os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
-                except (ValueError, ProcessLookupError):
-                    pass
-        deadline = time.monotonic() + 30
-        while self._running() and time.monotonic() < deadline:
-            time.sleep(0.2)
-        shutil.rmtree(self.directory, ignore_errors=True)
+            pid = self.pid()
+            if pid is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+        self._wait_gone(30)
+        if remove:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
-    def _running(self) -> bool:
-        pid_file = self.directory / "pid"
+    def pid(self) -> int | None:
+        """The node's operating-system process, if it wrote one."""
         try:
-            os.kill(int(pid_file.read_text().strip()), 0)
+            return int((self.directory / "pid").read_text().strip())
         except (OSError, ValueError):
+            return None
+
+    def running(self) -> bool:
+        pid = self.pid()
+        if pid is None:
+            return False
+        try:
+            os.kill(pid, 0)
+        except OSError:
             return False
         return True
+
+    def _wait_gone(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while self.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
