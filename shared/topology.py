@@ -11,6 +11,11 @@ user's updates always land in the same queue, in the order the gateway published
 partition queue is single-active-consumer, so exactly one handler replica at a time consumes
 it; inside that replica a user's updates run one after another in a lane of their own (see
 docs/reliability.md).
+
+Every queue is a quorum queue: replicated over the nodes of a RabbitMQ cluster, so losing a
+node loses no queue and no message.  What the broker can take as a policy (delivery limit,
+dead-lettering, maximum length, leader placement) is a policy (services/admin/broker_policies.py);
+the queue type and single-active-consumer can only be declaration arguments, so they are here.
 """
 
 from __future__ import annotations
@@ -48,6 +53,12 @@ DEAD_LETTER_HEADERS = (
 
 DEFAULT_PARTITIONS = 64
 
+# Set by a quorum queue on a message it delivers again: how many times it was returned
+# unacknowledged before (a consumer died, a channel closed, a partition was handed over).
+HEADER_DELIVERY_COUNT = "x-delivery-count"
+
+QUORUM = {"x-queue-type": "quorum"}
+
 
 def now_ms() -> int:
     """The current time for a header: integer milliseconds since the epoch."""
@@ -82,7 +93,7 @@ class Topology:
             f"{self.namespace}.updates.p{index:03d}",
             durable=True,
             routing_key=self.partition_key(index),
-            arguments={"x-single-active-consumer": True},
+            arguments={**QUORUM, "x-single-active-consumer": True},
         )
 
     @property
@@ -101,14 +112,14 @@ class Topology:
     @property
     def dead_letters_queue(self) -> RabbitQueue:
         """Updates that failed every try; listed and replayed with the admin command."""
-        return RabbitQueue(f"{self.namespace}.dead-letters", durable=True)
+        return RabbitQueue(f"{self.namespace}.dead-letters", durable=True, arguments=QUORUM)
 
     @property
     def ocr_queue(self) -> RabbitQueue:
         """Ticket photos waiting for OCR (shared.ocr_api.OcrJob), consumed by the OCR service."""
-        return RabbitQueue(f"{self.namespace}.ocr", durable=True)
+        return RabbitQueue(f"{self.namespace}.ocr", durable=True, arguments=QUORUM)
 
     @property
     def session_requests_queue(self) -> RabbitQueue:
         """Batches of session gets and writes (shared.session_api.SessionBatch)."""
-        return RabbitQueue(f"{self.namespace}.session.requests", durable=True)
+        return RabbitQueue(f"{self.namespace}.session.requests", durable=True, arguments=QUORUM)

@@ -42,7 +42,6 @@ import base64
 import hashlib
 import json
 import os
-import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -50,6 +49,7 @@ from typing import Any, NamedTuple
 
 from pydantic import SecretStr
 
+from services.admin.broker_policies import PRIORITY, escape, policies, policy_definitions
 from services.admin.errors import EXIT_OK, EXIT_USAGE, AdminError
 from services.common.config import ServiceSettings
 from shared.topology import Topology
@@ -87,14 +87,6 @@ class Permission(NamedTuple):
 def user_name(namespace: str, service: str) -> str:
     """The service's user: ``pokertracker-gateway`` in namespace ``pokertracker``."""
     return f"{namespace}-{service}"
-
-
-_SPECIAL = re.compile(r"([\\.^$|?*+()\[\]{}])")
-
-
-def escape(name: str) -> str:
-    """``name`` as a regex matching just itself: regex metacharacters get a backslash."""
-    return _SPECIAL.sub(r"\\\1", name)
 
 
 def _only(*patterns: str) -> str:
@@ -188,8 +180,9 @@ def definitions(
     operator: str | None = None,
     salt: Callable[[str], bytes] | None = None,
 ) -> dict[str, Any]:
-    """A RabbitMQ definitions document: the vhost, each service's user and permissions, and
-    ``operator`` (an administrator with every permission on the vhost) if given.
+    """A RabbitMQ definitions document: the vhost, each service's user and permissions, the
+    queues' policies, and ``operator`` (an administrator with every permission on the
+    vhost) if given.
 
     ``passwords`` maps each user name to its password; ``salt(user)`` gives the salt of its
     hash (random by default).
@@ -214,11 +207,13 @@ def definitions(
             {"user": user, "vhost": vhost, "configure": p.configure, "write": p.write, "read": p.read}
             for user, _, p in entries
         ],
+        "policies": policy_definitions(namespace, vhost),
     }
 
 
 def rabbitmqctl_script(namespace: str, vhost: str, *, operator: str | None = None) -> str:
-    """A POSIX shell script creating (or updating) the users with ``rabbitmqctl``; it reads
+    """A POSIX shell script creating (or updating) the users and the queues' policies with
+    ``rabbitmqctl``; it reads
     each password from its variable when it runs, so the script itself holds none."""
     q = shlex.quote
     variables = ([OPERATOR_PASSWORD_VARIABLE] if operator else []) + [password_variable(s) for s in SERVICES]
@@ -254,6 +249,12 @@ def rabbitmqctl_script(namespace: str, vhost: str, *, operator: str | None = Non
             f"rabbitmqctl -q set_permissions -p {q(vhost)} {q(user)} "
             f"{q(p.configure)} {q(p.write)} {q(p.read)}",
         ]
+    lines.append("# The queues' policies (services/admin/broker_policies.py).")
+    for policy in policies(namespace):
+        lines.append(
+            f"rabbitmqctl -q set_policy -p {q(vhost)} --priority {PRIORITY} --apply-to queues "
+            f"{q(policy.name)} {q(policy.pattern)} {q(json.dumps(policy.definition, sort_keys=True))}"
+        )
     return "\n".join(lines) + "\n"
 
 

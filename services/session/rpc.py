@@ -106,7 +106,7 @@ class SessionApi:
 
 def request_server(topology: Topology, metrics: SessionMetrics, prefetch: int) -> RpcServer:
     """The server of ``{ns}.session.requests``, counting requests in hand in ``metrics``."""
-    return RpcServer(topology.session_requests_queue.name, prefetch, in_hand=metrics.in_hand.inc)
+    return RpcServer(topology.session_requests_queue, prefetch, in_hand=metrics.in_hand.inc)
 
 
 class DescribingBroker(RabbitBroker):

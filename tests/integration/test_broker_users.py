@@ -49,7 +49,7 @@ from services.ocr.app import create_app as ocr_app
 from services.ocr.settings import OcrSettings
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
-from shared.topology import HEADER_REPLAYED_AT, Topology
+from shared.topology import QUORUM, HEADER_REPLAYED_AT, Topology
 from devkit import rabbitmq_node as private_rabbitmq
 from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
@@ -136,7 +136,7 @@ async def declare_topology(amqp_url: str, topology: Topology) -> None:
             topology.dead_letters_queue, topology.ocr_queue,
             topology.session_requests_queue,
         ):  # fmt: skip
-            await channel.declare_queue(queue_spec.name, durable=True)
+            await channel.declare_queue(queue_spec.name, durable=True, arguments=queue_spec.arguments)
     finally:
         await connection.close()
 
@@ -323,7 +323,7 @@ def delete(queue: str) -> Operation:
 
 def declare(queue: str) -> Operation:
     async def run(channel: AbstractChannel) -> object:
-        return await channel.declare_queue(queue, durable=True)
+        return await channel.declare_queue(queue, durable=True, arguments=QUORUM)
 
     return run
 

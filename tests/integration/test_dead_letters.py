@@ -39,7 +39,9 @@ async def test_a_dead_letter_is_the_update_unchanged_with_why_and_when(amqp_url:
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()
-        dlq = await channel.declare_queue(topology.dead_letters_queue.name, durable=True)
+        dlq = await channel.declare_queue(
+            topology.dead_letters_queue.name, durable=True, arguments=topology.dead_letters_queue.arguments
+        )
         message = await dlq.get(no_ack=True)
     finally:
         await connection.close()

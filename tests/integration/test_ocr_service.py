@@ -151,7 +151,7 @@ async def env(amqp_url: str, namespace: str) -> AsyncIterator[Env]:
             for index, spec in enumerate(topology.partition_queues):
                 queue = await channel.declare_queue(spec.name, durable=True, arguments=spec.arguments)
                 await queue.bind(exchange, routing_key=topology.partition_key(index))
-            await channel.declare_queue(topology.ocr_queue.name, durable=True)
+            await channel.declare_queue(topology.ocr_queue.name, durable=True, arguments=topology.ocr_queue.arguments)
             yield Env(amqp_url, topology, fake_app.state.fake, telegram_url, token, channel)
         finally:
             with contextlib.suppress(Exception):

@@ -156,7 +156,8 @@ async def test_no_session_service_ends_at_the_deadline_instead_of_hanging(client
 async def test_session_service_that_never_answers_hits_the_deadline(amqp_url, namespace, client) -> None:
     conn = await aio_pika.connect(amqp_url)
     channel = await conn.channel()
-    await channel.declare_queue(Topology(namespace).session_requests_queue.name, durable=True)  # nobody consumes
+    spec = Topology(namespace).session_requests_queue
+    await channel.declare_queue(spec.name, durable=True, arguments=spec.arguments)  # nobody consumes
     with pytest.raises(DependencyUnavailable, match="in time"):
         await client.get(random_user_id())
     await conn.close()

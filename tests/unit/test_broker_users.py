@@ -15,6 +15,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.admin.broker_policies import policies, policy_definitions
 from services.admin import cli
 from services.admin.broker_users import (
     OPERATOR_DEV_PASSWORD,
@@ -237,3 +238,40 @@ def test_the_rabbitmqctl_script_sets_every_users_permissions_and_holds_no_passwo
     for service in SERVICES:
         user = shlex.quote(user_name(namespace, service))
         assert f'user {user} "${{{password_variable(service)}:?' in out
+
+
+def test_the_committed_definitions_hold_the_queue_policies() -> None:
+    document = json.loads(DEFINITIONS.read_text())
+    assert document["policies"] == policy_definitions("pokertracker", "/")
+
+
+def test_each_queue_of_a_namespace_takes_the_policy_of_its_kind_and_no_other() -> None:
+    topology = Topology("a.b", 1024)
+    found = {p.name: re.compile(p.pattern) for p in policies("a.b")}
+    queues = {
+        "a.b-partitions": [q.name for q in topology.partition_queues],
+        "a.b-ocr": [topology.ocr_queue.name],
+        "a.b-session-requests": [topology.session_requests_queue.name],
+        "a.b-dead-letters": [topology.dead_letters_queue.name],
+    }
+    assert set(found) == set(queues)
+    for policy, names in queues.items():
+        for name in names:
+            assert [p for p, r in found.items() if r.search(name)] == [policy], name
+    strangers = ["aXb.ocr", "a.b.ocr.x", "a.b2.dead-letters", "a.b.updates.p", "a.b.updates"]
+    assert not [s for s in strangers if any(r.search(s) for r in found.values())]
+
+
+def test_updates_the_broker_gives_up_on_go_to_the_dead_letters_after_the_handlers_own_limit() -> None:
+    from services.handler.settings import HandlerSettings
+
+    handler_limit = HandlerSettings.model_fields["update_max_redeliveries"].default
+    for policy in policies("pokertracker"):
+        if "delivery-limit" in policy.definition:
+            assert policy.definition["delivery-limit"] > handler_limit
+            # Never dropped: the broker dead-letters, at least once, to our dead letters.
+            assert policy.definition["dead-letter-strategy"] == "at-least-once"
+            assert policy.definition["overflow"] == "reject-publish"
+            assert policy.definition["dead-letter-routing-key"] == "pokertracker.dead-letters"
+    dead_letters = next(p for p in policies("pokertracker") if p.name.endswith("dead-letters"))
+    assert set(dead_letters.definition) == {"queue-leader-locator"}

@@ -29,6 +29,7 @@ import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractRobustChannel
 from aiormq.abc import DeliveredMessage
+from faststream.rabbit import RabbitQueue
 from pamqp import commands as spec
 
 from services.common.amqp import raw_channel
@@ -146,12 +147,13 @@ class RpcServer:
 
     def __init__(
         self,
-        queue: str,
+        queue: RabbitQueue,
         prefetch: int,
         *,
         in_hand: Callable[[int], None] = lambda _: None,
     ) -> None:
-        self._queue = queue
+        self._spec = queue
+        self._queue = queue.name
         self._serve: Serve | None = None
         self._prefetch = prefetch
         self._count = in_hand
@@ -170,7 +172,9 @@ class RpcServer:
         channel = await connection.channel(publisher_confirms=False)
         self._channel = channel
         await channel.set_qos(prefetch_count=self._prefetch)
-        await channel.declare_queue(self._queue, durable=True)
+        await channel.declare_queue(
+            self._queue, durable=self._spec.durable, arguments=self._spec.arguments
+        )
         await self._consume()
         if isinstance(channel, AbstractRobustChannel):
             channel.reopen_callbacks.add(self._reopened)
