@@ -19,7 +19,8 @@ For each delivery from a partition (``partitions.py``, one at a time per user):
 A step whose new session would be larger than ``SESSION_MAX_BYTES`` (compact JSON) is
 refused in 4: the tracker transaction is rolled back, the user is told, and the session is
 written back unchanged with the update_id, so the update counts as done.
-A dependency that is unavailable (session service, PostgreSQL, RabbitMQ) is waited out with
+A dependency that is unavailable (session service, PostgreSQL, RabbitMQ; which failures say
+so, a PostgreSQL failover's among them: ``services/common/outage.py``) is waited out with
 backoff for as long as it takes: the update is not acknowledged until it is done, and the
 user's later updates wait behind it.  If the partition is given up meanwhile (hand-over,
 SIGTERM) the update is left unsettled and its next owner starts it again.  An update that
@@ -42,6 +43,7 @@ from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
 from services.common.logs import user_hash
+from services.common.outage import OUTAGES
 from services.handler.bot_api import BotApi
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
@@ -73,21 +75,6 @@ from shared.topology import HEADER_ACCEPTED_AT, HEADER_KIND, now_ms
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-# Failures of a dependency rather than of the update itself: waited out, never dead-lettered.
-TRANSIENT: tuple[type[BaseException], ...] = (
-    DependencyUnavailable,
-    asyncpg.PostgresConnectionError,
-    asyncpg.InterfaceError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.TooManyConnectionsError,
-    asyncpg.SerializationError,
-    asyncpg.DeadlockDetectedError,
-    ConnectionError,
-    OSError,
-    TimeoutError,
-)
-
 
 class Delivery(Protocol):
     """What the processor needs of a RabbitMQ delivery (aio-pika's IncomingMessage fits)."""
@@ -297,7 +284,7 @@ class UpdateProcessor:
                 return await attempt()
             except SessionChanged:
                 log.warning("session changed concurrently, re-running update", extra=what)
-            except TRANSIENT as exc:
+            except OUTAGES as exc:  # a dependency's, not the update's: waited out
                 self._metrics.dependency_retries.inc()
                 log.warning(
                     "dependency unavailable, retrying",
