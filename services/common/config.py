@@ -26,6 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from services.common.amqp.addresses import broker_urls
 from shared.topology import DEFAULT_PARTITIONS, Topology
 
 S = TypeVar("S", bound=BaseSettings)
@@ -126,11 +127,20 @@ class ServiceSettings(BaseSettings):
 
 
 class BrokerSettings(ServiceSettings):
-    """What every service needs: RabbitMQ and its log level."""
+    """What every service needs: RabbitMQ and its log level.
+
+    AMQP_URL may name several brokers to fail over between (services/common/amqp/addresses.py).
+    """
 
     amqp_url: str
     amqp_namespace: str = "pokertracker"
     log_level: str = "INFO"
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _brokers(cls, value: str) -> str:
+        broker_urls(value)  # its ValueError names what is wrong, never the value
+        return value
 
 
 class MetricsSettings(ServiceSettings):
