@@ -6,13 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit, urlunsplit
 
-import aio_pika
 import aiormq.exceptions
 from aio_pika.abc import AbstractConnection
 
 from services.admin.errors import EXIT_UNAVAILABLE, AdminError
 from services.admin.settings import AdminSettings
-from services.common.logs import url_password
+from services.common.amqp.addresses import split_urls
+from services.common.amqp.connection import connect
+from services.common.logs import url_passwords
 
 CONNECT_TIMEOUT = 10.0
 _LOGIN_REFUSED = (aiormq.exceptions.AuthenticationError, aiormq.exceptions.ProbableAuthenticationError)
@@ -20,18 +21,23 @@ _LOGIN_REFUSED = (aiormq.exceptions.AuthenticationError, aiormq.exceptions.Proba
 
 def redact_url(url: str, setting: str = "AMQP_URL") -> str:
     """The URL with its password replaced by ``***``: safe to print (``setting`` names it when
-    it cannot be parsed)."""
+    it cannot be parsed).  A comma-separated list of URLs (AMQP_URL naming several brokers)
+    has every one's password replaced."""
     try:
-        parts = urlsplit(url)
-        if parts.password is None:
-            return url
-        host = parts.netloc.rsplit("@", 1)[1]
-        return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+        return ",".join(_redact_one(part) for part in split_urls(url))
     except ValueError:
         return f"<unparseable {setting}>"
 
 
-def _why(exc: BaseException, password: str) -> str:
+def _redact_one(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
+def _why(exc: BaseException, passwords: list[str]) -> str:
     if isinstance(exc, _LOGIN_REFUSED):
         return "login refused (check the user and password)"
     if isinstance(exc, TimeoutError):
@@ -39,17 +45,20 @@ def _why(exc: BaseException, password: str) -> str:
     if isinstance(exc, aiormq.exceptions.InvalidFrameError):
         return "the broker closed the connection (unknown virtual host, or no access to it?)"
     text = str(exc) or type(exc).__name__
-    return text.replace(password, "***") if password else text
+    for password in passwords:
+        text = text.replace(password, "***")
+    return text
 
 
 @asynccontextmanager
 async def connected(settings: AdminSettings) -> AsyncIterator[AbstractConnection]:
     """A plain (not robust) connection: a command should fail, not reconnect behind our back."""
     try:
-        connection = await aio_pika.connect(settings.amqp_url, timeout=CONNECT_TIMEOUT)
+        # Each broker of AMQP_URL in turn; the error is the last one's.
+        connection = await connect(settings.amqp_url, timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # refused, DNS, login, vhost, timeout, bad URL, ...
         where = redact_url(settings.amqp_url) or "(empty AMQP_URL)"
-        why = _why(exc, url_password(settings.amqp_url))
+        why = _why(exc, url_passwords(settings.amqp_url))
         raise AdminError(
             f"cannot connect to RabbitMQ at {where}: {why}",
             EXIT_UNAVAILABLE,

@@ -27,7 +27,7 @@ from services.admin.settings import (
     TelegramAdminSettings,
 )
 from services.common.config import ServiceSettings, load_settings
-from services.common.logs import JsonFormatter, url_password
+from services.common.logs import JsonFormatter, url_passwords
 
 PROG = "pokertracker-admin"
 
@@ -220,7 +220,10 @@ def _secrets(settings: ServiceSettings) -> list[str]:
     """Every secret a setting holds: SecretStr values and passwords inside URLs."""
     values = [getattr(settings, name) for name in type(settings).model_fields]
     return [v.get_secret_value() for v in values if isinstance(v, SecretStr)] + [
-        url_password(v) for v in values if isinstance(v, str) and "://" in v
+        password
+        for v in values
+        if isinstance(v, str) and "://" in v
+        for password in url_passwords(v)
     ]
 
 

@@ -56,6 +56,14 @@ def url_password(url: str) -> str:
         return ""
 
 
+def url_passwords(url: str) -> list[str]:
+    """The password of every URL in a comma-separated list (AMQP_URL naming several
+    brokers), to scrub them all from logs; one URL gives its own."""
+    from services.common.amqp.addresses import split_urls
+
+    return [password for password in map(url_password, split_urls(url)) if password]
+
+
 def setup_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service, secrets))

@@ -6,7 +6,7 @@ import sys
 import uvicorn
 
 from services.common.config import load_settings
-from services.common.logs import setup_logging, url_password
+from services.common.logs import setup_logging, url_passwords
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 
@@ -20,7 +20,7 @@ def main() -> None:
     setup_logging(
         "gateway",
         settings.log_level,
-        secrets=[settings.webhook_secret.get_secret_value(), url_password(settings.amqp_url)],
+        secrets=[settings.webhook_secret.get_secret_value(), *url_passwords(settings.amqp_url)],
     )
     config = uvicorn.Config(
         create_app(settings),

@@ -3,7 +3,7 @@
 import asyncio
 
 from services.common.config import load_settings
-from services.common.logs import setup_logging, url_password
+from services.common.logs import setup_logging, url_password, url_passwords
 from services.handler.app import create_app
 from services.handler.settings import HandlerSettings
 
@@ -16,7 +16,7 @@ def main() -> None:
         secrets=[
             settings.bot_token.get_secret_value(),
             url_password(settings.database_url),
-            url_password(settings.amqp_url),
+            *url_passwords(settings.amqp_url),
             url_password(settings.migration_database_url or ""),
         ],
     )

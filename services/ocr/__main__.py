@@ -4,7 +4,7 @@ import asyncio
 import sys
 
 from services.common.config import load_settings
-from services.common.logs import setup_logging, url_password
+from services.common.logs import setup_logging, url_passwords
 from services.ocr.app import create_app
 from services.ocr.engine import tesseract_problem
 from services.ocr.settings import OcrSettings
@@ -17,7 +17,7 @@ def main() -> None:
         "ocr",
         settings.log_level,
         # The part after the colon too: in a URL httpx writes the colon as %3A.
-        secrets=[token, token.partition(":")[2], url_password(settings.amqp_url)],
+        secrets=[token, token.partition(":")[2], *url_passwords(settings.amqp_url)],
     )
     problem = tesseract_problem(settings.ocr_languages)
     if problem:

@@ -3,7 +3,7 @@
 import asyncio
 
 from services.common.config import load_settings
-from services.common.logs import setup_logging, url_password
+from services.common.logs import setup_logging, url_password, url_passwords
 from services.session.app import create_app
 from services.session.settings import SessionSettings
 
@@ -15,7 +15,7 @@ def main() -> None:
         settings.log_level,
         secrets=[
             url_password(settings.database_url),
-            url_password(settings.amqp_url),
+            *url_passwords(settings.amqp_url),
             url_password(settings.migration_database_url or ""),
         ],
     )
