@@ -8,6 +8,8 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
+from services.common.failover import with_write_target
+
 
 async def ensure_database(database_url: str) -> bool:
     """Create the database named in ``database_url`` if missing; True if it was created."""
@@ -15,7 +17,8 @@ async def ensure_database(database_url: str) -> bool:
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ValueError("the URL names no database")
-    admin_url = urlunsplit(parts._replace(path="/postgres"))
+    # Several hosts: the primary's, where a database can be created.
+    admin_url = with_write_target(urlunsplit(parts._replace(path="/postgres")))
     conn = await asyncpg.connect(admin_url, timeout=10)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):

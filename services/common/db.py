@@ -31,6 +31,12 @@ from dataclasses import dataclass, replace
 
 import asyncpg
 
+from services.common.failover import (
+    FailoverAwareConnection,
+    replace_connections_after_failover,
+    with_write_target,
+)
+
 log = logging.getLogger(__name__)
 
 # The one policy on a private table; it admits the owning role, for every command.
@@ -113,18 +119,6 @@ def migration_login_problem(
     return None
 
 
-async def _rollback_only(conn: asyncpg.Connection) -> None:
-    """The reset of a connection going back to the pool: nothing beyond asyncpg's own rollback
-    of a transaction left open (it runs that before calling this).
-
-    asyncpg's default reset sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET
-    ALL`` on every release: one more round trip per pooled query, about a tenth of the
-    session service's CPU per request.  Our code leaves nothing for it to undo: advisory
-    locks, ``SET ROLE`` and settings are all transaction-scoped (``pg_advisory_xact_lock``,
-    ``SET LOCAL``), and nothing listens or keeps a cursor open.
-    """
-
-
 async def create_pool(
     dsn: str,
     *,
@@ -132,10 +126,30 @@ async def create_pool(
     max_size: int = 10,
     init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
-    pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=init, reset=_rollback_only
+    """A pool on ``dsn`` (several hosts: the writable one, see ``services.common.failover``)
+    whose connections are all replaced after one meets a failover error.
+
+    The reset of a connection going back to the pool does nothing beyond asyncpg's own
+    rollback of a transaction left open (run before it) and that replacement.  asyncpg's
+    default reset sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on
+    every release: one more round trip per pooled query, about a tenth of the session
+    service's CPU per request.  Our code leaves nothing for it to undo: advisory locks,
+    ``SET ROLE`` and settings are all transaction-scoped (``pg_advisory_xact_lock``,
+    ``SET LOCAL``), and nothing listens or keeps a cursor open.
+    """
+
+    async def reset(conn: asyncpg.Connection) -> None:
+        await replace_connections_after_failover(pool, conn)
+
+    pool = asyncpg.create_pool(
+        with_write_target(dsn),
+        min_size=min_size,
+        max_size=max_size,
+        init=init,
+        reset=reset,
+        connection_class=FailoverAwareConnection,
     )
-    assert pool is not None
+    await pool  # opens the first connections; ``reset`` needs the pool named first
     return pool
 
 
@@ -155,7 +169,7 @@ async def open_pool(
     connection of their own to it, closed before the pool opens; otherwise over the pool.
     """
     if migration_dsn:
-        conn = await asyncpg.connect(migration_dsn)
+        conn = await asyncpg.connect(with_write_target(migration_dsn))
         try:
             await prepare(conn, schemas, role, login=url_login(dsn))
         finally:
