@@ -90,6 +90,25 @@ async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024)
         await connection.close()
 
 
+async def take_all(channel: Any, queue: str, timeout: float = 10.0) -> list[Any]:
+    """Every message ready in ``queue`` now, in queue order, removed.
+
+    Consumed rather than fetched with basic.get, which a single-active-consumer quorum
+    queue (a partition) refuses.
+    """
+    declared = await channel.declare_queue(queue, passive=True)
+    wanted = declared.declaration_result.message_count or 0
+    found: list[Any] = []
+    if wanted:
+        async with declared.iterator(no_ack=True) as messages:
+            async with asyncio.timeout(timeout):
+                async for message in messages:
+                    found.append(message)
+                    if len(found) == wanted:
+                        break
+    return found
+
+
 async def ready_messages(amqp_url: str, queue: str) -> int:
     """How many messages a queue holds ready (delivered but unacknowledged ones not counted).
 

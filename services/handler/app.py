@@ -7,14 +7,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import aio_pika
 from faststream import FastStream
-from faststream.rabbit import RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
 from services.common import db
+from services.common.amqp.connection import FailoverBroker, connect_robust
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
@@ -42,7 +41,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
     metrics = HandlerMetrics(registry)
     # Publishes dead letters, confirmed; updates are consumed by PartitionConsumer (see there
     # why not by FastStream subscribers).
-    broker = RabbitBroker(
+    broker = FailoverBroker(
         settings.amqp_url,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name="handler")],
@@ -91,7 +90,6 @@ def create_app(settings: HandlerSettings) -> FastStream:
             pool,
             bot,
             dead_letters,
-            bookkeeping.RedeliveryCounter(pool),
             files=files,
             ocr=ocr_jobs,
             instance=settings.instance_name,
@@ -102,7 +100,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             metrics=metrics,
         )
         connection = await until_up(
-            "RabbitMQ", lambda: aio_pika.connect_robust(settings.amqp_url)
+            "RabbitMQ", lambda: connect_robust(settings.amqp_url)
         )
         consumer = PartitionConsumer(
             connection, topology, processor.handle, prefetch=settings.partition_prefetch

@@ -1,11 +1,9 @@
-"""The handler replicas' own bookkeeping in PostgreSQL: who is alive, and updates that keep
-coming back.
+"""The handler replicas' own bookkeeping in PostgreSQL: who is alive.
 
 ``handler.replicas`` holds one heartbeat row per replica; the live ones (a heartbeat within
 ``REPLICA_TIMEOUT_SECONDS``) share the update partitions between them (``assignment.py``).
-``handler.redeliveries`` counts how often an update was delivered again without having been
-finished, so an update that kills its replica every time is dead-lettered after a bounded
-number of tries instead of killing every replica in turn forever.
+How often an update came back unfinished is counted by its quorum queue
+(``x-delivery-count``), not here.
 """
 
 from __future__ import annotations
@@ -42,6 +40,8 @@ MIGRATIONS: list[str] = [
         last_at timestamptz NOT NULL DEFAULT now()
     );
     """,
+    # 2: the partitions are quorum queues, which count an update's deliveries themselves.
+    "DROP TABLE handler.redeliveries;",
 ]
 
 # What a replica migrates at start (``db.open_pool``), and ``pokertracker-admin db setup``:
@@ -62,14 +62,6 @@ WHERE heartbeat_at > now() - $1::interval ORDER BY instance
 _FORGET_DEAD = "DELETE FROM handler.replicas WHERE heartbeat_at < now() - interval '1 hour'"
 
 _LEAVE = "DELETE FROM handler.replicas WHERE instance = $1"
-
-_BUMP = """
-INSERT INTO handler.redeliveries AS r (update_id, deliveries) VALUES ($1, 1)
-ON CONFLICT (update_id) DO UPDATE SET deliveries = r.deliveries + 1, last_at = now()
-RETURNING deliveries
-"""
-
-_FORGET_UPDATE = "DELETE FROM handler.redeliveries WHERE update_id = $1"
 
 
 class ReplicaRegistry:
@@ -102,17 +94,3 @@ class ReplicaRegistry:
     async def leave(self) -> None:
         """Remove this replica's row so the others take its partitions without waiting."""
         await self._pool.execute(_LEAVE, self._instance)
-
-
-class RedeliveryCounter:
-    """Deliveries of updates that came back unfinished (only those: the usual path costs nothing)."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    async def bump(self, update_id: int) -> int:
-        """Count one more delivery of an update that was delivered before; return the total."""
-        return int(await self._pool.fetchval(_BUMP, update_id))
-
-    async def forget(self, update_id: int) -> None:
-        await self._pool.execute(_FORGET_UPDATE, update_id)

@@ -2,9 +2,9 @@
 
 For each delivery from a partition (``partitions.py``, one at a time per user):
 1. parse it; something that is not an update goes to the dead letters;
-2. if RabbitMQ says it was delivered before, count that in PostgreSQL: an update that keeps
-   coming back unfinished (it kills its replica) is dead-lettered after
-   ``UPDATE_MAX_REDELIVERIES``;
+2. if the partition (a quorum queue) says it returned the update more than
+   ``UPDATE_MAX_REDELIVERIES`` times before (its ``x-delivery-count``), the update keeps
+   coming back unfinished (it kills its replica): it is dead-lettered;
 3. read the session together with "was this update_id already applied?" (one call, batched
    with other updates' calls); if it was, nothing is done again: a Telegram retry or a
    redelivery after a crash is a no-op;
@@ -70,11 +70,12 @@ from shared.session_api import (
     SessionTooLarge,
     session_size,
 )
-from shared.topology import HEADER_ACCEPTED_AT, HEADER_KIND, now_ms
+from shared.topology import HEADER_ACCEPTED_AT, HEADER_DELIVERY_COUNT, HEADER_KIND, now_ms
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
 
 class Delivery(Protocol):
     """What the processor needs of a RabbitMQ delivery (aio-pika's IncomingMessage fits)."""
@@ -108,11 +109,6 @@ class DeadLetterPort(Protocol):
     ) -> None: ...
 
 
-class RedeliveryPort(Protocol):
-    async def bump(self, update_id: int) -> int: ...
-    async def forget(self, update_id: int) -> None: ...
-
-
 class OcrPort(Protocol):
     async def submit(self, job: OcrJob) -> None: ...
 
@@ -131,6 +127,13 @@ class _SessionTooLarge(Exception):
     def __init__(self, size: int) -> None:
         super().__init__(size)
         self.size = size
+
+
+def returned(headers: dict[str, Any]) -> int:
+    """How many times the partition returned this delivery unacknowledged before: a replica
+    died with it, or gave its partition up (hand-over, shutdown) with it in hand."""
+    value = headers.get(HEADER_DELIVERY_COUNT)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def accepted_at_ms(delivery: Delivery) -> int | None:
@@ -168,14 +171,13 @@ class UpdateProcessor:
         pool: asyncpg.Pool,
         bot: BotApi,
         dead_letters: DeadLetterPort,
-        redeliveries: RedeliveryPort,
         *,
         files: FileSource,
         ocr: OcrPort,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         instance: str,
         max_attempts: int = 3,
-        max_redeliveries: int = 5,
+        max_redeliveries: int = 10,
         max_backoff: float = 5.0,
         failure_pause: float = 1.0,
         session_max_bytes: int = DEFAULT_MAX_BYTES,
@@ -189,7 +191,6 @@ class UpdateProcessor:
         self._ocr = ocr
         self._today = today
         self._dead_letters = dead_letters
-        self._redeliveries = redeliveries
         self._instance = instance
         self._max_attempts = max_attempts
         self._max_redeliveries = max_redeliveries
@@ -228,16 +229,14 @@ class UpdateProcessor:
             return
         what |= {"user": user_hash(incoming.user_id), "kind": incoming.kind}
 
-        if delivery.redelivered:
-            deliveries = await self._wait(lambda: self._redeliveries.bump(update_id), stopping, what)
-            if deliveries > self._max_redeliveries:
-                log.error("update keeps coming back unfinished, dead-lettered", extra={**what, "deliveries": deliveries})
-                await self._bury(
-                    delivery, headers, "redelivered", deliveries,
-                    f"delivered {deliveries} times without finishing", stopping, what,
-                )
-                await self._wait(lambda: self._redeliveries.forget(update_id), stopping, what)
-                return
+        if (count := returned(headers)) > self._max_redeliveries:
+            deliveries = count + 1
+            log.error("update keeps coming back unfinished, dead-lettered", extra={**what, "deliveries": deliveries})
+            await self._bury(
+                delivery, headers, "redelivered", deliveries,
+                f"delivered {deliveries} times without finishing", stopping, what,
+            )
+            return
 
         started_at, started = time.time(), time.monotonic()
         for attempt in range(1, self._max_attempts + 1):
@@ -255,8 +254,6 @@ class UpdateProcessor:
                 log.exception("update failed every try, dead-lettered", extra={**what, "attempt": attempt})
                 await self._bury(delivery, headers, "failed", attempt, f"{type(exc).__name__}: {exc}", stopping, what)
                 outcome = "dead-lettered"
-        if delivery.redelivered:
-            await self._wait(lambda: self._redeliveries.forget(update_id), stopping, what)
         if outcome == "dead-lettered":
             return
         finished_at, elapsed = time.time(), time.monotonic() - started

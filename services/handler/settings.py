@@ -28,7 +28,7 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     partition_prefetch: int = Field(32, ge=1, le=1000)
     dependency_backoff_max_seconds: float = Field(5.0, gt=0)
     update_max_attempts: int = Field(3, ge=1)
-    update_max_redeliveries: int = Field(5, ge=1)
+    update_max_redeliveries: int = Field(10, ge=1)
     bot_api_timeout_seconds: float = Field(10.0, gt=0)
     bot_api_max_attempts: int = Field(5, gt=0)
     # The most session a conversation step may leave (compact UTF-8 JSON); the session

@@ -26,6 +26,7 @@ from shared.topology import (
 )
 from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import eventually, free_port, ready_messages
+from tests.conftest import take_all as take_all_of
 
 pytestmark = pytest.mark.integration
 
@@ -121,11 +122,7 @@ async def take_all(amqp_url: str, name: str) -> list[AbstractIncomingMessage]:
     """Consume (and so remove) every message of a queue."""
     connection = await aio_pika.connect(amqp_url)
     try:
-        queue = await (await connection.channel()).declare_queue(name, passive=True)
-        messages = []
-        while (message := await queue.get(no_ack=True, fail=False)) is not None:
-            messages.append(message)
-        return messages
+        return await take_all_of(await connection.channel(), name)
     finally:
         await connection.close()
 

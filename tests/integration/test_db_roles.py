@@ -216,8 +216,8 @@ async def test_the_handler_role_uses_its_tables_and_is_refused_the_sessions(stac
         assert await conn.fetchval("SELECT current_user") == stack.handler_role
         await conn.execute("INSERT INTO tracker.players (user_id) VALUES (1)")
         assert await conn.fetchval("SELECT count(*) FROM tracker.players") == 1
-        await conn.execute("INSERT INTO handler.redeliveries (update_id, deliveries) VALUES (1, 1)")
-        assert await conn.fetchval("SELECT deliveries FROM handler.redeliveries") == 1
+        await conn.execute("INSERT INTO handler.replicas (instance, partitions) VALUES ('r', 1)")
+        assert await conn.fetchval("SELECT partitions FROM handler.replicas") == 1
 
         assert "permission denied for schema session" in await refused(
             conn, "SELECT * FROM session.bot_sessions"

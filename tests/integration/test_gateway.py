@@ -19,7 +19,7 @@ from shared.topology import (
     Topology,
     partition_of,
 )
-from tests.conftest import eventually, free_port, random_user_id
+from tests.conftest import eventually, free_port, random_user_id, take_all
 from tests.integration.conftest import serving
 
 pytestmark = pytest.mark.integration
@@ -53,10 +53,7 @@ async def queued_by_partition(
     channel = await conn.channel()
     found = {}
     for index, spec in enumerate(Topology(namespace, PARTITIONS).partition_queues):
-        queue = await channel.declare_queue(spec.name, passive=True)
-        found[index] = []
-        while (m := await queue.get(fail=False, no_ack=True)) is not None:
-            found[index].append(m)
+        found[index] = await take_all(channel, spec.name)
     await conn.close()
     return found
 

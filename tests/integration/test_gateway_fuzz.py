@@ -31,7 +31,7 @@ from hypothesis import strategies as st
 from services.gateway.app import create_app
 from services.gateway.settings import GatewaySettings
 from shared.topology import HEADER_UPDATE_ID, HEADER_USER_ID, Topology, partition_of
-from tests.conftest import delete_topology, eventually, free_port
+from tests.conftest import delete_topology, eventually, free_port, take_all
 from tests.integration.conftest import serving
 from tests.unit.test_properties_gateway import (
     ANY_TEXT,
@@ -372,7 +372,7 @@ class Gateway:
     async def drain(self) -> list[Message]:
         found = []
         for index, queue in enumerate(self.queues):
-            while (m := await queue.get(no_ack=True, fail=False)) is not None:
+            for m in await take_all(queue.channel, queue.name):
                 found.append(Message(index, m.body, dict(m.headers or {})))
         return found
 
@@ -500,9 +500,7 @@ async def _queued(amqp_url: str, namespace: str) -> list[bytes]:
         channel = await connection.channel()
         found = []
         for spec in Topology(namespace, PARTITIONS).partition_queues:
-            queue = await channel.declare_queue(spec.name, passive=True)
-            while (m := await queue.get(no_ack=True, fail=False)) is not None:
-                found.append(m.body)
+            found += [m.body for m in await take_all(channel, spec.name)]
         return found
     finally:
         await connection.close()
