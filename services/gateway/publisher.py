@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import logging
 
-import aio_pika
 import aiormq
 from aio_pika.abc import AbstractRobustChannel, AbstractRobustConnection, FieldValue
 from aiormq import spec
@@ -23,6 +22,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
 from services.common.amqp import declare_partitions, raw_channel
+from services.common.amqp.connection import FailoverBroker, connect_robust
 from services.common.startup import until_up
 from shared.topology import (
     HEADER_ACCEPTED_AT,
@@ -46,7 +46,7 @@ class PublishFailed(Exception):
 def make_broker(amqp_url: str) -> RabbitBroker:
     """A FastStream broker configured like the gateway's channel (confirms, returns raise),
     for the AsyncAPI document; the gateway itself publishes without it."""
-    return RabbitBroker(
+    return FailoverBroker(
         amqp_url,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         logger=None,
@@ -90,16 +90,17 @@ class UpdatePublisher:
     async def connect_forever(self) -> None:
         """Connect and declare the topology, retrying until it works (runs in background).
 
-        The connection is robust: after RabbitMQ restarts, aio-pika reconnects, reopens the
-        channel and declares the exchange, queues and bindings again; until then ``ready``
-        is false and ``publish`` fails fast.
+        The connection is robust: after RabbitMQ restarts, or dies and AMQP_URL names other
+        brokers, aio-pika reconnects (to the next broker that answers), reopens the channel
+        and declares the exchange, queues and bindings again; until then ``ready`` is false
+        and ``publish`` fails fast.
         """
         await until_up("RabbitMQ", self._connect_and_declare)
         self._ready.set()
         log.info("broker connected, topology declared")
 
     async def _connect_and_declare(self) -> None:
-        connection = await aio_pika.connect_robust(self._url)
+        connection = await connect_robust(self._url)
         try:
             channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
             await self._declare(channel)

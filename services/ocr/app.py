@@ -15,6 +15,7 @@ from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
+from services.common.amqp.connection import FailoverBroker
 from services.common.health import background
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
@@ -49,7 +50,7 @@ def create_app(settings: OcrSettings) -> FastStream:
     metrics = OcrMetrics(registry)
     # Publishes TicketReads confirmed and mandatory (an unroutable one raises, and is retried);
     # the job subscriber has its own channel with prefetch OCR_CONCURRENCY.
-    broker = RabbitBroker(
+    broker = FailoverBroker(
         settings.amqp_url,
         default_channel=Channel(publisher_confirms=True, on_return_raises=True),
         middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name="ocr")],

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from faststream.rabbit import RabbitBroker
 from pydantic import BaseModel, ValidationError
 
+from services.common.amqp.connection import FailoverBroker
 from services.common.amqp.rpc import REPLY_TO, RpcServer
 from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
@@ -109,9 +109,10 @@ def request_server(topology: Topology, metrics: SessionMetrics, prefetch: int) -
     return RpcServer(topology.session_requests_queue, prefetch, in_hand=metrics.in_hand.inc)
 
 
-class DescribingBroker(RabbitBroker):
-    """The service's FastStream broker: its connection (shared with the ``RpcServer``), the
-    health check's ping, and the AsyncAPI description of the request queue.
+class DescribingBroker(FailoverBroker):
+    """The service's FastStream broker: its connection (shared with the ``RpcServer``, failing
+    over between the brokers of AMQP_URL), the health check's ping, and the AsyncAPI
+    description of the request queue.
 
     ``start`` connects but starts no subscriber: the one ``describe`` registers documents
     what the ``RpcServer`` consumes, and must not consume the queue a second time.

@@ -25,7 +25,6 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable
 
-import aio_pika
 import aiormq
 from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractRobustChannel
 from aiormq.abc import DeliveredMessage
@@ -33,6 +32,7 @@ from faststream.rabbit import RabbitQueue
 from pamqp import commands as spec
 
 from services.common.amqp import raw_channel
+from services.common.amqp.connection import BrokerRing
 from services.common.errors import DependencyUnavailable
 
 log = logging.getLogger(__name__)
@@ -45,10 +45,11 @@ Serve = Callable[[bytes], Awaitable[bytes]]
 
 
 class RpcClient:
-    """Calls on a connection of its own, opened on first use and again after it is lost."""
+    """Calls on a connection of its own, opened on first use and again after it is lost (to
+    the next broker of AMQP_URL that answers)."""
 
     def __init__(self, amqp_url: str, timeout: float) -> None:
-        self._url = amqp_url
+        self._brokers = BrokerRing(amqp_url)
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
         self._channel: AbstractChannel | None = None
@@ -110,7 +111,7 @@ class RpcClient:
             if self._channel is not None and not self._channel.is_closed and self._underlay is not None:
                 return self._underlay
             if self._connection is None or self._connection.is_closed:
-                self._connection = await aio_pika.connect(self._url)
+                self._connection = await self._brokers.connect()
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
             try:
                 channel = await self._connection.channel(publisher_confirms=False)
