@@ -103,7 +103,11 @@ def create_app(settings: HandlerSettings) -> FastStream:
             "RabbitMQ", lambda: connect_robust(settings.amqp_url)
         )
         consumer = PartitionConsumer(
-            connection, topology, processor.handle, prefetch=settings.partition_prefetch
+            connection,
+            topology,
+            processor.handle,
+            prefetch=settings.partition_prefetch,
+            hold=settings.partition_hold_seconds,
         )
         replicas = bookkeeping.ReplicaRegistry(
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds

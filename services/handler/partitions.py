@@ -25,6 +25,12 @@ that dies takes several updates down with it, though only one of them may have k
 run one at a time, the next owner finds which: the handler counts an update's redeliveries
 when it starts it, so an update that keeps killing its replica reaches the limit and is
 dead-lettered, while those behind it are counted only once they really run.
+
+RabbitMQ closes a channel that has held a delivery unacknowledged longer than its consumer
+timeout (30 minutes by default), which would return every delivery in hand at once.  An
+update can be held that long by an outage waited out, or a long ``retry_after``; so a
+partition whose oldest delivery in hand is older than ``hold`` is given up (the same
+orderly release as a hand-over) and taken again at once, before the broker can do it.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
@@ -53,10 +60,11 @@ class PartitionDelivery:
     into an object of its own, which costs more than the few fields read here.
     """
 
-    __slots__ = ("_message",)
+    __slots__ = ("_message", "received")
 
     def __init__(self, message: DeliveredMessage) -> None:
         self._message = message
+        self.received = time.monotonic()
 
     @property
     def body(self) -> bytes:
@@ -91,6 +99,8 @@ Handle = Callable[[PartitionDelivery, asyncio.Event], Awaitable[None]]
 
 RESUBSCRIBE_PAUSE = 1.0
 DEFAULT_PREFETCH = 32
+# Below RabbitMQ's default consumer timeout of 30 minutes (PARTITION_HOLD_SECONDS).
+DEFAULT_HOLD = 25 * 60.0
 
 
 def lane_of(delivery: PartitionDelivery) -> Hashable:
@@ -180,6 +190,11 @@ class _Subscription:
             # Whatever is left stays unsettled: closing the channel puts it back in place.
             del self._lanes[key]
 
+    def held_for(self, now: float) -> float:
+        """How long the oldest delivery in hand has been held (0 with none in hand)."""
+        oldest = min((lane[0].received for lane in self._lanes.values() if lane), default=now)
+        return now - oldest
+
     async def release(self) -> None:
         self.releasing.set()
         await self._idle.wait()  # the updates in hand finish (or give up) first
@@ -196,19 +211,29 @@ class _Slot:
         self.wanted = False
         self.subscription: _Subscription | None = None
         self._task: asyncio.Task[None] | None = None
+        self._renew = False
 
     def want(self, wanted: bool) -> None:
         self.wanted = wanted
-        if (self.subscription is not None) != wanted and (self._task is None or self._task.done()):
-            self._task = asyncio.create_task(self._reconcile(), name=f"partition-{self.index}")
+        if (self.subscription is not None) != wanted or self._renew:
+            if self._task is None or self._task.done():
+                self._task = asyncio.create_task(self._reconcile(), name=f"partition-{self.index}")
+
+    def renew(self) -> None:
+        """Give the partition up and take it again (what it holds goes back in place)."""
+        if self.subscription is not None and not self._renew:
+            self._renew = True
+            self.want(self.wanted)
 
     async def wait(self) -> None:
         if self._task is not None:
             await asyncio.shield(self._task)
 
     async def _reconcile(self) -> None:
-        while (self.subscription is not None) != self.wanted:
-            if self.wanted:
+        while (self.subscription is not None) != self.wanted or self._renew:
+            if self._renew and self.subscription is None:
+                self._renew = False
+            elif self.wanted and self.subscription is None:
                 try:
                     self.subscription = await self._owner.subscribe(self.index)
                     log.info("partition taken", extra={"partition": self.index})
@@ -233,12 +258,15 @@ class PartitionConsumer:
         handle: Handle,
         *,
         prefetch: int = DEFAULT_PREFETCH,
+        hold: float = DEFAULT_HOLD,
     ) -> None:
         self._connection = connection
         self._topology = topology
         self._handle = handle
         self._prefetch = prefetch
+        self._hold = hold
         self._slots = [_Slot(self, i) for i in range(topology.partitions)]
+        self._watch: asyncio.Task[None] | None = None
 
     @property
     def owned(self) -> frozenset[int]:
@@ -249,6 +277,25 @@ class PartitionConsumer:
         """Consume exactly ``partitions`` from now on; hand-overs run in the background."""
         for slot in self._slots:
             slot.want(slot.index in partitions)
+        if self._watch is None and partitions:
+            self._watch = asyncio.create_task(self._watch_holds(), name="partition-holds")
+
+    async def _watch_holds(self) -> None:
+        """Renew every partition that has held a delivery for longer than ``hold``."""
+        while True:
+            await asyncio.sleep(min(self._hold / 4, 10.0))
+            now = time.monotonic()
+            for slot in self._slots:
+                subscription = slot.subscription
+                if subscription is None or subscription.releasing.is_set():
+                    continue
+                if (held := subscription.held_for(now)) > self._hold:
+                    log.warning(
+                        "partition held an update too long; giving it up and taking it again "
+                        "before the broker's consumer timeout",
+                        extra={"partition": slot.index, "held_s": round(held, 1)},
+                    )
+                    slot.renew()
 
     async def settled(self) -> None:
         """Wait until every pending subscribe or release has run."""
@@ -257,6 +304,11 @@ class PartitionConsumer:
 
     async def close(self) -> None:
         """Release every partition, each after its update in hand is finished."""
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
         self.assign(frozenset())
         await self.settled()
 

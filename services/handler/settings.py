@@ -26,6 +26,9 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     session_batch_window_ms: float = Field(2.0, ge=0, le=100)
     # Deliveries in hand per owned partition, run in per-user lanes (services/handler/partitions.py).
     partition_prefetch: int = Field(32, ge=1, le=1000)
+    # A partition holding an update longer than this is given up and taken again: keep it
+    # below RabbitMQ's consumer_timeout (30 minutes by default), which would close the channel.
+    partition_hold_seconds: float = Field(25 * 60.0, gt=0)
     dependency_backoff_max_seconds: float = Field(5.0, gt=0)
     update_max_attempts: int = Field(3, ge=1)
     update_max_redeliveries: int = Field(10, ge=1)

@@ -22,6 +22,7 @@ import pytest
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from yarl import URL
 
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from services.handler.partitions import PartitionConsumer
 from shared.topology import HEADER_USER_ID, Topology
 from tests.conftest import TcpRelay, eventually
@@ -453,3 +454,63 @@ async def test_users_of_one_partition_run_side_by_side_each_in_order_across_a_ha
     assert {who for runs in done.values() for *_, who in runs} == {"A", "B"}
     spans = sorted((start, end) for runs in done.values() for _, start, end, _ in runs)
     assert any(b[0] < a[1] for a, b in itertools.pairwise(spans)), "different users never ran at once"
+
+
+async def test_an_update_held_past_the_hold_limit_is_handed_back_before_the_broker_times_it_out(
+    tmp_path,
+) -> None:
+    """A broker whose consumer timeout (2 s) is shorter than an outage an update waits out
+    (here, until ``outage_over``): the replica gives the partition up and takes it again
+    before the broker would close its channel, and the update, handed back in its place,
+    is finished once the outage ends, acknowledged once, with the update behind it after."""
+    node = PrivateRabbitMQ(
+        tmp_path / "rabbitmq",
+        advanced="[{rabbit, [{consumer_timeout, 2000}, {channel_tick_interval, 200}]}].\n",
+    )
+    await asyncio.to_thread(node.start)
+    try:
+        log = Log()
+        outage_over = asyncio.Event()
+
+        async def work(entry: Handled, releasing: asyncio.Event) -> bool:
+            if entry.seq == 0 and not outage_over.is_set():
+                # Waiting out the outage, as the processor does: give up when released.
+                done = asyncio.ensure_future(outage_over.wait())
+                gone = asyncio.ensure_future(releasing.wait())
+                await asyncio.wait({done, gone}, return_when=asyncio.FIRST_COMPLETED)
+                done.cancel(), gone.cancel()
+                return outage_over.is_set() and not releasing.is_set()
+            return True
+
+        async with broker_setup(node.url, "hold") as (topology, channel, exchange):
+            await publish(exchange, topology, [0, 1])
+            connection = await aio_pika.connect_robust(node.url)
+            consumer = PartitionConsumer(
+                connection, topology, recording_handle("A", log, work), hold=0.5
+            )
+            try:
+                consumer.assign(frozenset({0}))
+                # Given up and taken again at least twice while the outage lasts (3 s).
+                await eventually(lambda: asyncio.sleep(0, len(log.entries) >= 3), timeout=20)
+                outage_over.set()
+                await eventually(lambda: asyncio.sleep(0, "acked" in {
+                    h.outcome for h in log.entries if h.seq == 1}), timeout=20)
+                await eventually(lambda: queued_is(channel, topology, 0), timeout=20)
+            finally:
+                await consumer.close()
+                await connection.close()
+        firsts = [h for h in log.entries if h.seq == 0]
+        assert [h.outcome for h in firsts][-1] == "acked"
+        assert [h.outcome for h in firsts].count("acked") == 1
+        assert all(h.outcome == "left" for h in firsts[:-1]) and len(firsts) >= 3
+        assert [h.seq for h in log.entries if h.outcome == "acked"] == [0, 1]
+        assert_one_at_a_time(log.entries)
+        # The broker never had to close a channel for holding an update too long.
+        assert "timed out" not in (tmp_path / "rabbitmq" / "log").joinpath(
+            f"{node.name}.log").read_text(errors="replace")
+    finally:
+        await asyncio.to_thread(node.stop)
+
+
+async def queued_is(channel: aio_pika.abc.AbstractChannel, topology: Topology, count: int) -> bool:
+    return await queued(channel, topology) == count
