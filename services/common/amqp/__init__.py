@@ -2,7 +2,9 @@
 
 Here: declaring the update partitions, and the aiormq channel under an aio-pika one (the hot
 paths publish and consume there).  ``rpc`` holds the request/reply client and server of the
-session API, ``coalescing`` the batching of many callers' requests into one message.
+session API, ``coalescing`` the batching of many callers' requests into one message,
+``addresses`` the brokers AMQP_URL names and ``connection`` the connections that fail over
+between them.
 """
 
 from __future__ import annotations

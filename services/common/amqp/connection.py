@@ -16,7 +16,10 @@ Brokers are tried in the order listed, starting with the first (so each service 
 given a different preferred node); after a broker is lost, the next one in the list comes
 first and the lost one last.  A connection does not go back to its preferred broker when it
 returns.  Brokers are tried back to back until each was tried once; only then does a robust
-connection wait ``reconnect_interval`` before the next round.
+connection wait ``reconnect_interval`` (5 s by default) before the next round.  A connection
+lost within ``reconnect_interval`` of being made waits out the rest of it first (aio-pika
+pauses after every attempt, a successful one too), so a broker that accepts connections
+and drops them at once is not hammered.
 """
 
 from __future__ import annotations
