@@ -15,12 +15,15 @@ a standby is promoted, a client sees, in some order:
   SQL transaction;
 - no host in a multi-host ``DATABASE_URL`` accepting writes yet
   (``target_session_attrs=read-write``): asyncpg's ``TargetServerAttributeNotMatched``;
-- the connection lost (class 08), a socket error, a timeout.
+- the connection lost (class 08), a socket error, a timeout; a pooled connection whose
+  backend was terminated while it sat idle in the pool fails with one of asyncpg's internal
+  errors instead.
 
 All of these are outages, as are too many connections (53300) and a serialization failure
 or deadlock (40001, 40P01: the transaction may simply run again).  ``FAILOVER`` names those
 after which a pooled connection may be talking to a server that is no longer a writable
-primary: ``services.common.db.create_pool`` replaces the pool's connections after one.
+primary, or is not usable at all: ``services.common.db.create_pool`` replaces the pool's
+connections after one.
 """
 
 from __future__ import annotations
@@ -29,12 +32,18 @@ import asyncpg
 
 from services.common.errors import DependencyUnavailable
 
-# The server stopped being (or never was) a writable primary for this connection.
+# The server stopped being (or never was) a writable primary for this connection, or the
+# connection is no longer usable: replace the pool's connections.
 FAILOVER: tuple[type[BaseException], ...] = (
     asyncpg.ReadOnlySQLTransactionError,  # 25006
     asyncpg.AdminShutdownError,  # 57P01
     asyncpg.CrashShutdownError,  # 57P02
     asyncpg.CannotConnectNowError,  # 57P03
+    # An idle pooled connection that was sent 57P01 is handed out before asyncpg has seen
+    # the socket close: its next statement fails with "cannot switch to state ...; another
+    # operation is in progress".  Like asyncpg's other internal errors (a protocol error, a
+    # type cache outdated by a migration) it goes with a new connection.
+    asyncpg.InternalClientError,
 )
 
 OUTAGES: tuple[type[BaseException], ...] = (

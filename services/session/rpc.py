@@ -6,6 +6,8 @@ statement, its writes in one transaction, one typed outcome per item.  Every req
 exactly one reply: a body that is not a valid batch gets a ``SessionError(bad_request)``; a
 statement that fails gives each of its items a ``SessionError(internal)`` (nothing of them was
 applied, so they may be sent again) while the other statement's items keep their outcomes.
+The handler waits such an error out like an outage, as it is during a PostgreSQL failover or
+restart (``services/common/outage.py``); the pool then reconnects to the new primary.
 
 The queue stays described in the AsyncAPI document by a FastStream subscriber whose handler
 has ``SessionApi.serve_batch``'s types, on a ``DescribingBroker`` that never starts it.
@@ -23,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 
 from services.common.amqp.connection import FailoverBroker
 from services.common.amqp.rpc import REPLY_TO, RpcServer
+from services.common.outage import is_outage
 from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
 from shared.session_api import (
@@ -95,7 +98,13 @@ class SessionApi:
         try:
             outcomes = list(await run(items))
         except Exception as exc:
-            log.exception("session %s batch failed", op, extra={"items": len(items)})
+            if is_outage(exc):  # a PostgreSQL failover or restart: the handler waits it out
+                log.warning(
+                    "session %s batch failed: database unavailable", op,
+                    extra={"items": len(items), "error": repr(exc)},
+                )
+            else:
+                log.exception("session %s batch failed", op, extra={"items": len(items)})
             error = SessionError(code="internal", message=type(exc).__name__)
             outcomes = [error] * len(items)
         elapsed = time.perf_counter() - started

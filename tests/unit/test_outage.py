@@ -25,6 +25,9 @@ def _server_error(cls: type[asyncpg.PostgresError]) -> asyncpg.PostgresError:
         _server_error(asyncpg.SerializationError),  # 40001
         _server_error(asyncpg.DeadlockDetectedError),  # 40P01
         asyncpg.TargetServerAttributeNotMatched("no host accepts writes"),
+        # a pooled connection whose backend was terminated while idle, used before asyncpg
+        # has seen the socket close
+        asyncpg.InternalClientError("cannot switch to state 11; another operation (2) is in progress"),
         asyncpg.InterfaceError("connection is closed"),
         DependencyUnavailable("session service"),
         ConnectionRefusedError(),
@@ -52,8 +55,9 @@ def test_errors_of_the_work_itself_are_not(exc: BaseException) -> None:
     assert not is_outage(exc)
 
 
-def test_only_errors_of_a_server_that_stopped_being_the_primary_replace_connections() -> None:
+def test_only_errors_of_a_lost_primary_or_a_broken_connection_replace_connections() -> None:
     assert is_failover(_server_error(asyncpg.ReadOnlySQLTransactionError))
     assert is_failover(_server_error(asyncpg.AdminShutdownError))
+    assert is_failover(asyncpg.InternalClientError("cannot switch to state 11"))
     assert not is_failover(_server_error(asyncpg.SerializationError))
     assert not is_failover(DependencyUnavailable("session service"))

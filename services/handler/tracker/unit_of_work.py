@@ -11,6 +11,7 @@ which changes nothing at READ COMMITTED, where each statement sees its own snaps
 
 from __future__ import annotations
 
+import contextlib
 from types import TracebackType
 
 import asyncpg
@@ -59,7 +60,11 @@ class UnitOfWork:
                 if exc_type is None:
                     await transaction.commit()
                 else:
-                    await transaction.rollback()
+                    # A rollback that fails (the backend was terminated: nothing to undo)
+                    # must not hide the step's own error, which says why; the release
+                    # below puts the connection right or replaces it.
+                    with contextlib.suppress(Exception):
+                        await transaction.rollback()
         finally:
             if conn is not None:
                 await self._pool.release(conn)
