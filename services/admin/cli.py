@@ -19,7 +19,14 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from services.admin import broker_users, database, dead_letters, sessions, webhook
+from services.admin import (
+    broker_users,
+    database,
+    dead_letters,
+    queue_migration,
+    sessions,
+    webhook,
+)
 from services.admin.errors import EXIT_OK, EXIT_PARTIAL, AdminError
 from services.admin.settings import (
     AdminSettings,
@@ -62,6 +69,10 @@ environment: only --format definitions without --dev-passwords reads the passwor
 RABBITMQ_GATEWAY_PASSWORD, RABBITMQ_HANDLER_PASSWORD, RABBITMQ_SESSION_PASSWORD,
 RABBITMQ_OCR_PASSWORD, RABBITMQ_ADMIN_PASSWORD, and with --operator-user RABBITMQ_PASSWORD
 (each also as <NAME>_FILE). The rabbitmqctl script reads them itself when it runs."""
+MIGRATE_QUEUES_ENV = """\
+environment: AMQP_URL (required: a RabbitMQ administrator's, not the <ns>-admin user's),
+AMQP_NAMESPACE (default pokertracker; --namespace overrides it), UPDATE_PARTITIONS
+(default 64; must match the services'). Run it with every service stopped."""
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ GROUPS: dict[str, str] = {
     "dead-letters": "updates the handlers gave up on (RabbitMQ)",
     "sessions": "conversation sessions in session.bot_sessions (PostgreSQL)",
     "db": "the services' PostgreSQL roles and what they may do",
-    "broker": "RabbitMQ users of the services, each allowed only what it does",
+    "broker": "RabbitMQ: the services' users, each allowed only what it does; queue upgrades",
 }
 
 COMMANDS: tuple[Command, ...] = (
@@ -165,6 +176,15 @@ COMMANDS: tuple[Command, ...] = (
         broker_users.users_arguments,
         BROKER_USERS_ENV,
     ),
+    Command(
+        ("broker", "migrate-queues"),
+        "turn the namespace's classic queues (releases before quorum queues) into quorum "
+        "queues, keeping every message in order; with the services stopped",
+        AdminSettings,
+        queue_migration.migrate_command,
+        queue_migration.migrate_arguments,
+        MIGRATE_QUEUES_ENV,
+    ),
 )
 
 EPILOG = """\
@@ -181,6 +201,9 @@ environment, read only by the commands that need it (each command's --help names
   db roles           DATABASE_URL (required: any user of the stack's database)
   broker users       nothing; --format definitions reads RABBITMQ_<SERVICE>_PASSWORD
                      (and RABBITMQ_PASSWORD with --operator-user) unless --dev-passwords
+  broker migrate-queues
+                     AMQP_URL (required: an administrator's), AMQP_NAMESPACE,
+                     UPDATE_PARTITIONS, as for dead-letters
   every command      LOG_LEVEL=DEBUG shows the client library's log on stderr
 exit status: 0 done, 1 done only in part or refused (by Telegram too), 2 bad usage or
 settings, or RabbitMQ, PostgreSQL or the Bot API is unreachable.
