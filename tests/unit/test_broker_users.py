@@ -130,7 +130,7 @@ def test_the_compose_file_logs_each_service_in_as_its_own_user() -> None:
         url = services[service]["environment"]["AMQP_URL"]
         assert url == (
             f"amqp://${{AMQP_NAMESPACE:-pokertracker}}-{service}:"
-            f"${{{password_variable(service)}:-{dev_password(service)}}}@rabbitmq:5672/"
+            f"${{{password_variable(service)}:-{dev_password(service)}}}@${{AMQP_HOST:-rabbitmq}}:5672/"
         )
     volumes = services["rabbitmq"]["volumes"]
     assert "${RABBITMQ_DEFINITIONS:-./deploy/rabbitmq/definitions.json}:/etc/rabbitmq/definitions.json:ro" in volumes

@@ -1,13 +1,15 @@
-"""docker-compose.yml pins its images to exact releases, RabbitMQ and PostgreSQL to those the
-tests run, and its health checks see each service answer (docs/docker.md).
+"""docker-compose.yml, its RabbitMQ cluster profile and HAProxy agree with each other and with
+what the tests run (docs/cluster.md, docs/docker.md).
 
 No Docker engine runs here: the compose file is read as YAML (PyYAML follows its anchors and
-`<<` merges). `docker compose config`, run by hand, checks the rest.
+`<<` merges) and its ${VAR:-default} values are filled in as Compose does. `docker compose
+config`, run by hand, checks the rest (docs/cluster.md says how).
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import re
 import shutil
 import subprocess
@@ -17,11 +19,21 @@ from typing import Any
 import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML: in constraints.txt, from uvicorn[standard]
 
+from services.common.amqp.addresses import broker_urls
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
+HAPROXY_CFG = ROOT / "deploy" / "haproxy" / "haproxy.cfg"
+RABBITMQ_CONF = ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf"
+CLUSTER_CONF = ROOT / "deploy" / "rabbitmq" / "cluster.conf"
+NODE_ENTRYPOINT = ROOT / "deploy" / "rabbitmq" / "node-entrypoint.sh"
+DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
 
-# The RabbitMQ nodes.
-NODES = ("rabbitmq",)
+# The RabbitMQ nodes; the first is also the single broker of the default profile.
+NODES = ("rabbitmq", "rabbitmq-2", "rabbitmq-3")
+APP_SERVICES = ("gateway", "handler", "session", "ocr")
+DATA_DIR = "/var/lib/rabbitmq"
+COOKIE_DIR = "/run/rabbitmq-cookie"
 
 # How an exact tag of each image looks: a full release, never `latest` or a floating series
 # (`15`, `3.10`). An image not listed here fails the test, so that a new one gets a rule.
@@ -45,14 +57,79 @@ def services() -> dict[str, dict[str, Any]]:
     return compose()["services"]
 
 
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?-)(?P<default>[^}]*))?\}")
+
+
+def interpolate(value: str, environment: dict[str, str]) -> str:
+    """``value`` as Compose fills it in from ``environment`` (the subset this file uses)."""
+
+    def one(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        name, op, default = match.group("name", "op", "default")
+        if name in environment and not (op == ":-" and environment[name] == ""):
+            return environment[name]
+        return default or ""
+
+    return _VARIABLE.sub(one, value)
+
+
 def image_tag(image: str) -> tuple[str, str]:
     repository, _, tag = image.rpartition(":")
     return (repository, tag) if repository and "/" not in tag else (image, "")
 
 
+# A short-syntax volume: source:target[:ro|:rw]; a source may be ${VAR:-default}, whose colon
+# separates nothing.
+_VOLUME = re.compile(r"(\$\{[^}]*\}|[^:]+):([^:]+)(?::ro|:rw)?")
+
+
+def mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Target -> source of a service's short-syntax volumes (a read-only flag dropped)."""
+    found = {}
+    for volume in service.get("volumes") or []:
+        match = _VOLUME.fullmatch(volume)
+        assert match, volume
+        source, target = match.groups()
+        found[target] = source
+    return found
+
+
 def command_text(healthcheck: dict[str, Any]) -> str:
     test = healthcheck["test"]
     return " ".join(test[1:]) if isinstance(test, list) else str(test)
+
+
+def conf_settings(path: Path) -> dict[str, str]:
+    """key -> value of a rabbitmq.conf-style (sysctl) file."""
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            found[key.strip()] = value.strip()
+    return found
+
+
+def haproxy_sections() -> dict[str, list[list[str]]]:
+    """ "kind name" (e.g. "backend rabbitmq", "defaults") -> its lines, split into words,
+    comments dropped."""
+    sections: dict[str, list[list[str]]] = {}
+    current: list[list[str]] = []
+    for raw in HAPROXY_CFG.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].rstrip()
+        if not line.strip():
+            continue
+        if not line[0].isspace():
+            current = sections.setdefault(" ".join(line.split()), [])
+        else:
+            current.append(line.split())
+    return sections
+
+
+def seconds(duration: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(ms|s|m|h|d)?", duration).groups()  # type: ignore[union-attr]
+    return int(number) * {"ms": 0.001, None: 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}[unit]
 
 
 # ---------------------------------------------------------------------------- what the tests run
@@ -151,6 +228,152 @@ def test_the_postgres_image_is_the_release_the_tests_run() -> None:
     assert version == tested, (
         f"postgres runs PostgreSQL {version}, the tests run {tested}: change the image in docker-compose.yml"
     )
+
+
+# ---------------------------------------------------------------------------- the cluster
+
+
+def test_the_cluster_profile_adds_two_nodes_to_the_single_broker() -> None:
+    all_services = services()
+    nodes = {name for name, s in all_services.items() if str(s.get("image", "")).startswith("rabbitmq:")}
+    assert nodes == set(NODES)
+    # The default profile's broker is the first node: a single-broker deployment becomes the
+    # cluster with its data, and no service ever depends on a broker its profile lacks.
+    assert "profiles" not in all_services["rabbitmq"]
+    for name in NODES[1:]:
+        assert all_services[name]["profiles"] == ["cluster"], name
+    first = all_services["rabbitmq"]
+    for name in NODES:
+        node = all_services[name]
+        # The node name rabbit@<hostname> names its data; a fixed one survives a new container.
+        assert node["hostname"] == name
+        for key in ("image", "entrypoint", "command", "healthcheck", "restart"):
+            assert node[key] == first[key], (name, key)
+    # One at a time, the first node first: there is one cluster to join (deploy/rabbitmq/cluster.conf).
+    assert all_services["rabbitmq-2"]["depends_on"] == {"rabbitmq": {"condition": "service_healthy"}}
+    assert all_services["rabbitmq-3"]["depends_on"] == {"rabbitmq-2": {"condition": "service_healthy"}}
+
+
+def test_every_node_shares_cookie_configuration_and_definitions_and_keeps_its_own_data() -> None:
+    all_services = services()
+    named_volumes = set(compose()["volumes"])
+    node_mounts = {name: mounts(all_services[name]) for name in NODES}
+    data = [node_mounts[name].pop(DATA_DIR) for name in NODES]
+    assert len(set(data)) == len(NODES) and set(data) <= named_volumes, data
+    shared = node_mounts["rabbitmq"]
+    for name in NODES:
+        assert node_mounts[name] == shared, name
+    assert shared[COOKIE_DIR] in named_volumes and shared[COOKIE_DIR] not in data
+    # Whoever holds the cookie controls the nodes: nothing else mounts it, no node publishes
+    # its distribution ports.
+    for name, service in all_services.items():
+        if name not in NODES:
+            assert shared[COOKIE_DIR] not in mounts(service).values(), name
+        else:
+            assert not any(p.endswith((":4369", ":25672")) for p in service.get("ports", [])), name
+    assert shared["/etc/rabbitmq/conf.d/30-pokertracker.conf"] == "./deploy/rabbitmq/rabbitmq.conf"
+    assert shared["/etc/rabbitmq/conf.d/40-cluster.conf"] == "./deploy/rabbitmq/cluster.conf"
+    assert shared["/etc/rabbitmq/definitions.json"] == "${RABBITMQ_DEFINITIONS:-./deploy/rabbitmq/definitions.json}"
+    assert conf_settings(RABBITMQ_CONF)["load_definitions"] == "/etc/rabbitmq/definitions.json"
+    # ... which holds the users, their permissions and the queues' policies.
+    assert {"users", "permissions", "policies"} <= set(json.loads(DEFINITIONS.read_text(encoding="utf-8")))
+    # The entry point is the mounted script, and it reads the cookie from the shared volume.
+    entrypoint = all_services["rabbitmq"]["entrypoint"]
+    assert entrypoint[0] == "sh" and shared[entrypoint[1]] == "./deploy/rabbitmq/node-entrypoint.sh"
+    script = NODE_ENTRYPOINT.read_text(encoding="utf-8")
+    assert f"shared={COOKIE_DIR}/" in script
+    assert f"cookie={DATA_DIR}/.erlang.cookie" in script
+    assert "install -m 400 -o rabbitmq -g rabbitmq" in script
+    assert 'exec docker-entrypoint.sh "$@"' in script
+    for path in shared.values():
+        if path.startswith("./"):
+            assert (ROOT / path).exists(), path
+
+
+def test_cluster_conf_lists_every_node() -> None:
+    conf = conf_settings(CLUSTER_CONF)
+    assert conf["cluster_formation.peer_discovery_backend"] == "classic_config"
+    listed = {v for k, v in conf.items() if k.startswith("cluster_formation.classic_config.nodes.")}
+    assert listed == {f"rabbit@{services()[name]['hostname']}" for name in NODES}
+    assert conf["queue_leader_locator"] == "balanced"
+    assert conf["cluster_partition_handling"] == "pause_minority"
+
+
+def test_haproxy_balances_amqp_over_every_node() -> None:
+    sections = haproxy_sections()
+    defaults = sections["defaults"]
+    assert ["mode", "tcp"] in defaults
+    timeouts = {line[1]: seconds(line[2]) for line in defaults if line[0] == "timeout"}
+    # AMQP connections live for hours, quiet but for heartbeats.
+    assert timeouts["client"] >= 3600 and timeouts["server"] >= 3600
+    frontend = sections["frontend amqp"]
+    assert ["bind", ":5672"] in frontend and ["default_backend", "rabbitmq"] in frontend
+    backend = sections["backend rabbitmq"]
+    servers = {line[1]: line[2] for line in backend if line[0] == "server"}
+    assert servers == {name: f"{name}:5672" for name in NODES}
+    (default_server,) = [line for line in backend if line[0] == "default-server"]
+    assert "check" in default_server and "resolvers" in default_server
+    assert ["on-marked-down", "shutdown-sessions"] == default_server[
+        default_server.index("on-marked-down") : default_server.index("on-marked-down") + 2
+    ]
+    assert ["option", "tcp-check"] in backend
+    checks = [line[1:] for line in backend if line[0] == "tcp-check"]
+    assert checks[0] == ["connect", "port", "5672"], "the first check step must be the AMQP port"
+    assert any(line[0] in ("balance",) for line in backend)
+
+
+def test_the_haproxy_service_waits_for_every_node_and_is_healthy_with_one() -> None:
+    haproxy = services()["haproxy"]
+    assert haproxy["profiles"] == ["cluster"]
+    assert mounts(haproxy)["/usr/local/etc/haproxy/haproxy.cfg"] == "./deploy/haproxy/haproxy.cfg"
+    assert haproxy["depends_on"] == {name: {"condition": "service_healthy"} for name in NODES}
+    assert all(port.startswith("127.0.0.1:") for port in haproxy.get("ports", []))
+    monitor = haproxy_sections()["frontend monitor"]
+    (bind,) = [line[1] for line in monitor if line[0] == "bind"]
+    assert ["monitor-uri", "/healthz"] in monitor
+    assert any(line[:2] == ["monitor", "fail"] and "nbsrv(rabbitmq)" in line for line in monitor)
+    assert f"/dev/tcp/127.0.0.1/{bind.lstrip(':')} " in command_text(haproxy["healthcheck"])
+    assert "GET /healthz" in command_text(haproxy["healthcheck"])
+
+
+# ---------------------------------------------------------------------------- the services
+
+
+def test_the_app_services_reach_the_broker_named_by_amqp_host() -> None:
+    all_services = services()
+    for name in APP_SERVICES:
+        url = all_services[name]["environment"]["AMQP_URL"]
+        (default,) = broker_urls(interpolate(url, {}))
+        assert "@rabbitmq:5672/" in default, (name, default)
+        (cluster,) = broker_urls(interpolate(url, {"AMQP_HOST": "haproxy"}))
+        assert "@haproxy:5672/" in cluster, (name, cluster)
+        # docs/cluster.md: the nodes themselves instead of HAProxy, tried in turn.
+        direct = broker_urls(interpolate(url, {"AMQP_HOST": "rabbitmq:5672,rabbitmq-2:5672,rabbitmq-3"}))
+        assert [u.split("@")[1] for u in direct] == [f"{node}:5672/" for node in NODES], (name, direct)
+
+
+def test_the_app_services_wait_for_haproxy_when_the_cluster_runs() -> None:
+    all_services = services()
+    for name in APP_SERVICES:
+        depends_on = all_services[name]["depends_on"]
+        assert depends_on["rabbitmq"] == {"condition": "service_healthy"}, name
+        assert depends_on["haproxy"] == {"condition": "service_healthy", "required": False}, name
+
+
+def test_no_service_requires_one_its_profile_may_lack() -> None:
+    """What `docker compose config` refuses: a dependency missing from a profile the
+    dependent runs in, unless it is `required: false`."""
+    all_services = services()
+    for name, service in all_services.items():
+        needs = service.get("depends_on") or {}
+        if isinstance(needs, list):
+            needs = {dependency: {} for dependency in needs}
+        ours = set(service.get("profiles") or ())
+        for dependency, how in needs.items():
+            assert dependency in all_services, (name, dependency)
+            theirs = set(all_services[dependency].get("profiles") or ())
+            if (how or {}).get("required", True):
+                assert not theirs or (ours and ours <= theirs), f"{name} requires {dependency} of {sorted(theirs)}"
 
 
 def test_health_checks_see_the_service_answer_not_only_a_port() -> None:
