@@ -28,6 +28,7 @@ RABBITMQ_CONF = ROOT / "deploy" / "rabbitmq" / "rabbitmq.conf"
 CLUSTER_CONF = ROOT / "deploy" / "rabbitmq" / "cluster.conf"
 NODE_ENTRYPOINT = ROOT / "deploy" / "rabbitmq" / "node-entrypoint.sh"
 DEFINITIONS = ROOT / "deploy" / "rabbitmq" / "definitions.json"
+CLUSTER_DOC = ROOT / "docs" / "cluster.md"
 
 # The RabbitMQ nodes; the first is also the single broker of the default profile.
 NODES = ("rabbitmq", "rabbitmq-2", "rabbitmq-3")
@@ -390,3 +391,16 @@ def test_health_checks_see_the_service_answer_not_only_a_port() -> None:
         assert "check_running" in text and "check_local_alarms" in text, name
     postgres = command_text(all_services["postgres"]["healthcheck"])
     assert "pg_isready" in postgres and "select 1" in postgres
+
+
+# ---------------------------------------------------------------------------- docs
+
+
+def test_the_operator_docs_cover_the_cluster() -> None:
+    doc = CLUSTER_DOC.read_text(encoding="utf-8")
+    for words in ("--profile cluster", "AMQP_HOST=haproxy", "rabbitmq-queues grow", "rabbitmq-queues rebalance quorum",
+                  "rabbitmq-queues shrink", "forget_cluster_node", "join_cluster", "deploy/haproxy/haproxy.cfg",
+                  "deploy/rabbitmq/cluster.conf", "services/admin/broker_policies.py", "docs/reliability.md"):  # fmt: skip
+        assert words in doc, words
+    assert "docs/cluster.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "cluster.md" in (ROOT / "docs" / "docker.md").read_text(encoding="utf-8")
