@@ -1,13 +1,19 @@
 """Bring up the whole development stack on this machine: ``python -m devkit.stack``.
 
-PostgreSQL and RabbitMQ must already run (``AMQP_URL``, ``DATABASE_URL``; the database is
-created if missing).  Without ``BOT_TOKEN`` in the environment the stack makes up a token and a
-webhook secret, starts the fake Telegram, the session service, ``HANDLER_REPLICAS`` handler
-replicas, the OCR service (ticket photos; it needs tesseract, see ``scripts/system-deps``) and
-the gateway, waits until they answer, and opens the terminal chat (``devkit.chat``).  With ``BOT_TOKEN`` set it talks to the real Telegram instead, needs
-``WEBHOOK_SECRET``, and runs headless until Ctrl-C.
+PostgreSQL and RabbitMQ are the ones ``DATABASE_URL`` and ``AMQP_URL`` name where they answer;
+where nothing answers on this machine, the stack starts private instances of its own under
+``.run/servers`` (installing the packages first if missing) and stops them when it stops,
+their data kept for the next start (``--fresh`` deletes it first); see
+``devkit.local_servers``.  The database is created if missing.
 
-Each process writes to ``.run/logs/<name>.log`` under the repository root.  Ctrl-C, the end of
+Without ``BOT_TOKEN`` in the environment the stack makes up a token and a webhook secret,
+starts the fake Telegram, the session service, ``HANDLER_REPLICAS`` handler replicas, the OCR
+service (ticket photos; it needs tesseract, see ``scripts/system-deps``) and the gateway, waits
+until they answer, and opens the terminal chat (``devkit.chat``).  With ``BOT_TOKEN`` set it
+talks to the real Telegram instead, needs ``WEBHOOK_SECRET``, and runs headless until Ctrl-C.
+
+Each process writes to ``.run/logs/<name>.log`` under the repository root (``--run-dir``
+puts ``logs/`` and ``servers/`` elsewhere).  Ctrl-C, the end of
 the chat or SIGTERM stop every process: SIGTERM first, SIGKILL after 15 seconds.
 
 Environment (defaults): ``AMQP_URL`` (amqp://guest:guest@127.0.0.1:5672/), ``DATABASE_URL``
@@ -31,7 +37,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -40,9 +46,10 @@ import httpx
 
 from devkit import chat
 from devkit.createdb import ensure_database
+from devkit.local_servers import LocalServers, Request, ServersError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = REPO_ROOT / ".run" / "logs"
+RUN_DIR = REPO_ROOT / ".run"
 DEFAULT_AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 DEFAULT_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/pokertracker"
 WEBHOOK_PATH = "/telegram/webhook"
@@ -90,6 +97,14 @@ class StackConfig:
     chat_options: chat.ChatOptions
     startup_timeout: float = 60.0
     gateway_host: str = "127.0.0.1"  # where this machine reaches the gateway
+    run_dir: Path = RUN_DIR  # logs/ and the private servers' servers/
+    fresh: bool = False  # delete the private servers' data before they start
+    database_url_set: bool = False  # DATABASE_URL came from the environment
+    amqp_url_set: bool = False
+
+    @property
+    def servers_request(self) -> Request:
+        return Request(self.database_url, self.amqp_url, self.database_url_set, self.amqp_url_set)
 
     @property
     def secrets(self) -> list[str]:
@@ -169,6 +184,10 @@ def build_config(env: Mapping[str, str], args: argparse.Namespace) -> StackConfi
         chat_options=options,
         startup_timeout=args.startup_timeout,
         gateway_host=_local_host(env.get("GATEWAY_HOST", "").strip()),
+        run_dir=args.run_dir.absolute(),
+        fresh=args.fresh,
+        database_url_set=bool(env.get("DATABASE_URL")),
+        amqp_url_set=bool(env.get("AMQP_URL")),
     )
 
 
@@ -339,9 +358,9 @@ def plan_children(config: StackConfig) -> list[Child]:
 class Stack:
     """Starts, watches and stops the child processes."""
 
-    def __init__(self, config: StackConfig, log_dir: Path = LOG_DIR) -> None:
+    def __init__(self, config: StackConfig, log_dir: Path | None = None) -> None:
         self.config = config
-        self.log_dir = log_dir
+        self.log_dir = log_dir or config.run_dir / "logs"
         self.children = plan_children(config)
 
     def start(self) -> None:
@@ -496,8 +515,25 @@ async def serve(stack: Stack) -> int:
 
 
 def run_stack(config: StackConfig) -> int:
-    """Start everything, serve, stop everything; return the exit status."""
+    """Provide the servers, start everything, serve, stop everything (the private servers
+    last); return the exit status."""
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        with LocalServers(config.run_dir / "servers", config.servers_request, say=say,
+                          fresh=config.fresh) as found:  # fmt: skip
+            return _run_services(replace(config, database_url=found.database_url,
+                                         amqp_url=found.amqp_url))  # fmt: skip
+    except ServersError as err:
+        say(str(err))
+        return 1
+    except (KeyboardInterrupt, Terminated):  # while the private servers started
+        print(flush=True)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _run_services(config: StackConfig) -> int:
     stack = Stack(config)
     try:
         preflight(config)
@@ -516,7 +552,6 @@ def run_stack(config: StackConfig) -> int:
     finally:
         signal.signal(signal.SIGTERM, _raise_terminated)  # asyncio leaves SIG_DFL behind
         stack.stop()
-        signal.signal(signal.SIGTERM, previous)
 
 
 def _positive_int(value: str) -> int:
@@ -540,6 +575,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--name", default="Alice", help="chat user's first name")
     parser.add_argument("--startup-timeout", type=float, default=60.0, metavar="SECONDS",
                         help="how long to wait for the services to answer")  # fmt: skip
+    parser.add_argument("--fresh", action="store_true",
+                        help="delete the private PostgreSQL's and RabbitMQ's data first")  # fmt: skip
+    parser.add_argument("--run-dir", type=Path, default=RUN_DIR, metavar="DIR",
+                        help="where logs/ and the private servers' servers/ go (default .run)")  # fmt: skip
     return parser.parse_args(argv)
 
 
