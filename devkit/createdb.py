@@ -8,7 +8,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import asyncpg
 
-from services.common.failover import with_write_target
+from services.common.failover import connect, with_write_target
 
 
 async def ensure_database(database_url: str) -> bool:
@@ -19,7 +19,7 @@ async def ensure_database(database_url: str) -> bool:
         raise ValueError("the URL names no database")
     # Several hosts: the primary's, where a database can be created.
     admin_url = with_write_target(urlunsplit(parts._replace(path="/postgres")))
-    conn = await asyncpg.connect(admin_url, timeout=10)
+    conn = await connect(admin_url, timeout=10)
     try:
         if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             return False

@@ -31,11 +31,7 @@ from dataclasses import dataclass, replace
 
 import asyncpg
 
-from services.common.failover import (
-    FailoverAwareConnection,
-    replace_connections_after_failover,
-    with_write_target,
-)
+from services.common import failover
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +122,9 @@ async def create_pool(
     max_size: int = 10,
     init: Callable[[asyncpg.Connection], Awaitable[None]] | None = None,
 ) -> asyncpg.Pool:
-    """A pool on ``dsn`` (several hosts: the writable one, see ``services.common.failover``)
-    whose connections are all replaced after one meets a failover error.
+    """A pool on ``dsn`` (several hosts: the writable one, each host tried in turn, see
+    ``services.common.failover``) whose connections are all replaced after one meets a
+    failover error.
 
     The reset of a connection going back to the pool does nothing beyond asyncpg's own
     rollback of a transaction left open (run before it) and that replacement.  asyncpg's
@@ -139,15 +136,16 @@ async def create_pool(
     """
 
     async def reset(conn: asyncpg.Connection) -> None:
-        await replace_connections_after_failover(pool, conn)
+        await failover.replace_connections_after_failover(pool, conn)
 
     pool = asyncpg.create_pool(
-        with_write_target(dsn),
+        failover.with_write_target(dsn),
         min_size=min_size,
         max_size=max_size,
         init=init,
         reset=reset,
-        connection_class=FailoverAwareConnection,
+        connect=failover.connect,
+        connection_class=failover.FailoverAwareConnection,
     )
     await pool  # opens the first connections; ``reset`` needs the pool named first
     return pool
@@ -169,7 +167,7 @@ async def open_pool(
     connection of their own to it, closed before the pool opens; otherwise over the pool.
     """
     if migration_dsn:
-        conn = await asyncpg.connect(with_write_target(migration_dsn))
+        conn = await failover.connect(failover.with_write_target(migration_dsn))
         try:
             await prepare(conn, schemas, role, login=url_login(dsn))
         finally:

@@ -8,7 +8,9 @@ demoted to a standby, or made read-only before a switch-over, answers with (2500
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -66,6 +68,32 @@ async def test_a_url_whose_first_host_is_down_connects_to_the_next(database_url:
         assert await pool.fetchval("SHOW transaction_read_only") == "off"
     finally:
         await pool.close()
+
+
+async def test_a_first_host_that_never_answers_is_passed_over_after_its_connect_timeout(
+    database_url: str,
+) -> None:
+    """A host that takes the connection and says nothing (a hung server, or one whose
+    packets are dropped) would use up asyncpg's timeout for all the hosts together."""
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()  # until the client gives up
+        writer.close()
+
+    server = await asyncio.start_server(silent, "127.0.0.1", 0)
+    hung = server.sockets[0].getsockname()[1]
+    try:
+        url = with_query(with_hosts_before(database_url, f"127.0.0.1:{hung}"), "connect_timeout=1")
+        started = time.monotonic()
+        pool = await db.create_pool(url, min_size=2, max_size=2)
+        try:
+            assert 1 <= time.monotonic() - started < 5
+            assert await pool.fetchval("SHOW transaction_read_only") == "off"
+        finally:
+            await pool.close()
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 async def test_several_hosts_without_a_target_skip_a_read_only_one(database_url: str) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import json
 import logging
 import time
@@ -114,13 +113,10 @@ class Stack:
 
 def processor_for(pool: asyncpg.Pool, sessions: SessionClient, bot: BotApi, files: TelegramFiles,
                   dead: DeadLetters, metrics: HandlerMetrics) -> UpdateProcessor:
-    kwargs: dict[str, Any] = {
-        "files": files, "ocr": NoOcr(), "instance": "failover-test", "max_attempts": 3,
-        "max_backoff": BACKOFF_MAX, "failure_pause": 0.05, "metrics": metrics,
-    }
-    if "redeliveries" in inspect.signature(UpdateProcessor).parameters:  # before quorum queues
-        kwargs["redeliveries"] = bookkeeping.RedeliveryCounter(pool)  # type: ignore[attr-defined]
-    return UpdateProcessor(sessions, pool, bot, dead, **kwargs)
+    return UpdateProcessor(
+        sessions, pool, bot, dead, files=files, ocr=NoOcr(), instance="failover-test",
+        max_attempts=3, max_backoff=BACKOFF_MAX, failure_pause=0.05, metrics=metrics,
+    )
 
 
 @contextlib.asynccontextmanager

@@ -12,7 +12,7 @@ from devkit.stack import redact_url as devkit_redact_url
 from services.admin.broker import redact_url
 from services.common.config import WorkerSettings
 from services.common.db import migration_login_problem, url_login
-from services.common.failover import hosts, with_write_target
+from services.common.failover import HOST_TIMEOUT, hosts, per_host, with_write_target
 from services.common.logs import JsonFormatter, url_password
 
 SEVERAL = "postgresql://svc:s3cr%40t@db1.internal:5432,db2.internal:5433/poker"
@@ -41,6 +41,37 @@ def test_several_hosts_ask_for_the_writable_one_unless_the_url_says() -> None:
     assert with_write_target(chosen) == chosen
     one = "postgresql://svc:pw@db1:5432/poker"
     assert with_write_target(one) == one  # one host: asyncpg's default, as before
+
+
+def test_several_hosts_are_tried_one_by_one_each_for_its_connect_timeout() -> None:
+    urls, timeout = per_host(with_write_target(SEVERAL))
+    assert urls == [
+        "postgresql://svc:s3cr%40t@db1.internal:5432/poker?target_session_attrs=read-write",
+        "postgresql://svc:s3cr%40t@db2.internal:5433/poker?target_session_attrs=read-write",
+    ]
+    assert timeout == HOST_TIMEOUT
+    urls, timeout = per_host(IPV6 + "&connect_timeout=2")
+    assert [hosts(u) for u in urls] == [["[fd00::1]:5432"], ["[fd00::2]:5432"]]
+    assert all(u.endswith("/poker?sslmode=require") for u in urls) and timeout == 2
+
+
+def test_connect_timeout_is_taken_out_of_the_url_for_one_host_too() -> None:
+    # asyncpg would send it to the server as a setting, and the server refuse it.
+    assert per_host("postgresql://svc@db1/poker?connect_timeout=3&sslmode=require") == (
+        ["postgresql://svc@db1/poker?sslmode=require"], 3.0)
+    assert per_host("postgresql://svc@db1/poker") == (["postgresql://svc@db1/poker"], None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://svc@db1,db2/poker?target_session_attrs=prefer-standby",  # a choice among all
+        "postgresql:///poker?host=db1,db2",
+        "postgresql://svc@db1,db2/poker?port=5432,5433",
+    ],
+)
+def test_other_forms_are_left_to_asyncpg(url: str) -> None:
+    assert per_host(url) == ([url], None)
 
 
 def test_the_completed_url_keeps_its_password_as_written() -> None:
