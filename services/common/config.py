@@ -169,6 +169,21 @@ class WorkerSettings(BrokerSettings, MetricsSettings):
     db_pool_size: int = Field(10, gt=0)
     health_file: Path | None = None
 
+    @field_validator("database_url", "migration_database_url")
+    @classmethod
+    def _connect_timeout(cls, value: str | None) -> str | None:
+        """A bad ``connect_timeout`` fails the start, not every connection for ever after."""
+        import asyncpg
+
+        from services.common.failover import per_host
+
+        try:
+            if value:
+                per_host(value)
+        except asyncpg.ClientConfigurationError as exc:
+            raise ValueError(str(exc)) from None  # the message never quotes the URL
+        return value
+
     @field_validator("migration_database_url")
     @classmethod
     def _distinct_logins(cls, value: str | None, info: ValidationInfo) -> str | None:

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from devkit.stack import redact_url as devkit_redact_url
 from services.admin.broker import redact_url
-from services.common.config import WorkerSettings
+from services.common.config import WorkerSettings, describe_error
 from services.common.db import migration_login_problem, url_login
 from services.common.failover import HOST_TIMEOUT, hosts, per_host, with_write_target
 from services.common.logs import JsonFormatter, url_password
@@ -101,7 +101,16 @@ def test_settings_accept_several_hosts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MIGRATION_DATABASE_URL", "postgresql://svc:x@db1,db2/poker")
     with pytest.raises(ValidationError) as err:
         WorkerSettings()  # type: ignore[call-arg]
-    assert "s3cr" not in str(err.value)
+    assert "s3cr" not in describe_error(err.value)
+
+
+def test_a_connect_timeout_that_is_not_a_number_fails_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AMQP_URL", "amqp://guest:guest@localhost:5672/")
+    monkeypatch.setenv("DATABASE_URL", SEVERAL + "?connect_timeout=soon")
+    with pytest.raises(ValidationError) as err:
+        WorkerSettings()  # type: ignore[call-arg]
+    line = describe_error(err.value)  # what a service prints at start
+    assert "DATABASE_URL" in line and "connect_timeout" in line and "s3cr" not in line
 
 
 @pytest.mark.parametrize("url", [SEVERAL, IPV6, with_write_target(SEVERAL)])
