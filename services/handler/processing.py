@@ -14,7 +14,8 @@ For each delivery from a partition (``partitions.py``, one at a time per user):
 5. send the replies, a button's answer together with the first message (sent again only if a
    replica dies between 5 and 6);
 6. write the session, compare-and-set on the version read in 3, recording the update_id in
-   the same transaction: this write is the commit point of the update;
+   the same transaction: this write is the commit point of the update; an outage here is
+   waited out by the write alone, so the replies of 5 are not sent again;
 7. acknowledge.
 A step whose new session would be larger than ``SESSION_MAX_BYTES`` (compact JSON) is
 refused in 4: the tracker transaction is rolled back, the user is told, and the session is
@@ -241,7 +242,7 @@ class UpdateProcessor:
         started_at, started = time.time(), time.monotonic()
         for attempt in range(1, self._max_attempts + 1):
             try:
-                outcome = await self._wait(lambda: self._once(incoming, update_id), stopping, what)
+                outcome = await self._wait(lambda: self._once(incoming, update_id, stopping, what), stopping, what)
                 break
             except Abandoned:
                 raise
@@ -306,7 +307,13 @@ class UpdateProcessor:
         await self._wait(put, stopping, what)
         self._metrics.dead_letters.labels(reason).inc()
 
-    async def _once(self, incoming: Incoming, update_id: int) -> str:
+    async def _save(
+        self, user_id: int, version: int, data: dict[str, Any], update_id: int
+    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
+        with self._metrics.session_rpc.labels("update").time():
+            return await self._sessions.update(user_id, version, data, update_id)
+
+    async def _once(self, incoming: Incoming, update_id: int, stopping: asyncio.Event, what: dict[str, Any]) -> str:
         with self._metrics.session_rpc.labels("get").time():
             snapshot = await self._sessions.get(incoming.user_id, update_id)
         if snapshot.applied:
@@ -320,10 +327,13 @@ class UpdateProcessor:
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back
         except _SessionTooLarge as exc:
-            return await self._refuse_too_large(incoming, snapshot, update_id, exc.size, limit)
+            return await self._refuse_too_large(incoming, snapshot, update_id, exc.size, limit, stopping, what)
         await self._send(outcome.replies)
-        with self._metrics.session_rpc.labels("update").time():
-            saved = await self._sessions.update(incoming.user_id, snapshot.version, data, update_id)
+        # The replies are out: an outage now is waited out by this write alone, so they are
+        # not sent again (a write that went through unanswered comes back as a duplicate).
+        saved = await self._wait(
+            lambda: self._save(incoming.user_id, snapshot.version, data, update_id), stopping, what
+        )
         if isinstance(saved, SessionTooLarge):
             # The session service keeps less than SESSION_MAX_BYTES here says: a
             # misconfiguration.  This step's replies are out and its tracker changes stay
@@ -335,13 +345,15 @@ class UpdateProcessor:
                                               "limit": saved.limit, "handler_limit": limit},
             )
             self._session_max_bytes = min(self._session_max_bytes, saved.limit)
-            return await self._refuse_too_large(incoming, snapshot, update_id, saved.size, saved.limit)
+            return await self._refuse_too_large(
+                incoming, snapshot, update_id, saved.size, saved.limit, stopping, what
+            )
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):
-            # Only when two replicas ran it at once (a replica cut off from PostgreSQL but not
-            # from RabbitMQ); the first write won, this one changed nothing.
-            log.warning("update was applied concurrently elsewhere", extra={"update_id": update_id})
+            # Our own write that went through but whose answer was lost, or two replicas that
+            # ran it at once (one cut off from PostgreSQL but not from RabbitMQ): recorded once.
+            log.warning("update was already recorded", extra={"update_id": update_id})
             return "duplicate"
         return "applied"
 
@@ -368,7 +380,14 @@ class UpdateProcessor:
             await self._bot.send(reply)
 
     async def _refuse_too_large(
-        self, incoming: Incoming, snapshot: SessionSnapshot, update_id: int, size: int, limit: int
+        self,
+        incoming: Incoming,
+        snapshot: SessionSnapshot,
+        update_id: int,
+        size: int,
+        limit: int,
+        stopping: asyncio.Event,
+        what: dict[str, Any],
     ) -> str:
         """Tell the user the step was too big, and record the update with the session unchanged."""
         log.warning(
@@ -380,8 +399,9 @@ class UpdateProcessor:
         await self._bot.send(
             SendMessage(incoming.chat_id, catalogue_for(incoming.language_code).session_too_large)
         )
-        with self._metrics.session_rpc.labels("update").time():
-            saved = await self._sessions.update(incoming.user_id, snapshot.version, snapshot.data, update_id)
+        saved = await self._wait(
+            lambda: self._save(incoming.user_id, snapshot.version, snapshot.data, update_id), stopping, what
+        )
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):

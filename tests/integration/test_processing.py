@@ -47,6 +47,8 @@ class StagedSessions:
         self.store: dict[int, tuple[int, dict[str, Any]]] = {}
         self.applied: set[int] = set()
         self.fail_gets = 0
+        self.fail_updates = 0  # outages of the write: the first these many raise
+        self.lose_update_answers = 0  # writes that go through, their answer lost
         self.broken_users: set[int] = set()  # get raises a bug-like error for these
         self.concurrent_write_before_next_update = False
         self.writes = 0
@@ -64,6 +66,13 @@ class StagedSessions:
         )
 
     async def update(self, user_id: int, expected_version: int, data: dict[str, Any], update_id: int | None = None):
+        if self.fail_updates:
+            self.fail_updates -= 1
+            raise DependencyUnavailable("staged outage of writes")
+        if self.lose_update_answers:
+            self.lose_update_answers -= 1
+            await self.update(user_id, expected_version, data, update_id)
+            raise DependencyUnavailable("staged lost answer")
         if update_id in self.applied:
             return SessionDuplicate(user_id=user_id, update_id=update_id)
         version, current = self.store.get(user_id, (0, {}))
@@ -222,6 +231,20 @@ def returned(update_id: int, user_id: int, text: str, times: int) -> Delivery:
     d = delivery(update_id, user_id, text, redelivered=True)
     d.headers[HEADER_DELIVERY_COUNT] = times
     return d
+
+
+async def test_an_outage_of_session_writes_does_not_send_the_replies_again(world) -> None:
+    """A failover can leave the session service able to read but not to write for a while:
+    the step's replies went out once, and only the write is waited out."""
+    processor, sessions, fake, pool, dead = world
+    uid = random_user_id()
+    sessions.fail_updates = 3
+    assert (await handle(processor, delivery(uid % 10**9, uid, "/register"))).acked
+    sessions.lose_update_answers = 1  # the write went through, its answer did not come
+    assert (await handle(processor, delivery(uid % 10**9 + 1, uid, "Sunday Major"))).acked
+    texts = sent_texts(fake, uid)
+    assert len(texts) == 2, texts
+    assert sessions.store[uid][0] == 2 and dead.letters == []
 
 
 async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(world) -> None:
