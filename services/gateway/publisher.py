@@ -22,6 +22,7 @@ from faststream.rabbit import RabbitBroker
 from faststream.rabbit.schemas import Channel
 
 from services.common.amqp import declare_partitions, raw_channel
+from services.common.amqp.renewal import ChannelRenewal, refused
 from services.common.amqp.connection import FailoverBroker, connect_robust
 from services.common.startup import until_up
 from shared.topology import (
@@ -74,6 +75,7 @@ class UpdatePublisher:
         self._channel: AbstractRobustChannel | None = None
         # The aiormq channel under ``_channel``; replaced by a new one after a reconnection.
         self._underlay: aiormq.Channel | None = None
+        self._renewal = ChannelRenewal("gateway: updates")
 
     @property
     def ready(self) -> bool:
@@ -156,6 +158,8 @@ class UpdatePublisher:
         except PublishFailed:
             raise
         except Exception as exc:
+            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
+                await self._renewal.renew(self._channel)
             raise PublishFailed(type(exc).__name__) from exc
 
     async def _refresh_underlay(self) -> aiormq.Channel:

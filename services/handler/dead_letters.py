@@ -11,6 +11,7 @@ from typing import Any
 
 from faststream.rabbit import RabbitBroker
 
+from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
 from services.handler.errors import DependencyUnavailable
 from shared.topology import (
     HEADER_DEAD_AT,
@@ -42,6 +43,7 @@ class DeadLetterQueue:
         )
         self._instance = instance
         self._timeout = timeout
+        self._renewal = ChannelRenewal("handler: dead letters")
 
     async def declare(self) -> None:
         await self._broker.declare_queue(self._queue)
@@ -70,4 +72,6 @@ class DeadLetterQueue:
                 headers=dead_headers,
             )
         except Exception as exc:
+            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
+                await renew_publishing(self._broker, self._renewal)
             raise DependencyUnavailable(f"dead-letter publish failed: {type(exc).__name__}") from exc

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from faststream.rabbit import RabbitBroker
 
+from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
 from services.handler.errors import DependencyUnavailable
 from shared.ocr_api import OcrJob
 from shared.topology import Topology
@@ -24,6 +25,7 @@ class OcrJobs:
             schema=OcrJob,
         )
         self._timeout = timeout
+        self._renewal = ChannelRenewal("handler: ocr jobs")
 
     async def declare(self) -> None:
         await self._broker.declare_queue(self._queue)
@@ -39,4 +41,6 @@ class OcrJobs:
                 message_id=f"ocr-{job.user_id}-{job.update_id}",
             )
         except Exception as exc:
+            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
+                await renew_publishing(self._broker, self._renewal)
             raise DependencyUnavailable(f"ocr job publish failed: {type(exc).__name__}") from exc

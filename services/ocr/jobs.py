@@ -26,6 +26,7 @@ from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitRouter
 from faststream.rabbit.schemas import Channel
 
+from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
 from services.common.logs import user_hash
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
@@ -102,6 +103,7 @@ class JobRunner:
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.concurrency)
+        self._renewal = ChannelRenewal("ocr: readings")
         self._publisher = self.broker.publisher(
             exchange=self.topology.updates_exchange,
             title="ocr: ticket read",
@@ -202,6 +204,8 @@ class JobRunner:
                 )
         except Exception as exc:  # noqa: BLE001 - whatever it was, RabbitMQ does not hold it
             self.metrics.publish_retries.inc()
+            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
+                await renew_publishing(self.broker, self._renewal)
             raise PublishFailed(f"publish {type(exc).__name__}") from None
 
     async def _patiently(self, what: str, attempt: Callable[[A], Awaitable[T]], arg: A) -> T:

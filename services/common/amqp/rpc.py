@@ -32,6 +32,7 @@ from faststream.rabbit import RabbitQueue
 from pamqp import commands as spec
 
 from services.common.amqp import raw_channel
+from services.common.amqp.renewal import ChannelRenewal
 from services.common.amqp.connection import BrokerRing
 from services.common.errors import DependencyUnavailable
 
@@ -58,6 +59,7 @@ class RpcClient:
         self._expiration = str(max(1, round(timeout * 1000)))
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._lock = asyncio.Lock()
+        self._renewal = ChannelRenewal("rpc client", min_interval=timeout)
 
     async def call(self, queue: str, body: bytes) -> bytes:
         """The reply's body; ``DependencyUnavailable`` if none came in time or the broker failed."""
@@ -80,6 +82,9 @@ class RpcClient:
                 )
                 return await future
         except TimeoutError:
+            # The request may have been dropped by a channel that a quorum queue's change of
+            # leader left refusing publishes (renewal.py): the next call gets a new channel.
+            await self._renewal.renew(self._channel)
             raise DependencyUnavailable(f"{queue}: no answer in time") from None
         except DependencyUnavailable:
             raise
