@@ -24,6 +24,8 @@ HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 4
 - ``GET /_calls?after=SEQ&method=M&chat_id=C&wait=S``: recorded calls ``{"calls": [{"seq", "ts",
   "method", "params", "ok"}]}``; ``wait`` long-polls until one matches.  ``POST /_reset`` forgets
   the calls (chats, users and the webhook stay; ``seq`` keeps counting).
+- ``GET /_webhook/attempts``: every webhook delivery attempt ``{"attempts": [{"update_id",
+  "at", "status"}]}`` (``at``: unix time the answer came; ``status`` null when none came).
 - ``POST /_users/{id}/messages`` ``{"text", "language_code"?, "first_name"?, "username"?,
   "max_attempts"?}`` and ``POST /_users/{id}/callback`` ``{"message_id", "data", ...}``: the user
   writes or presses a button; the Update is delivered to the webhook (retried like Telegram) and
@@ -665,6 +667,7 @@ class FakeTelegram:
         self.config = config
         self.webhook = Webhook(url=config.webhook_url, secret=config.webhook_secret)
         self.calls: list[JsonDict] = []
+        self.attempts: list[JsonDict] = []  # every webhook delivery attempt and its answer
         self.chats: dict[int, Chat] = {}
         self.users: dict[int, UserProfile] = {}
         self._seq = itertools.count(1)
@@ -1243,6 +1246,7 @@ class FakeTelegram:
                 outcome["error"] = "webhook was deleted"
                 break
             status, error, retry_after = await self._post_update(update)
+            self.attempts.append({"update_id": update.get("update_id"), "at": time.time(), "status": status})
             outcome.update(status=status, attempts=attempt)
             if status is not None and 200 <= status < 300:
                 outcome.pop("error", None)
@@ -1380,6 +1384,7 @@ class FakeTelegramRoutes:
             Route("/bot{token}/{method}", self.bot_api, methods=["GET", "POST"]),
             Route("/healthz", self.healthz, methods=["GET"]),
             Route("/_calls", self.calls, methods=["GET"]),
+            Route("/_webhook/attempts", self.webhook_attempts, methods=["GET"]),
             Route("/_reset", self.reset, methods=["POST"]),
             Route("/_updates", self.raw_update, methods=["POST"]),
             Route("/_users/{user_id:int}/messages", self.user_message, methods=["POST"]),
@@ -1407,6 +1412,9 @@ class FakeTelegramRoutes:
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"ok": True})
+
+    async def webhook_attempts(self, request: Request) -> Response:
+        return JSONResponse({"attempts": self.fake.attempts})
 
     async def calls(self, request: Request) -> Response:
         collect = self.fake.select_calls(

@@ -13,6 +13,7 @@ from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
 from services.common import db
+from services.common.amqp import declare_every_partition
 from services.common.amqp.connection import FailoverBroker, connect_robust
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
@@ -102,6 +103,8 @@ def create_app(settings: HandlerSettings) -> FastStream:
         connection = await until_up(
             "RabbitMQ", lambda: connect_robust(settings.amqp_url)
         )
+        # Before any partition is consumed (each subscription declares its own queue too).
+        await until_up("RabbitMQ", lambda: declare_every_partition(connection, topology))
         consumer = PartitionConsumer(
             connection,
             topology,

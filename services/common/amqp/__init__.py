@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import aiormq
-from aio_pika.abc import AbstractChannel, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
 
 from shared.topology import Topology
 
@@ -34,6 +34,20 @@ async def declare_partitions(
         await queue.bind(exchange, routing_key=topology.partition_key(index))
         queues.append(queue)
     return queues
+
+
+async def declare_every_partition(connection: AbstractConnection, topology: Topology) -> None:
+    """Declare every partition, one after another, on a channel of its own.
+
+    RabbitMQ places a new quorum queue's leader on the node leading the fewest queues
+    (``queue-leader-locator: balanced``), counting them as each declaration arrives: queues
+    declared at once would all be counted against the same figures and led from one node.
+    """
+    channel = await connection.channel()
+    try:
+        await declare_partitions(channel, topology, range(topology.partitions))
+    finally:
+        await channel.close()
 
 
 async def raw_channel(channel: AbstractChannel) -> aiormq.Channel:
