@@ -37,6 +37,7 @@ from services.admin.settings import AdminSettings
 from shared.topology import (
     DEAD_LETTER_HEADERS,
     HEADER_DEAD_AT,
+    HEADER_DELIVERY_COUNT,
     HEADER_DEAD_ATTEMPTS,
     HEADER_DEAD_ERROR,
     HEADER_DEAD_INSTANCE,
@@ -68,6 +69,20 @@ class DeadLetter:
     def from_message(cls, message: AbstractIncomingMessage) -> DeadLetter:
         headers = message.headers or {}
         body_update_id, kind = describe_update(message.body)
+        if HEADER_DEAD_REASON not in headers and (death := _broker_death(headers)) is not None:
+            # Dead-lettered by the broker's policy (an update returned DELIVERY_LIMIT times
+            # that no replica got to), not by a handler: RabbitMQ's x-death says why.
+            reason, at = death
+            return cls(
+                update_id=_integer(headers.get(HEADER_UPDATE_ID), body_update_id),
+                user_id=_integer(headers.get(HEADER_USER_ID)),
+                reason=f"broker: {reason}",
+                attempts=_integer(headers.get(HEADER_DELIVERY_COUNT)),
+                dead_at=at,
+                instance="",
+                error="",
+                kind=kind,
+            )
         dead_at = _number(headers.get(HEADER_DEAD_AT))
         return cls(
             update_id=_integer(headers.get(HEADER_UPDATE_ID), body_update_id),
@@ -83,6 +98,17 @@ class DeadLetter:
             error=_text(headers.get(HEADER_DEAD_ERROR)),
             kind=kind,
         )
+
+
+def _broker_death(headers: dict[str, Any]) -> tuple[str, str] | None:
+    """Why and when RabbitMQ dead-lettered a message (its latest ``x-death`` entry)."""
+    deaths = headers.get("x-death")
+    if not isinstance(deaths, list) or not deaths or not isinstance(deaths[0], dict):
+        return None
+    latest = deaths[0]
+    at = latest.get("time")
+    when = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if isinstance(at, datetime) else ""
+    return _text(latest.get("reason")), when
 
 
 def _integer(value: Any, default: int | None = None) -> int | None:
