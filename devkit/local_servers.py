@@ -215,14 +215,16 @@ class LocalServers:
 
     def _stop(self) -> None:
         try:
-            running = [name for name, server in (("PostgreSQL", self.postgres), ("RabbitMQ", self.rabbitmq))
-                       if server is not None and server.running()]  # fmt: skip
+            node = self.rabbitmq
+            running = [name for name, up in (
+                ("PostgreSQL", self.postgres is not None and self.postgres.running()),
+                ("RabbitMQ", node is not None and (node.running() or node.epmd_pid() is not None)),
+            ) if up]  # fmt: skip
             if running:
                 self.say(f"stopping the private {' and '.join(running)} "
                          f"(data kept in {self.directory})")  # fmt: skip
             with _signals_held():
-                node = self.rabbitmq
-                if node is not None and (node.running() or node.epmd_pid() is not None):
+                if node is not None and "RabbitMQ" in running:
                     node.stop(remove=False)
                 if self.postgres is not None:
                     self.postgres.stop()

@@ -37,6 +37,7 @@ OUTSIDE_BASE = Path("/var/lib/pokertracker")  # data the account cannot keep in 
 # Where packages put the server programs, newest first within each pattern.
 BINDIR_PATTERNS = ("/usr/lib/postgresql/*/bin", "/usr/pgsql-*/bin", "/usr/local/pgsql/bin",
                    "/opt/homebrew/opt/postgresql@*/bin", "/usr/local/opt/postgresql@*/bin")  # fmt: skip
+MADE_MARK = "devkit-made"  # in the data directory once it is complete (PostgreSQL ignores it)
 LOCALES = ("C.UTF-8", "C.utf8", "en_US.UTF-8", "en_US.utf8")
 HBA = """\
 # Written by devkit/private_postgres.py: connections over TCP from this machine only, without
@@ -191,18 +192,26 @@ class PrivatePostgres:
 
     @property
     def made(self) -> bool:
-        """Whether the cluster exists already (initdb has run)."""
-        return (self.data / "PG_VERSION").exists()
+        """Whether the cluster exists already: initdb ran to its end, and our pg_hba.conf
+        is in place (the mark is written after both)."""
+        return (self.data / MADE_MARK).exists()
 
     def start(self) -> None:
         """initdb if needed, then start the server and wait until it accepts connections."""
         data = self._place()
         if not self.made:
+            for leftover in data.iterdir():  # of an initdb that was interrupted
+                if leftover.is_dir() and not leftover.is_symlink():
+                    shutil.rmtree(leftover)
+                else:
+                    leftover.unlink()
             self._run("initdb", "-D", str(data), "-U", SUPERUSER, "--auth=trust",
                       "--encoding=UTF8", f"--locale={_locale()}")  # fmt: skip
             (data / "pg_hba.conf").write_text(HBA)
+            (data / MADE_MARK).write_text("initdb and pg_hba.conf done\n")
             if self.account is not None:
-                os.chown(data / "pg_hba.conf", self.account.uid, self.account.gid)
+                for name in ("pg_hba.conf", MADE_MARK):
+                    os.chown(data / name, self.account.uid, self.account.gid)
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
         self._run("pg_ctl", "start", "-D", str(data), "-w", "-t", "60",
                   "-l", str(data / "server.log"), "-o", options)  # fmt: skip

@@ -254,21 +254,20 @@ class PrivateRabbitMQ:
     def stop(self, *, remove: bool = True) -> None:
         """Stop the node (and its own epmd), killing it if it does not stop; remove its
         directory unless ``remove`` is false (then ``start`` brings it back with its data).
-        Returns once the node's process is gone (its pid file goes before it does)."""
+        Returns once the node's process is gone (its pid file goes before it does).  A node
+        still booting, with no pid file yet (its start was interrupted), is killed too."""
         pid = self.pid()
         try:
             self.ctl("stop", timeout=60)
+            self._wait_gone(30, pid)
         except (RuntimeError, subprocess.TimeoutExpired):
-            pid = pid or self.pid()
-            if pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-        self._wait_gone(30, pid)
-        if _alive(pid):
-            assert pid is not None
+            pass
+        left = {p for p in (pid, self.pid(), *self._strays()) if p is not None and _alive(p)}
+        for stray in left:
             with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            self._wait_gone(10, pid)
+                os.kill(stray, signal.SIGKILL)
+        for stray in left:
+            self._wait_gone(10, stray)
         if self.epmd_port is not None:
             self._stop_epmd()
         if remove:
@@ -283,6 +282,21 @@ class PrivateRabbitMQ:
 
     def running(self) -> bool:
         return _alive(self.pid())
+
+    def _strays(self) -> list[int]:
+        """Processes started for this node, known by the environment it was given (its
+        name and data directory); Linux only."""
+        marks = [f"{key}={value}".encode() + b"\0" for key, value in self.variables().items()
+                 if key in ("RABBITMQ_NODENAME", "RABBITMQ_MNESIA_BASE")]  # fmt: skip
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                environ = (proc / "environ").read_bytes()
+            except OSError:
+                continue
+            if all(mark in environ for mark in marks) and int(proc.name) != os.getpid():
+                found.append(int(proc.name))
+        return found
 
     def _wait_gone(self, timeout: float, pid: int | None) -> None:
         """Wait until process ``pid`` (the node's, as read before it was stopped) is gone."""
