@@ -39,7 +39,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
 import httpx
@@ -47,6 +47,7 @@ import httpx
 from devkit import chat
 from devkit.createdb import ensure_database
 from devkit.local_servers import LocalServers, Request, ServersError
+from services.common.logs import redact_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_DIR = REPO_ROOT / ".run"
@@ -193,15 +194,6 @@ def build_config(env: Mapping[str, str], args: argparse.Namespace) -> StackConfi
 
 # --------------------------------------------------------------------------------------------
 # Checks before anything starts
-
-
-def redact_url(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc}"))
 
 
 def redact(text: str, hidden: list[str]) -> str:

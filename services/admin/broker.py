@@ -4,37 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import aiormq.exceptions
 from aio_pika.abc import AbstractConnection
 
 from services.admin.errors import EXIT_UNAVAILABLE, AdminError
 from services.admin.settings import AdminSettings
-from services.common.amqp.addresses import split_urls
 from services.common.amqp.connection import connect
-from services.common.logs import url_passwords
+from services.common.logs import redact_url, url_passwords
 
 CONNECT_TIMEOUT = 10.0
 _LOGIN_REFUSED = (aiormq.exceptions.AuthenticationError, aiormq.exceptions.ProbableAuthenticationError)
-
-
-def redact_url(url: str, setting: str = "AMQP_URL") -> str:
-    """The URL with its password replaced by ``***``: safe to print (``setting`` names it when
-    it cannot be parsed).  A comma-separated list of URLs (AMQP_URL naming several brokers)
-    has every one's password replaced."""
-    try:
-        return ",".join(_redact_one(part) for part in split_urls(url))
-    except ValueError:
-        return f"<unparseable {setting}>"
-
-
-def _redact_one(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rsplit("@", 1)[1]
-    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
 
 
 def _why(exc: BaseException, passwords: list[str]) -> str:
@@ -57,7 +37,7 @@ async def connected(settings: AdminSettings) -> AsyncIterator[AbstractConnection
         # Each broker of AMQP_URL in turn; the error is the last one's.
         connection = await connect(settings.amqp_url, timeout=CONNECT_TIMEOUT)
     except Exception as exc:  # refused, DNS, login, vhost, timeout, bad URL, ...
-        where = redact_url(settings.amqp_url) or "(empty AMQP_URL)"
+        where = redact_url(settings.amqp_url, "AMQP_URL") or "(empty AMQP_URL)"
         why = _why(exc, url_passwords(settings.amqp_url))
         raise AdminError(
             f"cannot connect to RabbitMQ at {where}: {why}",

@@ -64,6 +64,28 @@ def url_passwords(url: str) -> list[str]:
     return [password for password in map(url_password, split_urls(url)) if password]
 
 
+def redact_url(url: str, setting: str = "URL") -> str:
+    """The URL with its password replaced by ``***``: safe to print (``setting`` names it when
+    it cannot be parsed).  A comma-separated list of URLs (AMQP_URL naming several brokers)
+    has every one's password replaced."""
+    try:
+        from services.common.amqp.addresses import split_urls
+
+        return ",".join(_redact_one(part) for part in split_urls(url))
+    except ValueError:
+        return f"<unparseable {setting}>"
+
+
+def _redact_one(url: str) -> str:
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 def setup_logging(service: str, level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service, secrets))
