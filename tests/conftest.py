@@ -15,9 +15,13 @@ import socket
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+
+from devkit import rabbitmq_node
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from yarl import URL
 
 
@@ -88,6 +92,24 @@ async def delete_topology(amqp_url: str, namespace: str, partitions: int = 1024)
         await channel.exchange_delete(topology.updates_exchange.name)
     finally:
         await connection.close()
+
+
+@contextlib.contextmanager
+def own_rabbitmq(directory: Path, **options: Any) -> Iterator[PrivateRabbitMQ]:
+    """A started RabbitMQ node of the test's own (devkit/rabbitmq_node.py), stopped and removed
+    after it.  Without the rabbitmq-server package the test fails in CI and is skipped
+    elsewhere, saying why."""
+    if not rabbitmq_node.installed():
+        problem = "rabbitmq-server is not installed: this test starts a RabbitMQ node of its own"
+        if os.environ.get("CI"):
+            pytest.fail(problem)
+        pytest.skip(problem)
+    node = PrivateRabbitMQ(directory, **options)
+    node.start()
+    try:
+        yield node
+    finally:
+        node.stop()
 
 
 async def take_all(channel: Any, queue: str, timeout: float = 10.0) -> list[Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import secrets
@@ -17,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import delete_topology, free_port
+from tests.conftest import delete_topology, free_port, own_rabbitmq
 from devkit.rabbitmq_node import PrivateRabbitMQ
 
 pytestmark = pytest.mark.e2e
@@ -188,12 +187,8 @@ async def stack(tmp_path: Path, amqp_url: str, database_url: str) -> AsyncIterat
 @pytest.fixture
 async def private_broker(tmp_path: Path) -> AsyncIterator[PrivateRabbitMQ]:
     """A RabbitMQ node of the test's own, for a test that stops and starts its broker."""
-    node = PrivateRabbitMQ(tmp_path / "rabbitmq")
-    await asyncio.to_thread(node.start)
-    try:
+    with own_rabbitmq(tmp_path / "rabbitmq") as node:
         yield node
-    finally:
-        await asyncio.to_thread(node.stop)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from services.common.amqp import declare_partitions
 from services.gateway.publisher import PublishFailed, UpdatePublisher
 from shared.topology import HEADER_USER_ID, Topology
 from tests.admin_cli import environ_without, run_admin
-from tests.conftest import eventually, ready_messages
+from tests.conftest import eventually, own_rabbitmq, ready_messages
 
 pytestmark = pytest.mark.integration
 
@@ -27,17 +27,13 @@ NAMESPACE = "pol"
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory):
-    broker = PrivateRabbitMQ(tmp_path_factory.mktemp("policies") / "rabbitmq")
-    broker.start()
-    try:
+    with own_rabbitmq(tmp_path_factory.mktemp("policies") / "rabbitmq") as broker:
         for policy in policies(NAMESPACE):
             broker.ctl(
                 "set_policy", "--priority", str(PRIORITY), "--apply-to", "queues",
                 policy.name, policy.pattern, json.dumps(policy.definition),
             )  # fmt: skip
         yield broker
-    finally:
-        broker.stop()
 
 
 @pytest.fixture

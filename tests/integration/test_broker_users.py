@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import io
 import json
-import os
 import secrets
 import subprocess
 import uuid
@@ -50,9 +49,8 @@ from services.ocr.settings import OcrSettings
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
 from shared.topology import QUORUM, HEADER_REPLAYED_AT, Topology
-from devkit import rabbitmq_node as private_rabbitmq
 from tests.admin_cli import Result, environ_without, run_admin
-from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
+from tests.conftest import database_of_its_own, eventually, free_port, own_rabbitmq, random_user_id
 from tests.integration.conftest import running_app, serving
 from devkit.rabbitmq_node import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser
@@ -69,17 +67,8 @@ SETTINGS_VARIABLES = (
 
 @pytest.fixture(scope="module")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRabbitMQ]:
-    if not private_rabbitmq.installed():
-        problem = "rabbitmq-server is not installed: this module starts a node of its own"
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    node = PrivateRabbitMQ(tmp_path_factory.mktemp("broker-users") / "rabbitmq")
-    node.start()
-    try:
+    with own_rabbitmq(tmp_path_factory.mktemp("broker-users") / "rabbitmq") as node:
         yield node
-    finally:
-        node.stop()
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,6 @@ import aiormq.exceptions
 import pytest
 from pamqp import commands as spec
 
-from devkit import rabbitmq_node
 from devkit.rabbitmq_node import PrivateRabbitMQ
 from services.admin.broker_users import permissions, user_name
 from services.admin.queue_migration import BATCH, SUFFIX, topology_queues
@@ -30,7 +29,7 @@ from shared.topology import (
     Topology,
 )
 from tests.admin_cli import ROOT, Result, environ_without, run_admin
-from tests.conftest import eventually
+from tests.conftest import eventually, own_rabbitmq
 
 pytestmark = pytest.mark.integration
 
@@ -373,17 +372,8 @@ async def test_refuses_while_a_service_consumes(amqp_url: str, topology: Topolog
 def private_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRabbitMQ]:
     """A node of this module's own, for what the machine's broker must not get: a new user,
     a policy."""
-    if not rabbitmq_node.installed():
-        problem = "rabbitmq-server is not installed: this test starts a node of its own"
-        if os.environ.get("CI"):
-            pytest.fail(problem)
-        pytest.skip(problem)
-    node = PrivateRabbitMQ(tmp_path_factory.mktemp("queue-migration") / "rabbitmq")
-    node.start()
-    try:
+    with own_rabbitmq(tmp_path_factory.mktemp("queue-migration") / "rabbitmq") as node:
         yield node
-    finally:
-        node.stop()
 
 
 async def test_the_admin_user_of_broker_users_is_refused(private_node: PrivateRabbitMQ) -> None:
