@@ -116,14 +116,20 @@ class Env:
     async def reading(self, user_id: int, timeout: float = 60.0) -> AbstractIncomingMessage:
         """The next message in the user's partition queue (taken off the queue)."""
         name = self.topology.partition_queue(partition_of(user_id, PARTITIONS)).name
-        queue = await self.channel.get_queue(name)
-
-        async def take() -> AbstractIncomingMessage | None:
-            message = await queue.get(no_ack=True, fail=False)
-            return message
-
-        result: AbstractIncomingMessage = await eventually(take, timeout=timeout, interval=0.1)
-        return result
+        # Consumed one at a time (a single-active-consumer quorum queue refuses basic.get);
+        # what else the channel was sent goes back when it closes.
+        connection = await aio_pika.connect(self.amqp_url)
+        try:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=1)
+            queue = await channel.get_queue(name)
+            async with asyncio.timeout(timeout), queue.iterator() as messages:
+                async for message in messages:
+                    await message.ack()
+                    return message
+        finally:
+            await connection.close()
+        raise AssertionError(f"no reading in {name}")
 
     async def ocr_queue_ready(self) -> int:
         return await ready_messages(self.amqp_url, self.topology.ocr_queue.name)
