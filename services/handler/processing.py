@@ -273,11 +273,13 @@ class UpdateProcessor:
         log.info("update already applied, skipped" if outcome == "duplicate" else "update processed", extra=extra)
 
     async def _wait(self, attempt: Callable[[], Awaitable[T]], stopping: asyncio.Event, what: dict[str, Any]) -> T:
-        """Run ``attempt``, retrying transient failures with backoff until it works or we stop."""
+        """Run ``attempt``, retrying transient failures with backoff until it works or we stop.
+
+        The first try runs even when the partition is being given up: an update in hand is
+        finished if it can be (its replies may be out already and only its write left); only
+        a retry is given up (``pause``)."""
         delay = 0.2
         while True:
-            if stopping.is_set():
-                raise Abandoned
             try:
                 return await attempt()
             except SessionChanged:
