@@ -190,8 +190,12 @@ async def test_terminated_backends_and_a_read_only_period_are_waited_out_and_the
             # the new primary is up every server there is refuses writes.
             await set_read_only(s.admin, True)
             assert await s.terminate_backends(lock.get_server_pid()) >= 1
-            assert writer not in await s.admin.fetchval(
-                "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database()")
+
+            async def writer_gone() -> bool:  # a terminated backend takes a moment to exit
+                return writer not in (await s.admin.fetchval(
+                    "SELECT array_agg(pid) FROM pg_stat_activity WHERE datname = current_database()") or [])
+
+            await eventually(writer_gone)
         retried = retries(s.metrics)
         await eventually(lambda: asyncio.sleep(0, retries(s.metrics) >= retried + 2), timeout=10)
         assert not task.done() and d.acks == 0 and s.sent(uid) == []
