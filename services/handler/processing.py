@@ -310,10 +310,26 @@ class UpdateProcessor:
         self._metrics.dead_letters.labels(reason).inc()
 
     async def _save(
-        self, user_id: int, version: int, data: dict[str, Any], update_id: int
-    ) -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
-        with self._metrics.session_rpc.labels("update").time():
-            return await self._sessions.update(user_id, version, data, update_id)
+        self,
+        user_id: int,
+        version: int,
+        data: dict[str, Any],
+        update_id: int,
+        stopping: asyncio.Event,
+        what: dict[str, Any],
+    ) -> tuple[SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge, bool]:
+        """Write the session, waiting out outages; also whether an earlier try of this very
+        write failed unanswered (then a duplicate is most likely that try's, gone through)."""
+        tries = 0
+
+        async def write() -> SessionSaved | SessionConflict | SessionDuplicate | SessionTooLarge:
+            nonlocal tries
+            tries += 1
+            with self._metrics.session_rpc.labels("update").time():
+                return await self._sessions.update(user_id, version, data, update_id)
+
+        saved = await self._wait(write, stopping, what)
+        return saved, tries > 1
 
     async def _once(self, incoming: Incoming, update_id: int, stopping: asyncio.Event, what: dict[str, Any]) -> str:
         with self._metrics.session_rpc.labels("get").time():
@@ -333,9 +349,7 @@ class UpdateProcessor:
         await self._send(outcome.replies)
         # The replies are out: an outage now is waited out by this write alone, so they are
         # not sent again (a write that went through unanswered comes back as a duplicate).
-        saved = await self._wait(
-            lambda: self._save(incoming.user_id, snapshot.version, data, update_id), stopping, what
-        )
+        saved, retried = await self._save(incoming.user_id, snapshot.version, data, update_id, stopping, what)
         if isinstance(saved, SessionTooLarge):
             # The session service keeps less than SESSION_MAX_BYTES here says: a
             # misconfiguration.  This step's replies are out and its tracker changes stay
@@ -353,9 +367,13 @@ class UpdateProcessor:
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):
-            # Our own write that went through but whose answer was lost, or two replicas that
-            # ran it at once (one cut off from PostgreSQL but not from RabbitMQ): recorded once.
-            log.warning("update was already recorded", extra={"update_id": update_id})
+            if retried:
+                # Our own earlier try went through, its answer lost: this run applied it.
+                log.info("session write had gone through unanswered", extra={"update_id": update_id})
+                return "applied"
+            # Two replicas ran it at once (one cut off from PostgreSQL but not from
+            # RabbitMQ): the first write won, this one changed nothing.
+            log.warning("update was applied concurrently elsewhere", extra={"update_id": update_id})
             return "duplicate"
         return "applied"
 
@@ -401,9 +419,7 @@ class UpdateProcessor:
         await self._bot.send(
             SendMessage(incoming.chat_id, catalogue_for(incoming.language_code).session_too_large)
         )
-        saved = await self._wait(
-            lambda: self._save(incoming.user_id, snapshot.version, snapshot.data, update_id), stopping, what
-        )
+        saved, _ = await self._save(incoming.user_id, snapshot.version, snapshot.data, update_id, stopping, what)
         if isinstance(saved, SessionConflict):
             raise SessionChanged(f"expected v{saved.expected_version}, found v{saved.current_version}")
         if isinstance(saved, SessionDuplicate):

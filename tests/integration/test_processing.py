@@ -245,6 +245,10 @@ async def test_an_outage_of_session_writes_does_not_send_the_replies_again(world
     texts = sent_texts(fake, uid)
     assert len(texts) == 2, texts
     assert sessions.store[uid][0] == 2 and dead.letters == []
+    # The step whose write's answer was lost counts as applied by this run, not skipped.
+    processed = processor._metrics.processed
+    assert processed.labels("text", "applied")._value.get() == 1
+    assert processed.labels("text", "duplicate")._value.get() == 0
 
 
 async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(world) -> None:
