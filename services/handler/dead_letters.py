@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from faststream.rabbit import RabbitBroker
-
-from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
+from services.common.amqp.connection import FailoverBroker
 from services.handler.errors import DependencyUnavailable
 from shared.topology import (
     HEADER_DEAD_AT,
@@ -30,7 +28,7 @@ MAX_ERROR_CHARS = 500
 
 class DeadLetterQueue:
     def __init__(
-        self, broker: RabbitBroker, topology: Topology, instance: str, timeout: float
+        self, broker: FailoverBroker, topology: Topology, instance: str, timeout: float
     ) -> None:
         self._broker = broker
         self._queue = topology.dead_letters_queue
@@ -43,7 +41,6 @@ class DeadLetterQueue:
         )
         self._instance = instance
         self._timeout = timeout
-        self._renewal = ChannelRenewal("handler: dead letters")
 
     async def declare(self) -> None:
         await self._broker.declare_queue(self._queue)
@@ -72,6 +69,5 @@ class DeadLetterQueue:
                 headers=dead_headers,
             )
         except Exception as exc:
-            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
-                await renew_publishing(self._broker, self._renewal)
+            await self._broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
             raise DependencyUnavailable(f"dead-letter publish failed: {type(exc).__name__}") from exc

@@ -6,16 +6,14 @@ never holds a partition; its result comes back into the user's partition (shared
 
 from __future__ import annotations
 
-from faststream.rabbit import RabbitBroker
-
-from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
+from services.common.amqp.connection import FailoverBroker
 from services.handler.errors import DependencyUnavailable
 from shared.ocr_api import OcrJob
 from shared.topology import Topology
 
 
 class OcrJobs:
-    def __init__(self, broker: RabbitBroker, topology: Topology, timeout: float) -> None:
+    def __init__(self, broker: FailoverBroker, topology: Topology, timeout: float) -> None:
         self._broker = broker
         self._queue = topology.ocr_queue
         self._publisher = broker.publisher(
@@ -25,7 +23,6 @@ class OcrJobs:
             schema=OcrJob,
         )
         self._timeout = timeout
-        self._renewal = ChannelRenewal("handler: ocr jobs")
 
     async def declare(self) -> None:
         await self._broker.declare_queue(self._queue)
@@ -41,6 +38,5 @@ class OcrJobs:
                 message_id=f"ocr-{job.user_id}-{job.update_id}",
             )
         except Exception as exc:
-            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
-                await renew_publishing(self._broker, self._renewal)
+            await self._broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
             raise DependencyUnavailable(f"ocr job publish failed: {type(exc).__name__}") from exc

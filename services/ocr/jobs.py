@@ -23,10 +23,10 @@ from typing import Literal, TypeVar
 from aio_pika.abc import FieldValue
 from faststream.exceptions import NackMessage
 from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitBroker, RabbitMessage, RabbitRouter
+from faststream.rabbit import RabbitMessage, RabbitRouter
 from faststream.rabbit.schemas import Channel
 
-from services.common.amqp.renewal import ChannelRenewal, refused, renew_publishing
+from services.common.amqp.connection import FailoverBroker
 from services.common.logs import user_hash
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
@@ -92,7 +92,7 @@ Downloader = Callable[[str], Awaitable[bytes]]
 class JobRunner:
     """Runs jobs; ``download`` and ``read`` are filled in by the app's lifespan."""
 
-    broker: RabbitBroker
+    broker: FailoverBroker
     topology: Topology
     metrics: OcrMetrics
     concurrency: int = 1
@@ -103,7 +103,6 @@ class JobRunner:
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.concurrency)
-        self._renewal = ChannelRenewal("ocr: readings")
         self._publisher = self.broker.publisher(
             exchange=self.topology.updates_exchange,
             title="ocr: ticket read",
@@ -204,8 +203,7 @@ class JobRunner:
                 )
         except Exception as exc:  # noqa: BLE001 - whatever it was, RabbitMQ does not hold it
             self.metrics.publish_retries.inc()
-            if refused(exc):  # after a quorum queue's change of leader: see renewal.py
-                await renew_publishing(self.broker, self._renewal)
+            await self.broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
             raise PublishFailed(f"publish {type(exc).__name__}") from None
 
     async def _patiently(self, what: str, attempt: Callable[[A], Awaitable[T]], arg: A) -> T:

@@ -25,13 +25,13 @@ import aio_pika
 import httpx
 import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
-from faststream.rabbit import RabbitBroker
 from PIL import Image
 from prometheus_client import CollectorRegistry
 from yarl import URL
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig
 from devkit.fake_telegram import create_app as create_fake_telegram
+from services.common.amqp.connection import FailoverBroker
 from services.ocr.app import create_app
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout, TesseractEngine
 from services.ocr.jobs import JobRunner
@@ -494,7 +494,7 @@ async def test_the_engine_refuses_what_is_not_an_image_and_reports_tesseract_fai
 
 
 async def test_a_crash_in_reading_answers_unreadable_instead_of_losing_the_job() -> None:
-    runner = JobRunner(RabbitBroker("amqp://127.0.0.1:1/"), Topology("unused"), OcrMetrics(CollectorRegistry()))
+    runner = JobRunner(FailoverBroker("amqp://127.0.0.1:1/"), Topology("unused"), OcrMetrics(CollectorRegistry()))
 
     async def crash(data: bytes) -> str:
         raise RuntimeError("bug")

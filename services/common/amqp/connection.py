@@ -38,6 +38,7 @@ from faststream.rabbit import RabbitBroker
 from yarl import URL
 
 from services.common.amqp.addresses import broker_urls
+from services.common.amqp.renewal import ChannelRenewal, refused
 
 log = logging.getLogger(__name__)
 
@@ -202,6 +203,15 @@ class FailoverBroker(RabbitBroker):
         urls = broker_urls(url)
         super().__init__(urls[0], **options)
         self._connection_kwargs["connection_class"] = _failover_over(urls)
+        # One for the channel every publisher of this broker shares.
+        self._renewal = ChannelRenewal("faststream publishing")
+
+    async def renew_if_refused(self, exc: BaseException) -> None:
+        """After a publish failed with ``exc``: if the broker refused it, renew the channel
+        FastStream publishes on (renewal.py).  That is its default channel, which it keeps
+        as ``_channel``, with no public handle on it."""
+        if refused(exc):
+            await self._renewal.renew(getattr(self, "_channel", None))
 
 
 class BrokerRing:

@@ -22,7 +22,6 @@ import time
 
 import aiormq
 from aio_pika.abc import AbstractChannel
-from faststream.rabbit import RabbitBroker
 from pamqp import commands as spec
 
 log = logging.getLogger(__name__)
@@ -57,8 +56,3 @@ class ChannelRenewal:
             underlay = await channel.get_underlay_channel()
             await underlay.close()
 
-
-async def renew_publishing(broker: RabbitBroker, renewal: ChannelRenewal) -> None:
-    """Renew the channel a FastStream broker publishes on (its default channel, which
-    FastStream keeps as ``_channel``; it has no public handle on it)."""
-    await renewal.renew(getattr(broker, "_channel", None))
