@@ -50,6 +50,14 @@ def _epmd() -> str:
     return str(found)
 
 
+def _read_pid(path: Path) -> int | None:
+    """The process id a pid file holds, if it holds one."""
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
 def _alive(pid: int | None) -> bool:
     """Whether process ``pid`` runs (a zombie nobody has reaped yet does not)."""
     if pid is None:
@@ -224,10 +232,7 @@ class PrivateRabbitMQ:
 
     def epmd_pid(self) -> int | None:
         """The process of the node's own epmd (``epmd_port``), if it started one."""
-        try:
-            return int((self.directory / "epmd.pid").read_text().strip())
-        except (OSError, ValueError):
-            return None
+        return _read_pid(self.directory / "epmd.pid")
 
     def stop_app(self) -> None:
         """Stop RabbitMQ on the node (connections drop; durable queues and persistent
@@ -275,10 +280,7 @@ class PrivateRabbitMQ:
 
     def pid(self) -> int | None:
         """The node's operating-system process, if it wrote one."""
-        try:
-            return int((self.directory / "pid").read_text().strip())
-        except (OSError, ValueError):
-            return None
+        return _read_pid(self.directory / "pid")
 
     def running(self) -> bool:
         return _alive(self.pid())
