@@ -22,9 +22,11 @@ under each.
 Redelivered updates (the previous owner died or gave the partition up with them in hand) run
 one at a time per partition, each still in its lane.  With many deliveries in hand, a replica
 that dies takes several updates down with it, though only one of them may have killed it;
-run one at a time, the next owner finds which: the handler counts an update's redeliveries
-when it starts it, so an update that keeps killing its replica reaches the limit and is
-dead-lettered, while those behind it are counted only once they really run.
+run one at a time, in queue order, each replica's death happens while the one that kills
+it is in hand.  The partition's quorum queue counts every return of every delivery in hand
+(``x-delivery-count``), so an update that keeps killing its replica reaches the handler's
+limit and is dead-lettered; the deliveries that were in hand with it every time reach the
+same count, come after it, and are run (``processing.py``, ``_spared``).
 
 RabbitMQ closes a channel that has held a delivery unacknowledged longer than its consumer
 timeout (30 minutes by default), which would return every delivery in hand at once.  An

@@ -195,6 +195,12 @@ class UpdateProcessor:
         self._instance = instance
         self._max_attempts = max_attempts
         self._max_redeliveries = max_redeliveries
+        # Per partition, the return count of the last update dead-lettered for coming back
+        # too often.  The quorum queue counts every delivery in hand at each death, and
+        # redelivered updates run one at a time in queue order, so the ones returned with it
+        # (no more often than it) come after it here and are innocent: they are run.  One
+        # that is poison too kills this replica, so its next owner finds it counted higher.
+        self._spared: dict[str | None, int] = {}
         self._max_backoff = max_backoff
         self._failure_pause = failure_pause
         self._session_max_bytes = session_max_bytes
@@ -230,7 +236,11 @@ class UpdateProcessor:
             return
         what |= {"user": user_hash(incoming.user_id), "kind": incoming.kind}
 
-        if (count := returned(headers)) > self._max_redeliveries:
+        count = returned(headers)
+        if count > self._max_redeliveries and count > self._spared.get(delivery.routing_key, -1):
+            # What was in hand with it at every death was returned as often: those behind it
+            # on this partition, at this count or below, are run (see ``_spared``).
+            self._spared[delivery.routing_key] = count
             deliveries = count + 1
             log.error("update keeps coming back unfinished, dead-lettered", extra={**what, "deliveries": deliveries})
             await self._bury(

@@ -266,6 +266,21 @@ async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(worl
     assert len(sent_texts(fake, uid)) == 1  # /help answered once; /start never ran
 
 
+async def test_updates_returned_with_a_poison_one_are_run_not_buried_with_it(world) -> None:
+    """The queue counts every delivery in hand at each death: the updates that sat behind
+    the poison one were returned as often, and are run once it is dead-lettered."""
+    processor, sessions, fake, pool, dead = world
+    poison, innocent, later_poison = random_user_id(), random_user_id(), random_user_id()
+    assert (await handle(processor, returned(poison % 10**9, poison, "/start", 3))).acked
+    assert [letter["attempts"] for letter in dead.letters] == [4]
+    # Returned as often as the poison one, behind it: run, answered, not dead-lettered.
+    assert (await handle(processor, returned(innocent % 10**9, innocent, "/help", 3))).acked
+    assert len(sent_texts(fake, innocent)) == 1 and len(dead.letters) == 1
+    # Returned more often than that: it killed a replica after the first was gone.
+    assert (await handle(processor, returned(later_poison % 10**9, later_poison, "/start", 4))).acked
+    assert len(dead.letters) == 2 and sent_texts(fake, later_poison) == []
+
+
 async def test_a_photo_goes_to_ocr_and_its_reading_comes_back_through_the_partition(world) -> None:
     processor, sessions, fake, _, dead = world
     user = random_user_id()
