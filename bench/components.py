@@ -76,7 +76,7 @@ async def session_latency(ctx: Context) -> dict[str, Any]:
     base = 5 * 10**12
     try:
         async def started() -> bool:
-            return "FastStream app started" in session.text()
+            return "service started" in session.text()
 
         await wait_for(started, 60, "session service", ctx.procs)
         stored = 0

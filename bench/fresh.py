@@ -82,9 +82,7 @@ async def delete_namespace(amqp_url: str, namespace: str, partitions: int) -> No
     """Every queue and exchange ``shared.topology.Topology`` names for ``namespace``: the
     partition queues and each property that is a queue or an exchange (read from the class,
     so a queue added to the topology is removed too)."""
-    from faststream.rabbit import RabbitExchange, RabbitQueue
-
-    from shared.topology import Topology
+    from shared.topology import Exchange, Queue, Topology
 
     topology = Topology(namespace, partitions)
     queues: list[str] = [q.name for q in topology.partition_queues]
@@ -93,9 +91,9 @@ async def delete_namespace(amqp_url: str, namespace: str, partitions: int) -> No
         if isinstance(member, property):
             with contextlib.suppress(Exception):
                 value = getattr(topology, name)
-                if isinstance(value, RabbitQueue):
+                if isinstance(value, Queue):
                     queues.append(value.name)
-                elif isinstance(value, RabbitExchange):
+                elif isinstance(value, Exchange):
                     exchanges.append(value.name)
     connection = await aio_pika.connect(amqp_url)
     try:

@@ -167,7 +167,7 @@ class Repeat:
         session = self.start("session", "services.session", self.env(**common))
 
         async def session_started() -> bool:
-            return "FastStream app started" in session.text()
+            return "service started" in session.text()
 
         await wait_for(session_started, 60, "session service", ctx.procs)
         handlers = [

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
-
-from faststream.rabbit import ExchangeType, RabbitExchange, RabbitQueue
+from dataclasses import dataclass, field
+from typing import Literal
 
 # Headers the gateway sets on every published update (see docs/architecture.md).
 HEADER_UPDATE_ID = "x-update-id"
@@ -60,6 +59,22 @@ HEADER_DELIVERY_COUNT = "x-delivery-count"
 QUORUM = {"x-queue-type": "quorum"}
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A queue as every service declares it: the same name, durability and arguments."""
+
+    name: str
+    durable: bool = True
+    arguments: dict[str, bool | str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Exchange:
+    name: str
+    type: Literal["direct", "fanout", "topic", "headers"] = "direct"
+    durable: bool = True
+
+
 def now_ms() -> int:
     """The current time for a header: integer milliseconds since the epoch."""
     return time.time_ns() // 1_000_000
@@ -81,23 +96,21 @@ class Topology:
             raise ValueError("partitions must be between 1 and 1024")
 
     @property
-    def updates_exchange(self) -> RabbitExchange:
-        return RabbitExchange(
-            f"{self.namespace}.updates", type=ExchangeType.DIRECT, durable=True
-        )
+    def updates_exchange(self) -> Exchange:
+        """Where the gateway and the OCR service publish partition messages, by partition key."""
+        return Exchange(f"{self.namespace}.updates", type="direct")
 
-    def partition_queue(self, index: int) -> RabbitQueue:
+    def partition_queue(self, index: int) -> Queue:
+        """Partition ``index``, bound to the updates exchange by ``partition_key(index)``."""
         if not 0 <= index < self.partitions:
             raise ValueError(f"no partition {index} of {self.partitions}")
-        return RabbitQueue(
+        return Queue(
             f"{self.namespace}.updates.p{index:03d}",
-            durable=True,
-            routing_key=self.partition_key(index),
             arguments={**QUORUM, "x-single-active-consumer": True},
         )
 
     @property
-    def partition_queues(self) -> list[RabbitQueue]:
+    def partition_queues(self) -> list[Queue]:
         return [self.partition_queue(i) for i in range(self.partitions)]
 
     @staticmethod
@@ -110,16 +123,16 @@ class Topology:
         return self.partition_key(partition_of(key, self.partitions))
 
     @property
-    def dead_letters_queue(self) -> RabbitQueue:
+    def dead_letters_queue(self) -> Queue:
         """Updates that failed every try; listed and replayed with the admin command."""
-        return RabbitQueue(f"{self.namespace}.dead-letters", durable=True, arguments=QUORUM)
+        return Queue(f"{self.namespace}.dead-letters", arguments=QUORUM)
 
     @property
-    def ocr_queue(self) -> RabbitQueue:
+    def ocr_queue(self) -> Queue:
         """Ticket photos waiting for OCR (shared.ocr_api.OcrJob), consumed by the OCR service."""
-        return RabbitQueue(f"{self.namespace}.ocr", durable=True, arguments=QUORUM)
+        return Queue(f"{self.namespace}.ocr", arguments=QUORUM)
 
     @property
-    def session_requests_queue(self) -> RabbitQueue:
+    def session_requests_queue(self) -> Queue:
         """Batches of session gets and writes (shared.session_api.SessionBatch)."""
-        return RabbitQueue(f"{self.namespace}.session.requests", durable=True, arguments=QUORUM)
+        return Queue(f"{self.namespace}.session.requests", arguments=QUORUM)

@@ -40,13 +40,14 @@ from typing import Any, cast
 import aiormq
 import aiormq.exceptions
 from aio_pika.abc import AbstractChannel, AbstractConnection
-from faststream.rabbit import RabbitQueue
 from pamqp import commands as spec
 
 from services.admin.broker import connected
 from services.admin.errors import EXIT_OK, AdminError
 from services.admin.settings import AdminSettings
-from services.common.amqp import declare_partitions, raw_channel
+from services.common.amqp import declare_partitions
+from services.common.amqp.channel import raw_channel
+from shared.topology import Queue as QueueSpec
 from shared.topology import Topology
 
 SUFFIX = ".migrating"
@@ -65,7 +66,7 @@ NEEDS_ADMINISTRATOR = (
 class Queue:
     """One queue of the topology, as found: ``kind`` is "absent", "classic" or "quorum"."""
 
-    spec: RabbitQueue
+    spec: QueueSpec
     partition: int | None
     kind: str = "absent"
     messages: int = 0

@@ -1,5 +1,5 @@
 """A heartbeat file for container healthchecks of services that serve no HTTP, and the
-background tasks a service runs beside its broker."""
+background tasks a service runs beside its consumers."""
 
 from __future__ import annotations
 
@@ -15,16 +15,24 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # the healthcheck CLI below runs every few seconds: keep it light
     import asyncpg
-    from faststream.rabbit import RabbitBroker
+    from aio_pika.abc import AbstractRobustConnection
 
 log = logging.getLogger(__name__)
 
 
-async def heartbeat(path: Path, broker: RabbitBroker, pool: asyncpg.Pool, interval: float = 5.0) -> None:
-    """Touch ``path`` every ``interval`` seconds while RabbitMQ and PostgreSQL both answer."""
+async def heartbeat(
+    path: Path,
+    connection: AbstractRobustConnection,
+    pool: asyncpg.Pool | None = None,
+    interval: float = 5.0,
+) -> None:
+    """Touch ``path`` every ``interval`` seconds while the process's broker connection is up
+    and PostgreSQL (``pool``, for a service that has one) answers."""
 
     async def healthy() -> bool:
-        return await broker.ping(1.0) and await pool.fetchval("SELECT 1") == 1
+        if connection.is_closed or not connection.connected.is_set():
+            return False
+        return pool is None or await pool.fetchval("SELECT 1") == 1
 
     while True:
         try:

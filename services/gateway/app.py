@@ -22,11 +22,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from services.common.amqp.publisher import PublishFailed
 from services.common.health import background
 from services.common.metrics import serving_metrics
 from services.gateway.flood import THROTTLED_HEADER, FloodGuard
 from services.gateway.metrics import GatewayMetrics
-from services.gateway.publisher import PublishFailed, UpdatePublisher
+from services.gateway.publisher import UpdatePublisher
 from services.gateway.settings import GatewaySettings
 from services.gateway.webhook import Rejection, check_secret, parse_update
 

@@ -7,16 +7,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from faststream import FastStream
-from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
-from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
 from services.common import db
 from services.common.amqp import declare_every_partition
-from services.common.amqp.connection import FailoverBroker, connect_robust
+from services.common.amqp.connection import connect_robust
+from services.common.amqp.metrics import MessagingMetrics
+from services.common.amqp.publisher import ConfirmedPublisher
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
+from services.common.service import Service
 from services.common.startup import until_up
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, TelegramFiles, open_session
@@ -36,24 +36,11 @@ log = logging.getLogger(__name__)
 BOT_API_CONNECTIONS = 256
 
 
-def create_app(settings: HandlerSettings) -> FastStream:
+def create_app(settings: HandlerSettings) -> Service:
     topology = settings.topology()
     registry = CollectorRegistry()
     metrics = HandlerMetrics(registry)
-    # Publishes dead letters, confirmed; updates are consumed by PartitionConsumer (see there
-    # why not by FastStream subscribers).
-    broker = FailoverBroker(
-        settings.amqp_url,
-        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
-        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name="handler")],
-        log_level=logging.DEBUG,
-    )
-
-    # Registers its publisher on the broker (and so in the AsyncAPI description) now.
-    dead_letters = DeadLetterQueue(
-        broker, topology, settings.instance_name, settings.session_rpc_timeout_seconds
-    )
-    ocr_jobs = OcrJobs(broker, topology, settings.session_rpc_timeout_seconds)
+    messaging = MessagingMetrics(registry)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -64,10 +51,17 @@ def create_app(settings: HandlerSettings) -> FastStream:
             role=bookkeeping.ROLE,
             migration_dsn=settings.migration_database_url,
         ), fatal=(db.RoleError,))
-        # FastStream's start reuses this connection; its own first connect would not retry.
-        await until_up("RabbitMQ", broker.connect)
-        await dead_letters.declare()
-        await ocr_jobs.declare()
+        # The process's connection: the partitions are consumed and the dead letters and
+        # OCR jobs published (confirmed, on one channel) over it.
+        connection = await until_up("RabbitMQ", lambda: connect_robust(settings.amqp_url))
+        publisher = await ConfirmedPublisher.open(
+            connection, "handler: dead letters and ocr jobs",
+            settings.session_rpc_timeout_seconds, messaging,
+        )
+        dead_letters = DeadLetterQueue(publisher, topology, settings.instance_name)
+        ocr_jobs = OcrJobs(publisher, topology)
+        await until_up("RabbitMQ", dead_letters.declare)
+        await until_up("RabbitMQ", ocr_jobs.declare)
         sessions = SessionClient(
             settings.amqp_url,
             topology,
@@ -100,9 +94,6 @@ def create_app(settings: HandlerSettings) -> FastStream:
             session_max_bytes=settings.session_max_bytes,
             metrics=metrics,
         )
-        connection = await until_up(
-            "RabbitMQ", lambda: connect_robust(settings.amqp_url)
-        )
         # Before any partition is consumed (each subscription declares its own queue too).
         await until_up("RabbitMQ", lambda: declare_every_partition(connection, topology))
         consumer = PartitionConsumer(
@@ -123,7 +114,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             interval=settings.replica_heartbeat_seconds,
             owned=metrics.partitions_owned,
         )
-        health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
+        health = heartbeat(settings.health_file, connection, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
@@ -141,4 +132,4 @@ def create_app(settings: HandlerSettings) -> FastStream:
             await http.close()
             await pool.close()
 
-    return FastStream(broker, lifespan=lifespan, logger=log)
+    return Service("handler", lifespan)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.common.amqp.connection import FailoverBroker
+from aio_pika.abc import FieldValue
+
+from services.common.amqp import declare_queue
+from services.common.amqp.publisher import ConfirmedPublisher, PublishFailed
 from services.handler.errors import DependencyUnavailable
 from shared.topology import (
     HEADER_DEAD_AT,
@@ -21,35 +24,24 @@ from shared.topology import (
     Topology,
     now_ms,
 )
-from shared.update_message import UPDATE_DESCRIPTION, TelegramUpdate
 
 MAX_ERROR_CHARS = 500
 
 
 class DeadLetterQueue:
-    def __init__(
-        self, broker: FailoverBroker, topology: Topology, instance: str, timeout: float
-    ) -> None:
-        self._broker = broker
+    def __init__(self, publisher: ConfirmedPublisher, topology: Topology, instance: str) -> None:
+        self._publisher = publisher
         self._queue = topology.dead_letters_queue
-        self._publisher = broker.publisher(
-            queue=self._queue,
-            title="handler: dead letter",
-            description="An update that failed every try, for `pokertracker-admin dead-letters`. "
-            + UPDATE_DESCRIPTION,
-            schema=TelegramUpdate,
-        )
         self._instance = instance
-        self._timeout = timeout
 
     async def declare(self) -> None:
-        await self._broker.declare_queue(self._queue)
+        await declare_queue(self._publisher.channel, self._queue)
 
     async def put(
         self, body: bytes, headers: dict[str, Any], *, reason: str, attempts: int, error: str
     ) -> None:
         """Publish one dead letter, confirmed; a broker that cannot take it raises a retryable error."""
-        dead_headers = {
+        dead_headers: dict[str, FieldValue] = {
             **headers,
             HEADER_DEAD_REASON: reason,
             HEADER_DEAD_ATTEMPTS: attempts,
@@ -61,13 +53,9 @@ class DeadLetterQueue:
         try:
             await self._publisher.publish(
                 body,
-                persist=True,
-                mandatory=True,
-                timeout=self._timeout,
-                content_type="application/json",
+                routing_key=self._queue.name,
                 message_id=None if update_id is None else str(update_id),
                 headers=dead_headers,
             )
-        except Exception as exc:
-            await self._broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
-            raise DependencyUnavailable(f"dead-letter publish failed: {type(exc).__name__}") from exc
+        except PublishFailed as exc:
+            raise DependencyUnavailable(f"dead-letter publish failed: {exc.reason}") from exc

@@ -6,37 +6,28 @@ never holds a partition; its result comes back into the user's partition (shared
 
 from __future__ import annotations
 
-from services.common.amqp.connection import FailoverBroker
+from services.common.amqp import declare_queue
+from services.common.amqp.publisher import ConfirmedPublisher, PublishFailed
 from services.handler.errors import DependencyUnavailable
 from shared.ocr_api import OcrJob
 from shared.topology import Topology
 
 
 class OcrJobs:
-    def __init__(self, broker: FailoverBroker, topology: Topology, timeout: float) -> None:
-        self._broker = broker
+    def __init__(self, publisher: ConfirmedPublisher, topology: Topology) -> None:
+        self._publisher = publisher
         self._queue = topology.ocr_queue
-        self._publisher = broker.publisher(
-            queue=self._queue,
-            title="handler: ticket photo to read",
-            description="A ticket photo a user sent, for the OCR service.",
-            schema=OcrJob,
-        )
-        self._timeout = timeout
 
     async def declare(self) -> None:
-        await self._broker.declare_queue(self._queue)
+        await declare_queue(self._publisher.channel, self._queue)
 
     async def submit(self, job: OcrJob) -> None:
         """Publish the job, confirmed; a broker that cannot take it raises a retryable error."""
         try:
             await self._publisher.publish(
-                job,
-                persist=True,
-                mandatory=True,
-                timeout=self._timeout,
+                job.model_dump_json().encode(),
+                routing_key=self._queue.name,
                 message_id=f"ocr-{job.user_id}-{job.update_id}",
             )
-        except Exception as exc:
-            await self._broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
-            raise DependencyUnavailable(f"ocr job publish failed: {type(exc).__name__}") from exc
+        except PublishFailed as exc:
+            raise DependencyUnavailable(f"ocr job publish failed: {exc.reason}") from exc

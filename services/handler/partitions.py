@@ -48,7 +48,8 @@ from typing import Any
 from aio_pika.abc import AbstractChannel, AbstractRobustChannel, AbstractRobustConnection
 from aiormq.abc import DeliveredMessage
 
-from services.common.amqp import declare_partitions, raw_channel
+from services.common.amqp import declare_partitions
+from services.common.amqp.channel import raw_channel
 from shared.topology import HEADER_USER_ID, Topology
 
 log = logging.getLogger(__name__)

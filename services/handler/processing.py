@@ -43,6 +43,7 @@ import asyncpg
 from prometheus_client import CollectorRegistry
 from pydantic import ValidationError
 
+from services.common.amqp.consumer import Abandoned
 from services.common.logs import user_hash
 from services.common.outage import OUTAGES
 from services.handler.bot_api import BotApi
@@ -116,10 +117,6 @@ class OcrPort(Protocol):
 
 class SessionChanged(DependencyUnavailable):
     """The session was written by someone else between our read and our write."""
-
-
-class Abandoned(Exception):
-    """The partition is being given up: leave the update unsettled for its next owner."""
 
 
 class _SessionTooLarge(Exception):

@@ -1,26 +1,26 @@
-"""Composition of the OCR service: ``create_app(settings)`` wires broker, engine and Bot API."""
+"""Composition of the OCR service: ``create_app(settings)`` wires the job consumer, the
+TicketRead publisher, the engine and the Bot API."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-from faststream import FastStream
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
-from faststream.rabbit.schemas import Channel
 from prometheus_client import CollectorRegistry
 
-from services.common.amqp.connection import FailoverBroker
-from services.common.health import background
+from services.common.amqp import declare_exchange
+from services.common.amqp.connection import connect_robust
+from services.common.amqp.consumer import QueueConsumer
+from services.common.amqp.metrics import MessagingMetrics
+from services.common.amqp.publisher import ConfirmedPublisher
+from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
+from services.common.service import Service
 from services.common.startup import until_up
 from services.ocr.engine import TesseractEngine
-from services.ocr.jobs import JobRunner, build_router
+from services.ocr.jobs import PUBLISH_TIMEOUT_SECONDS, JobRunner, job_handler
 from services.ocr.metrics import OcrMetrics
 from services.ocr.settings import OcrSettings
 from services.ocr.telegram_files import TelegramFiles
@@ -31,52 +31,23 @@ log = logging.getLogger(__name__)
 GRACEFUL_MARGIN_SECONDS = 15.0
 
 
-async def heartbeat(path: Path, broker: RabbitBroker, interval: float = 5.0) -> None:
-    """Touch ``path`` every ``interval`` seconds while RabbitMQ answers (the service has no
-    database; ``python -m services.common.health`` checks the file)."""
-    while True:
-        try:
-            ok = await asyncio.wait_for(broker.ping(1.0), timeout=interval)
-        except Exception:  # noqa: BLE001 - a failing probe is exactly what the file reports
-            ok = False
-        if ok:
-            path.touch()
-        await asyncio.sleep(interval)
-
-
-def create_app(settings: OcrSettings) -> FastStream:
+def create_app(settings: OcrSettings) -> Service:
     topology = settings.topology()
     registry = CollectorRegistry()
     metrics = OcrMetrics(registry)
-    # Publishes TicketReads confirmed and mandatory (an unroutable one raises, and is retried);
-    # the job subscriber has its own channel with prefetch OCR_CONCURRENCY.
-    broker = FailoverBroker(
-        settings.amqp_url,
-        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
-        middlewares=[RabbitPrometheusMiddleware(registry=registry, app_name="ocr")],
-        graceful_timeout=settings.ocr_timeout_seconds + GRACEFUL_MARGIN_SECONDS,
-        log_level=logging.DEBUG,
-    )
-    runner = JobRunner(
-        broker,
-        topology,
-        metrics,
-        concurrency=settings.ocr_concurrency,
-        max_backoff=settings.dependency_backoff_max_seconds,
-    )
-    broker.include_router(build_router(topology, runner, settings.ocr_concurrency))
+    messaging = MessagingMetrics(registry)
     engine = TesseractEngine(settings.ocr_languages, settings.ocr_timeout_seconds)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
-        async def connect_and_declare() -> None:
-            await broker.connect()
-            # The gateway declares it too (same arguments): a TicketRead is never published
-            # to an exchange that does not exist.  The job queue is declared by the subscriber.
-            await broker.declare_exchange(topology.updates_exchange)
-
-        # FastStream's start reuses this connection; its own first connect would not retry.
-        await until_up("RabbitMQ", connect_and_declare)
+        connection = await until_up("RabbitMQ", lambda: connect_robust(settings.amqp_url))
+        # TicketReads confirmed and mandatory (an unroutable one raises, and is retried).
+        publisher = await ConfirmedPublisher.open(
+            connection, "ocr: ticket reads", PUBLISH_TIMEOUT_SECONDS, messaging
+        )
+        # The gateway declares it too (same arguments): a TicketRead is never published to
+        # an exchange that does not exist.  The job queue is declared by its consumer.
+        await until_up("RabbitMQ", lambda: declare_exchange(publisher.channel, topology.updates_exchange))
         http = httpx.AsyncClient(timeout=settings.bot_api_timeout_seconds)
         files = TelegramFiles(
             http,
@@ -85,21 +56,38 @@ def create_app(settings: OcrSettings) -> FastStream:
             max_bytes=settings.ocr_max_file_bytes,
             metrics=metrics,
         )
-        runner.download = files.download
-        runner.read = engine.read
-        health = heartbeat(settings.health_file, broker) if settings.health_file else None
-        log.info(
-            "ocr ready",
-            extra={"languages": settings.ocr_languages, "concurrency": settings.ocr_concurrency},
+        runner = JobRunner(
+            publisher,
+            topology,
+            metrics,
+            download=files.download,
+            read=engine.read,
+            concurrency=settings.ocr_concurrency,
+            max_backoff=settings.dependency_backoff_max_seconds,
         )
+        # As many jobs in hand as tesseract runs at once; the rest wait in the queue, where
+        # another OCR process can take them.
+        jobs = QueueConsumer(
+            topology.ocr_queue, job_handler(runner), settings.ocr_concurrency, metrics=messaging
+        )
+        health = heartbeat(settings.health_file, connection) if settings.health_file else None
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
                 async with background(health):
-                    yield
+                    await jobs.start(connection)
+                    log.info(
+                        "ocr ready",
+                        extra={"languages": settings.ocr_languages, "concurrency": settings.ocr_concurrency},
+                    )
+                    try:
+                        yield
+                    finally:
+                        # A job waiting out an outage is handed back at once; one being read
+                        # finishes and is acknowledged.
+                        runner.stopping.set()
+                        await jobs.stop(settings.ocr_timeout_seconds + GRACEFUL_MARGIN_SECONDS)
         finally:
+            await connection.close()
             await http.aclose()
 
-    app = FastStream(broker, lifespan=lifespan, logger=log)
-    # Runs before the broker stops: a job waiting out an outage is handed back at once.
-    app.on_shutdown(runner.stopping.set)
-    return app
+    return Service("ocr", lifespan)

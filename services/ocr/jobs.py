@@ -21,12 +21,10 @@ from dataclasses import dataclass, field
 from typing import Literal, TypeVar
 
 from aio_pika.abc import FieldValue
-from faststream.exceptions import NackMessage
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitMessage, RabbitRouter
-from faststream.rabbit.schemas import Channel
+from aiormq.abc import DeliveredMessage
 
-from services.common.amqp.connection import FailoverBroker
+from services.common.amqp.consumer import Abandoned, Handle
+from services.common.amqp.publisher import ConfirmedPublisher, PublishFailed
 from services.common.logs import user_hash
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
@@ -53,34 +51,6 @@ log = logging.getLogger(__name__)
 PUBLISH_TIMEOUT_SECONDS = 10.0
 FIRST_BACKOFF_SECONDS = 0.5
 
-JOB_DESCRIPTION = (
-    "A ticket photo to read (shared/ocr_api.py OcrJob), published by the handler. The OCR "
-    "service downloads it with getFile, reads it with tesseract and publishes a TicketRead "
-    "to the user's update partition; the job is acknowledged only after that publish is "
-    "confirmed. An invalid job is rejected."
-)
-READ_DESCRIPTION = (
-    "What the OCR service read off a ticket photo (shared/ocr_api.py TicketRead), published "
-    "to the updates exchange with the user's partition routing key and headers "
-    "x-kind=ticket-read, x-user-id, x-update-id=event_id (the negative of the photo's "
-    "update_id) and x-accepted-at-ms; persistent, confirmed, mandatory."
-)
-
-
-class Abandoned(Exception):
-    """The service is stopping while the job waits out an outage: hand it back."""
-
-
-class PublishFailed(Exception):
-    """RabbitMQ did not confirm the TicketRead: unreachable, unroutable or too slow."""
-
-    retry_after = None
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 Status = Literal["read", "unreadable", "unavailable"]
 T = TypeVar("T")
 A = TypeVar("A")
@@ -90,25 +60,20 @@ Downloader = Callable[[str], Awaitable[bytes]]
 
 @dataclass
 class JobRunner:
-    """Runs jobs; ``download`` and ``read`` are filled in by the app's lifespan."""
+    """Runs jobs: ``download`` fetches a file, ``read`` runs OCR on it, ``publisher`` sends
+    the TicketRead; ``stopping`` set hands back the jobs waiting out an outage."""
 
-    broker: FailoverBroker
+    publisher: ConfirmedPublisher
     topology: Topology
     metrics: OcrMetrics
+    download: Downloader
+    read: Reader
     concurrency: int = 1
     max_backoff: float = 5.0
-    download: Downloader | None = None
-    read: Reader | None = None
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
     def __post_init__(self) -> None:
         self._slots = asyncio.Semaphore(self.concurrency)
-        self._publisher = self.broker.publisher(
-            exchange=self.topology.updates_exchange,
-            title="ocr: ticket read",
-            description=READ_DESCRIPTION,
-            schema=TicketRead,
-        )
 
     async def run(self, job: OcrJob, *, redelivered: bool = False) -> TicketRead:
         """Do one job to the end (its TicketRead confirmed); raises Abandoned when stopping."""
@@ -151,14 +116,10 @@ class JobRunner:
         return read
 
     async def _download(self, file_id: str) -> bytes:
-        if self.download is None:  # pragma: no cover - the lifespan always sets it first
-            raise RuntimeError("downloader not initialised")
         return await self.download(file_id)
 
     async def _read(self, data: bytes, job: OcrJob) -> tuple[Status, TicketFields]:
         """(status, fields) of an image; never raises but Abandoned."""
-        if self.read is None:  # pragma: no cover - the lifespan always sets it first
-            raise RuntimeError("reader not initialised")
         what = {"user": user_hash(job.user_id), "update_id": job.update_id}
         started = time.perf_counter()
         try:
@@ -189,22 +150,17 @@ class JobRunner:
             HEADER_ACCEPTED_AT: now_ms(),
         }
         try:
-            async with asyncio.timeout(PUBLISH_TIMEOUT_SECONDS):
-                await self._publisher.publish(
-                    read,
-                    # The user's partition: the reading joins their other updates, in order.
-                    routing_key=self.topology.routing_key(read.user_id, read.event_id),
-                    persist=True,
-                    mandatory=True,
-                    timeout=PUBLISH_TIMEOUT_SECONDS,
-                    content_type="application/json",
-                    message_id=str(read.event_id),
-                    headers=headers,
-                )
-        except Exception as exc:  # noqa: BLE001 - whatever it was, RabbitMQ does not hold it
+            await self.publisher.publish(
+                read.model_dump_json().encode(),
+                exchange=self.topology.updates_exchange.name,
+                # The user's partition: the reading joins their other updates, in order.
+                routing_key=self.topology.routing_key(read.user_id, read.event_id),
+                message_id=str(read.event_id),
+                headers=headers,
+            )
+        except PublishFailed:  # whatever it was, RabbitMQ does not hold it
             self.metrics.publish_retries.inc()
-            await self.broker.renew_if_refused(exc)  # a quorum queue's new leader: renewal.py
-            raise PublishFailed(f"publish {type(exc).__name__}") from None
+            raise
 
     async def _patiently(self, what: str, attempt: Callable[[A], Awaitable[T]], arg: A) -> T:
         """``attempt(arg)`` until it raises no outage, backing off in between."""
@@ -228,23 +184,16 @@ class JobRunner:
             delay = min(delay * 2, self.max_backoff)
 
 
-def build_router(topology: Topology, runner: JobRunner, prefetch: int) -> RabbitRouter:
-    router = RabbitRouter()
+def job_handler(runner: JobRunner) -> Handle:
+    """What the consumer of the job queue runs per message: an invalid job is rejected, a
+    job abandoned while stopping goes back to the queue."""
 
-    @router.subscriber(
-        topology.ocr_queue,
-        # As many jobs in hand as tesseract runs at once; the rest wait in the queue, where
-        # another OCR process can take them.
-        channel=Channel(prefetch_count=prefetch),
-        ack_policy=AckPolicy.REJECT_ON_ERROR,
-        title="ocr: job",
-        description=JOB_DESCRIPTION,
-    )
-    async def ocr_job(job: OcrJob, message: RabbitMessage) -> None:
+    async def ocr_job(message: DeliveredMessage) -> None:
+        job = OcrJob.model_validate_json(message.body)
         try:
-            await runner.run(job, redelivered=bool(message.raw_message.redelivered))
+            await runner.run(job, redelivered=bool(getattr(message.delivery, "redelivered", False)))
         except Abandoned:
             log.info("ocr job handed back: stopping", extra={"user": user_hash(job.user_id)})
-            raise NackMessage(requeue=True) from None
+            raise
 
-    return router
+    return ocr_job

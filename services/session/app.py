@@ -8,15 +8,16 @@ import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-from faststream import FastStream
 from prometheus_client import CollectorRegistry
 
 from services.common import db
+from services.common.amqp.connection import connect_robust
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
+from services.common.service import Service
 from services.common.startup import until_up
 from services.session.metrics import SessionMetrics
-from services.session.rpc import DescribingBroker, SessionApi, describe, request_server
+from services.session.rpc import SessionApi, request_server
 from services.session.settings import SessionSettings
 from services.session.store import ROLE, SCHEMAS, SessionStore, init_connection
 from shared.topology import Topology
@@ -57,16 +58,10 @@ async def count_active_loop(store: SessionStore, metrics: SessionMetrics, interv
         await asyncio.sleep(interval)
 
 
-def create_app(settings: SessionSettings) -> FastStream:
+def create_app(settings: SessionSettings) -> Service:
     topology = Topology(settings.amqp_namespace)
     registry = CollectorRegistry()
     metrics = SessionMetrics(registry)
-    # Connects, answers the health check's ping and describes the queue; the requests
-    # themselves are served by an RpcServer (services/common/amqp/rpc.py), so FastStream's
-    # Prometheus middleware would see none: SessionMetrics counts them.
-    broker = DescribingBroker(settings.amqp_url)
-    describe(broker, topology)
-    requests = request_server(topology, metrics, settings.session_prefetch)
 
     @contextlib.asynccontextmanager
     async def lifespan() -> AsyncIterator[None]:
@@ -78,8 +73,7 @@ def create_app(settings: SessionSettings) -> FastStream:
             role=ROLE,
             migration_dsn=settings.migration_database_url,
         ), fatal=(db.RoleError,))
-        # FastStream's start reuses this connection; its own first connect would not retry.
-        connection = await until_up("RabbitMQ", broker.connect)
+        connection = await until_up("RabbitMQ", lambda: connect_robust(settings.amqp_url))
         store = SessionStore(
             pool,
             timedelta(seconds=settings.session_ttl_seconds),
@@ -93,24 +87,20 @@ def create_app(settings: SessionSettings) -> FastStream:
             settings.session_cleanup_batch_size,
             timedelta(seconds=settings.dedupe_retention_seconds),
         )
-        health = heartbeat(settings.health_file, broker, pool) if settings.health_file else None
+        health = heartbeat(settings.health_file, connection, pool) if settings.health_file else None
         active = count_active_loop(store, metrics, settings.session_active_refresh_seconds)
+        requests = request_server(topology, SessionApi(store, metrics), metrics, settings.session_prefetch)
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
                 async with background(cleanup, active, health):
-                    await requests.start(connection, SessionApi(store, metrics).serve)
+                    await requests.start(connection)
                     try:
                         yield
-                    finally:  # already done by on_shutdown unless the start failed
+                    finally:
+                        # Before the connection closes: the requests in hand still reply and ack.
                         await requests.stop()
         finally:
+            await connection.close()
             await pool.close()
 
-    app = FastStream(broker, lifespan=lifespan, logger=log)
-
-    @app.on_shutdown
-    async def finish_requests() -> None:
-        # Before the broker closes the connection: the requests in hand still reply and ack.
-        await requests.stop()
-
-    return app
+    return Service("session", lifespan)

@@ -8,9 +8,6 @@ statement that fails gives each of its items a ``SessionError(internal)`` (nothi
 applied, so they may be sent again) while the other statement's items keep their outcomes.
 The handler waits such an error out like an outage, as it is during a PostgreSQL failover or
 restart (``services/common/outage.py``); the pool then reconnects to the new primary.
-
-The queue stays described in the AsyncAPI document by a FastStream subscriber whose handler
-has ``SessionApi.serve_batch``'s types, on a ``DescribingBroker`` that never starts it.
 """
 
 from __future__ import annotations
@@ -23,13 +20,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from services.common.amqp.connection import FailoverBroker
-from services.common.amqp.rpc import REPLY_TO, RpcServer
+from services.common.amqp.rpc import RpcServer
 from services.common.outage import is_outage
 from services.session.metrics import SessionMetrics
 from services.session.store import SessionStore
 from shared.session_api import (
-    BatchReply,
     SessionBatch,
     SessionBatchReply,
     SessionError,
@@ -37,18 +32,6 @@ from shared.session_api import (
 from shared.topology import Topology
 
 log = logging.getLogger(__name__)
-
-DESCRIPTION = (
-    "Request/reply (reply_to, correlation_id): a SessionBatch of gets and compare-and-set "
-    "writes. Replies with a SessionBatchReply (kind=batch) holding one outcome per item in "
-    "order: for a get a SessionSnapshot (kind=session; applied=true when its update_id was "
-    "already applied); for a write SessionSaved (kind=saved; written=false when the data was "
-    "unchanged), SessionConflict (kind=conflict), SessionDuplicate (kind=duplicate: update_id "
-    "already applied), SessionTooLarge (kind=too_large: over SESSION_MAX_BYTES; nothing "
-    "written); for either a SessionError (kind=error, code internal: nothing applied, send "
-    "again). A body that is not a batch gets a SessionError (code bad_request). See "
-    "shared/session_api.py."
-)
 
 T = TypeVar("T")
 R = TypeVar("R", bound=BaseModel)
@@ -113,42 +96,12 @@ class SessionApi:
         return outcomes
 
 
-def request_server(topology: Topology, metrics: SessionMetrics, prefetch: int) -> RpcServer:
+def request_server(
+    topology: Topology, api: SessionApi, metrics: SessionMetrics, prefetch: int
+) -> RpcServer:
     """The server of ``{ns}.session.requests``, counting requests in hand in ``metrics``."""
-    return RpcServer(topology.session_requests_queue, prefetch, in_hand=metrics.in_hand.inc)
-
-
-class DescribingBroker(FailoverBroker):
-    """The service's FastStream broker: its connection (shared with the ``RpcServer``, failing
-    over between the brokers of AMQP_URL), the health check's ping, and the AsyncAPI
-    description of the request queue.
-
-    ``start`` connects but starts no subscriber: the one ``describe`` registers documents
-    what the ``RpcServer`` consumes, and must not consume the queue a second time.
-    """
-
-    async def start(self) -> None:
-        await self.connect()
-        self.running = True
-
-
-def describe(broker: DescribingBroker, topology: Topology) -> None:
-    """Register the request queue with a typed handler, so the AsyncAPI document shows the
-    batch and its reply; the handler never runs (the ``RpcServer`` consumes the queue)."""
-
-    async def session_batch(batch: SessionBatch) -> SessionBatchReply:
-        raise NotImplementedError("served by SessionApi.serve_batch through RpcServer")
-
-    broker.subscriber(
-        topology.session_requests_queue, title="session: batch", description=DESCRIPTION
-    )(session_batch)
-    broker.publisher(
-        REPLY_TO,
-        title="session: batch reply",
-        description="The reply to a SessionBatch, sent to its reply_to (RabbitMQ's direct "
-        "reply-to) with its correlation_id: a SessionBatchReply, or a SessionError for a body "
-        "that is not a batch.",
-        schema=BatchReply,
+    return RpcServer(
+        topology.session_requests_queue, api.serve, prefetch, in_hand=metrics.in_hand.inc
     )
 
 

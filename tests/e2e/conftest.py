@@ -89,7 +89,7 @@ class Stack:
     def wait_started(self, name: str, timeout: float = 30.0) -> None:
         def started() -> bool:
             self._alive(name)
-            return "FastStream app started" in self.logs(name)
+            return "service started" in self.logs(name)
 
         _wait(started, timeout, f"{name} did not start")
 

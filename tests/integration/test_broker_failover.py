@@ -30,7 +30,8 @@ from services.common.amqp.connection import (
     connect,
     connect_robust,
 )
-from services.gateway.publisher import PublishFailed, UpdatePublisher
+from services.common.amqp.publisher import PublishFailed
+from services.gateway.publisher import UpdatePublisher
 from shared.topology import Topology, partition_of
 from tests.conftest import eventually, free_port, ready_messages
 

@@ -15,7 +15,8 @@ import pytest
 from devkit.rabbitmq_node import PrivateRabbitMQ
 from services.admin.broker_policies import DELIVERY_LIMIT, PRIORITY, policies
 from services.common.amqp import declare_partitions
-from services.gateway.publisher import PublishFailed, UpdatePublisher
+from services.common.amqp.publisher import PublishFailed
+from services.gateway.publisher import UpdatePublisher
 from shared.topology import HEADER_USER_ID, Topology
 from tests.admin_cli import environ_without, run_admin
 from tests.conftest import eventually, own_rabbitmq, ready_messages

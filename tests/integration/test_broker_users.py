@@ -117,7 +117,7 @@ async def declare_topology(amqp_url: str, topology: Topology) -> None:
     try:
         channel = await connection.channel()
         spec = topology.updates_exchange
-        exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=True)
+        exchange = await channel.declare_exchange(spec.name, spec.type, durable=True)
         for index, queue_spec in enumerate(topology.partition_queues):
             queue = await channel.declare_queue(queue_spec.name, durable=True, arguments=queue_spec.arguments)
             await queue.bind(exchange, routing_key=topology.partition_key(index))

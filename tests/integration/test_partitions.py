@@ -93,7 +93,7 @@ class Replica:
 async def declare(channel: aio_pika.abc.AbstractChannel, topology: Topology):
     """Exchange, partition queues and bindings, declared as the gateway does."""
     spec = topology.updates_exchange
-    exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
+    exchange = await channel.declare_exchange(spec.name, spec.type, durable=spec.durable)
     for index, queue_spec in enumerate(topology.partition_queues):
         queue = await channel.declare_queue(
             queue_spec.name, durable=True, arguments=queue_spec.arguments

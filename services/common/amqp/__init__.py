@@ -1,20 +1,35 @@
-"""The messaging layer every service shares.
+"""The messaging layer every service shares, on aio-pika and the aiormq channel beneath.
 
-Here: declaring the update partitions, and the aiormq channel under an aio-pika one (the hot
-paths publish and consume there).  ``rpc`` holds the request/reply client and server of the
-session API, ``coalescing`` the batching of many callers' requests into one message,
-``addresses`` the brokers AMQP_URL names and ``connection`` the connections that fail over
-between them.
+Here: declaring the queues and exchanges of ``shared.topology``.  The modules:
+
+- ``addresses``: the brokers AMQP_URL names; ``connection``: the connections that fail over
+  between them (one robust connection per process, plain ones for the RPC client and admin);
+- ``channel``: the aiormq channel under an aio-pika one, where the hot paths publish and
+  consume; ``renewal``: renewing a channel the broker keeps refusing;
+- ``publisher``: confirmed, persistent, mandatory publishing (``PublishFailed``);
+- ``consumer``: a queue consumed with a prefetch, each message acknowledged, handed back
+  (``Abandoned``) or rejected;
+- ``rpc``: the request/reply client and server of the session API, and ``coalescing`` the
+  batching of many callers' requests into one message;
+- ``metrics``: what the publisher and the consumer count.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import aiormq
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractExchange, AbstractQueue
 
-from shared.topology import Topology
+from shared.topology import Exchange, Queue, Topology
+
+
+async def declare_queue(channel: AbstractChannel, queue: Queue) -> AbstractQueue:
+    """Declare ``queue`` with its topology arguments (a re-declaration must repeat them)."""
+    return await channel.declare_queue(queue.name, durable=queue.durable, arguments=queue.arguments)
+
+
+async def declare_exchange(channel: AbstractChannel, exchange: Exchange) -> AbstractExchange:
+    return await channel.declare_exchange(exchange.name, exchange.type, durable=exchange.durable)
 
 
 async def declare_partitions(
@@ -23,14 +38,10 @@ async def declare_partitions(
     """Declare the updates exchange and the partition queues ``indexes``, each bound to it by
     its partition key, with the names and arguments of ``shared.topology``: RabbitMQ refuses a
     re-declaration whose arguments differ, so both declare them through here."""
-    spec = topology.updates_exchange
-    exchange = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
+    exchange = await declare_exchange(channel, topology.updates_exchange)
     queues = []
     for index in indexes:
-        queue_spec = topology.partition_queue(index)
-        queue = await channel.declare_queue(
-            queue_spec.name, durable=queue_spec.durable, arguments=queue_spec.arguments
-        )
+        queue = await declare_queue(channel, topology.partition_queue(index))
         await queue.bind(exchange, routing_key=topology.partition_key(index))
         queues.append(queue)
     return queues
@@ -49,14 +60,3 @@ async def declare_every_partition(connection: AbstractConnection, topology: Topo
     finally:
         await channel.close()
 
-
-async def raw_channel(channel: AbstractChannel) -> aiormq.Channel:
-    """The aiormq channel under ``channel`` now (a new one after a robust reconnection).
-
-    Publishing and consuming on it skips aio-pika's Message objects, which cost more CPU than
-    the rest of a round trip; aio-pika still opens, watches and closes the channel.
-    """
-    underlay = await channel.get_underlay_channel()
-    if not isinstance(underlay, aiormq.Channel):  # pragma: no cover - aio-pika's own type
-        raise TypeError(f"unexpected channel {type(underlay).__name__}")
-    return underlay

@@ -7,14 +7,12 @@ time is dropped instead of being served late.  Requests are neither confirmed no
 the reply is the confirmation, and "no such queue" and "no answer" are both an unavailable
 server, waited out the same way.
 
-``RpcServer`` consumes one queue with ``prefetch`` requests in hand, serves each with a
-function from request body to reply body, replies on the default exchange to ``reply_to`` and
-then acknowledges.  ``stop`` cancels the consumer and answers what it already took.
+``RpcServer`` consumes one queue with a ``QueueConsumer`` (consumer.py), ``prefetch``
+requests in hand, serves each with a function from request body to reply body, replies on
+the default exchange to ``reply_to``, and the consumer then acknowledges.  ``stop`` cancels
+the consumer and answers what it already took.
 
-Both publish and consume on the aiormq channel under an aio-pika one: aio-pika's message
-objects cost more CPU than the rest of a round trip, while aio-pika still opens, watches and
-(after a reconnection) reopens the channel.  FastStream's ``broker.request()`` is not used: it
-serialises every round trip behind one lock and waits forever by default.
+Both publish and consume on the aiormq channel under an aio-pika one (channel.py).
 """
 
 from __future__ import annotations
@@ -26,15 +24,15 @@ import uuid
 from collections.abc import Awaitable, Callable
 
 import aiormq
-from aio_pika.abc import AbstractChannel, AbstractConnection, AbstractRobustChannel
+from aio_pika.abc import AbstractConnection
 from aiormq.abc import DeliveredMessage
-from faststream.rabbit import RabbitQueue
 from pamqp import commands as spec
 
-from services.common.amqp import raw_channel
-from services.common.amqp.renewal import ChannelRenewal
+from services.common.amqp.channel import RawChannel
 from services.common.amqp.connection import BrokerRing
+from services.common.amqp.consumer import QueueConsumer
 from services.common.errors import DependencyUnavailable
+from shared.topology import Queue
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +51,12 @@ class RpcClient:
         self._brokers = BrokerRing(amqp_url)
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
-        self._channel: AbstractChannel | None = None
+        self._channel: RawChannel | None = None
         self._underlay: aiormq.Channel | None = None  # the aiormq channel under ``_channel``
         # ``expiration`` in milliseconds, as AMQP wants it: dropped unanswered after the timeout.
         self._expiration = str(max(1, round(timeout * 1000)))
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._lock = asyncio.Lock()
-        self._renewal = ChannelRenewal("rpc client", min_interval=timeout)
 
     async def call(self, queue: str, body: bytes) -> bytes:
         """The reply's body; ``DependencyUnavailable`` if none came in time or the broker failed."""
@@ -84,7 +81,8 @@ class RpcClient:
         except TimeoutError:
             # The request may have been dropped by a channel that a quorum queue's change of
             # leader left refusing publishes (renewal.py): the next call gets a new channel.
-            await self._renewal.renew(self._channel)
+            if self._channel is not None:
+                await self._channel.renew()
             raise DependencyUnavailable(f"{queue}: no answer in time") from None
         except DependencyUnavailable:
             raise
@@ -110,24 +108,25 @@ class RpcClient:
 
     async def _ensure_channel(self) -> aiormq.Channel:
         channel, underlay = self._channel, self._underlay
-        if channel is not None and not channel.is_closed and underlay is not None:
+        if channel is not None and channel.is_open and underlay is not None:
             return underlay
         async with self._lock:
-            if self._channel is not None and not self._channel.is_closed and self._underlay is not None:
+            if self._channel is not None and self._channel.is_open and self._underlay is not None:
                 return self._underlay
             if self._connection is None or self._connection.is_closed:
                 self._connection = await self._brokers.connect()
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
             try:
-                channel = await self._connection.channel(publisher_confirms=False)
-                raw = await raw_channel(channel)
+                opened = await self._connection.channel(publisher_confirms=False)
+                channel = RawChannel(opened, "rpc client", min_interval=self._timeout)
+                raw = await channel.get()
                 # Direct reply-to: a pseudo-queue consumed (no-ack) on the publishing channel.
                 await raw.basic_consume(REPLY_TO, self._on_reply, no_ack=True)
             except Exception:
                 # The connection died without saying so (a broker restart): start afresh.
                 await self._forget_connection()
                 raise
-            channel.close_callbacks.add(lambda *_: self._fail_pending())
+            opened.close_callbacks.add(lambda *_: self._fail_pending())
             self._channel, self._underlay = channel, raw
             return raw
 
@@ -143,109 +142,41 @@ class RpcClient:
 
 
 class RpcServer:
-    """Serves one queue on one channel with up to ``prefetch`` requests in hand at once.
+    """Serves one queue with up to ``prefetch`` requests in hand at once, concurrently.
 
-    aiormq runs each delivery's callback in a task of its own, so requests are served
-    concurrently.  ``in_hand`` is told +1/-1 as requests are taken and answered (a gauge).
-    What serves the requests is given to ``start``: it usually needs resources (a database
-    pool) that exist only once the service runs, while the server is built with the app.
+    ``serve`` answers each request body; ``in_hand`` is told +1/-1 as requests are taken and
+    answered (a gauge).
     """
 
     def __init__(
         self,
-        queue: RabbitQueue,
+        queue: Queue,
+        serve: Serve,
         prefetch: int,
         *,
         in_hand: Callable[[int], None] = lambda _: None,
     ) -> None:
-        self._spec = queue
-        self._queue = queue.name
-        self._serve: Serve | None = None
-        self._prefetch = prefetch
-        self._count = in_hand
-        self._channel: AbstractChannel | None = None
-        self._underlay: aiormq.Channel | None = None
-        self._consumer: str | None = None
-        self._stopping = False
-        self._in_hand = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    async def start(self, connection: AbstractConnection, serve: Serve) -> None:
         self._serve = serve
-        # No publisher confirms: a reply lost with its connection is a timeout for the
-        # caller either way, and the request, not acked yet, is delivered again.
-        channel = await connection.channel(publisher_confirms=False)
-        self._channel = channel
-        await channel.set_qos(prefetch_count=self._prefetch)
-        await channel.declare_queue(
-            self._queue, durable=self._spec.durable, arguments=self._spec.arguments
-        )
-        await self._consume()
-        if isinstance(channel, AbstractRobustChannel):
-            channel.reopen_callbacks.add(self._reopened)
+        self._consumer = QueueConsumer(queue, self._answer, prefetch, in_hand=in_hand)
 
-    async def _consume(self) -> None:
-        """Register the consumer on the aiormq channel now under ``_channel``."""
-        assert self._channel is not None
-        underlay = await raw_channel(self._channel)
-        self._underlay = underlay
-        ok = await underlay.basic_consume(self._queue, self._on_message)
-        self._consumer = ok.consumer_tag
-
-    async def _reopened(self, channel: object) -> None:
-        """After a reconnection aio-pika reopens the channel (prefetch included) but knows
-        nothing of a consumer registered beneath it: register it again."""
-        if not self._stopping:
-            await self._consume()
-            log.info("request consumer restored after a reconnection", extra={"queue": self._queue})
+    async def start(self, connection: AbstractConnection) -> None:
+        await self._consumer.start(connection)
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Take no new requests, finish those in hand (up to ``timeout``), close the channel."""
-        self._stopping = True
-        consumer, self._consumer = self._consumer, None
-        if consumer is not None and self._underlay is not None:
-            try:
-                await self._underlay.basic_cancel(consumer)
-            except Exception as exc:  # a channel already gone has nothing left to cancel
-                log.warning("could not cancel a request consumer", extra={"error": repr(exc)})
-        await asyncio.sleep(0)  # deliveries that came before the cancel-ok start their callbacks
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            log.warning("requests still in hand at shutdown", extra={"in_hand": self._in_hand})
-        if self._channel is not None and not self._channel.is_closed:
-            await self._channel.close()
-
-    async def _on_message(self, message: DeliveredMessage) -> None:
-        # Shielded: a channel that drops under a request (broker restart) cancels this
-        # callback, but the request is served (and counted in hand) to the end all the same.
-        await asyncio.shield(self._in_hand_while(message))
-
-    async def _in_hand_while(self, message: DeliveredMessage) -> None:
-        self._in_hand += 1
-        self._count(1)
-        self._idle.clear()
-        try:
-            await self._answer(message)
-        finally:
-            self._in_hand -= 1
-            self._count(-1)
-            if not self._in_hand:
-                self._idle.set()
+        await self._consumer.stop(timeout)
 
     async def _answer(self, message: DeliveredMessage) -> None:
-        """Serve, reply, ack: on the channel that delivered it (an ack is per channel)."""
+        """Serve and reply on the channel that delivered it; the consumer then acks."""
         channel = message.channel
         assert isinstance(channel, aiormq.Channel)
-        assert self._serve is not None  # consuming starts in ``start``, after it is set
         reply = await self._serve(message.body)
         properties = message.header.properties
-        try:
-            if properties.reply_to:
-                # Not mandatory: RabbitMQ returns every mandatory message to a direct reply-to
-                # address even after delivering it, and a caller that is gone has no use for
-                # the reply anyway.  wait=False: queued for the socket, ahead of the ack.
+        if properties.reply_to:
+            # Not mandatory: RabbitMQ returns every mandatory message to a direct reply-to
+            # address even after delivering it, and a caller that is gone has no use for
+            # the reply anyway.  wait=False: queued for the socket, ahead of the ack.
+            try:
                 await channel.basic_publish(
                     reply,
                     routing_key=properties.reply_to,
@@ -254,7 +185,5 @@ class RpcServer:
                     ),
                     wait=False,
                 )
-            assert message.delivery_tag is not None
-            await channel.basic_ack(message.delivery_tag, wait=False)
-        except Exception as exc:  # the channel went away: the request comes back unacked
-            log.warning("could not answer a request", extra={"error": repr(exc)})
+            except Exception as exc:  # the channel went away: the request comes back unacked
+                log.warning("could not answer a request", extra={"error": repr(exc)})
