@@ -25,6 +25,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from pamqp.common import FieldTable
+
 # Headers the gateway sets on every published update (see docs/architecture.md).
 HEADER_UPDATE_ID = "x-update-id"
 HEADER_USER_ID = "x-user-id"  # absent for updates without a sender (channel posts)
@@ -56,7 +58,7 @@ DEFAULT_PARTITIONS = 64
 # unacknowledged before (a consumer died, a channel closed, a partition was handed over).
 HEADER_DELIVERY_COUNT = "x-delivery-count"
 
-QUORUM = {"x-queue-type": "quorum"}
+QUORUM: FieldTable = {"x-queue-type": "quorum"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,7 @@ class Queue:
 
     name: str
     durable: bool = True
-    arguments: dict[str, bool | str] = field(default_factory=dict)
+    arguments: FieldTable = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

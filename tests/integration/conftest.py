@@ -7,29 +7,19 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 import uvicorn
-from faststream import FastStream
 
+from services.common.service import Service
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.integration
 
 
 @contextlib.asynccontextmanager
-async def running_app(app: FastStream) -> AsyncIterator[FastStream]:
-    """Run a FastStream app (lifespan included) in this event loop until the block ends."""
-    task = asyncio.create_task(app.run())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()  # surface a start-up failure
-        return getattr(app, "running", False)
-
-    await eventually(started, timeout=20)
-    try:
+async def running_app(app: Service) -> AsyncIterator[Service]:
+    """Run a service (its lifespan) in this event loop until the block ends, then stop it as
+    SIGTERM would."""
+    async with app.lifespan():
         yield app
-    finally:
-        app.exit()
-        await asyncio.wait_for(task, 60)
 
 
 @contextlib.asynccontextmanager

@@ -19,20 +19,18 @@ from pathlib import Path
 import aio_pika
 import pytest
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
-from faststream.rabbit import RabbitQueue
-from faststream.rabbit.schemas import Channel
 
 from devkit import rabbitmq_node
 from devkit.rabbitmq_node import PrivateRabbitMQ
+from services.common.amqp import declare_queue
 from services.common.amqp.connection import (
-    FailoverBroker,
     FailoverConnection,
     connect,
     connect_robust,
 )
-from services.common.amqp.publisher import PublishFailed
+from services.common.amqp.publisher import ConfirmedPublisher, PublishFailed
 from services.gateway.publisher import UpdatePublisher
-from shared.topology import Topology, partition_of
+from shared.topology import Queue, Topology, partition_of
 from tests.conftest import eventually, free_port, ready_messages
 
 pytestmark = pytest.mark.integration
@@ -92,14 +90,6 @@ async def test_a_broker_that_does_not_answer_is_skipped_for_the_next(
         assert plain.url.port == b.port
     finally:
         await plain.close()
-
-    broker = FailoverBroker(amqp_url, logger=None)
-    try:
-        connection = await broker.connect()
-        assert port_of(connection) == b.port
-        assert await broker.ping(5.0)
-    finally:
-        await broker.stop()
 
 
 async def test_a_robust_connection_moves_to_the_next_broker_with_its_channel(
@@ -178,34 +168,30 @@ async def test_the_gateway_publisher_declares_its_topology_on_the_next_broker_an
         await publisher.close()
 
 
-async def test_a_faststream_broker_moves_to_the_next_broker_and_publishes(
+async def test_a_confirmed_publisher_moves_to_the_next_broker_and_publishes(
     nodes: tuple[PrivateRabbitMQ, PrivateRabbitMQ],
 ) -> None:
     a, b = await alive(nodes)
-    broker = FailoverBroker(
-        f"{a.url},{b.url}",
-        default_channel=Channel(publisher_confirms=True, on_return_raises=True),
-        logger=None,
-    )
-    queue = RabbitQueue(unique("faststream"), durable=True)
+    connection = await connect_robust(f"{a.url},{b.url}")
+    queue = Queue(unique("confirmed"))
     try:
-        connection = await broker.connect()
+        publisher = await ConfirmedPublisher.open(connection, "test", timeout=2.0)
         assert port_of(connection) == a.port
-        await broker.declare_queue(queue)
-        await broker.publish(b"on A", queue=queue.name)
+        await declare_queue(publisher.channel, queue)
+        await publisher.publish(b"on A", routing_key=queue.name)
 
         await asyncio.to_thread(a.kill)
 
         async def published() -> bool:
             try:
-                await broker.publish(b"on B", queue=queue.name, timeout=2.0)
-            except Exception:  # noqa: BLE001 - not reconnected yet, or the queue not back yet
+                await publisher.publish(b"on B", routing_key=queue.name)
+            except PublishFailed:  # not reconnected yet, or the queue not back yet
                 return False
             return True
 
         await eventually(published, timeout=FAILOVER_TIMEOUT, interval=0.2)
         assert port_of(connection) == b.port
         assert await ready_messages(b.url, queue.name) >= 1
-        assert await broker.ping(5.0)
+        assert connection.connected.is_set() and not connection.is_closed
     finally:
-        await broker.stop()
+        await connection.close()

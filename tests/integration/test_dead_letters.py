@@ -5,9 +5,9 @@ from __future__ import annotations
 import aio_pika
 import pytest
 
-from services.handler.app import create_app
+from services.common.amqp.connection import connect_robust
+from services.common.amqp.publisher import ConfirmedPublisher
 from services.handler.dead_letters import DeadLetterQueue
-from services.handler.settings import HandlerSettings
 from shared.topology import (
     HEADER_DEAD_AT,
     HEADER_DEAD_ATTEMPTS,
@@ -22,20 +22,16 @@ pytestmark = pytest.mark.integration
 
 
 async def test_a_dead_letter_is_the_update_unchanged_with_why_and_when(amqp_url: str, namespace: str) -> None:
-    settings = HandlerSettings(
-        amqp_url=amqp_url, amqp_namespace=namespace, database_url="postgresql://unused/x",
-        bot_token="1:x", instance_name="handler-dlq",
-    )
-    broker = create_app(settings).broker  # the broker a replica publishes dead letters with
     topology = Topology(namespace)
-    await broker.connect()
+    robust = await connect_robust(amqp_url)  # as a replica publishes its dead letters
     try:
-        queue = DeadLetterQueue(broker, topology, "handler-dlq", timeout=5.0)
+        publisher = await ConfirmedPublisher.open(robust, "dead letters", timeout=5.0)
+        queue = DeadLetterQueue(publisher, topology, "handler-dlq")
         await queue.declare()
         body = b'{"update_id": 42, "message": {"text": "\\u00b2 | 850"}}'
         await queue.put(body, {HEADER_UPDATE_ID: 42}, reason="failed", attempts=3, error="ValueError:\n boom " * 100)
     finally:
-        await broker.stop()
+        await robust.close()
     connection = await aio_pika.connect(amqp_url)
     try:
         channel = await connection.channel()

@@ -31,7 +31,6 @@ from yarl import URL
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig
 from devkit.fake_telegram import create_app as create_fake_telegram
-from services.common.amqp.connection import FailoverBroker
 from services.ocr.app import create_app
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout, TesseractEngine
 from services.ocr.jobs import JobRunner
@@ -494,12 +493,14 @@ async def test_the_engine_refuses_what_is_not_an_image_and_reports_tesseract_fai
 
 
 async def test_a_crash_in_reading_answers_unreadable_instead_of_losing_the_job() -> None:
-    runner = JobRunner(FailoverBroker("amqp://127.0.0.1:1/"), Topology("unused"), OcrMetrics(CollectorRegistry()))
-
     async def crash(data: bytes) -> str:
         raise RuntimeError("bug")
 
-    runner.read = crash
+    async def download(file_id: str) -> bytes:
+        raise AssertionError("not downloaded here")
+
+    publisher: Any = None  # nothing is published here
+    runner = JobRunner(publisher, Topology("unused"), OcrMetrics(CollectorRegistry()), download, crash)
     status, fields = await runner._read(b"image", job_for("f"))  # the one place it is decided
     assert (status, fields.model_dump(exclude_none=True)) == ("unreadable", {})
 

@@ -11,10 +11,11 @@ import time
 import pytest
 from aiormq.exceptions import AMQPConnectionError
 
+from services.common.amqp.addresses import broker_urls
 from services.common.amqp.connection import (
     BrokerRing,
-    FailoverBroker,
     FailoverConnection,
+    _failover_over,
     connect,
     connect_robust,
 )
@@ -77,14 +78,8 @@ def test_the_failover_connection_takes_the_brokers_in_order() -> None:
     assert str(connection.url) == "amqp://h1/" and connection.fail_fast
 
 
-def test_failover_broker_refuses_options_that_rewrite_one_broker_only() -> None:
-    with pytest.raises(TypeError, match="host"):
-        FailoverBroker("amqp://h1,h2/", host="h3")
-
-
-def test_failover_broker_connects_through_a_failover_connection() -> None:
-    broker = FailoverBroker("amqp://u:p@h1:5672,h2:5672/vh")
-    factory = broker._connection_kwargs["connection_class"]
-    connection = factory(broker._connection_kwargs["url"])
+def test_connect_robust_builds_a_failover_connection_over_every_broker() -> None:
+    urls = broker_urls("amqp://u:p@h1:5672,h2:5672/vh")
+    connection = _failover_over(urls)(urls[0])
     assert isinstance(connection, FailoverConnection)
     assert [str(u) for u in connection.brokers] == ["amqp://u:p@h1:5672/vh", "amqp://u:p@h2:5672/vh"]

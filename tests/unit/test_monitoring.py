@@ -1,7 +1,7 @@
 """The monitoring files (monitoring/, the compose profile, docs/monitoring.md) agree with the code.
 
 The dashboard's PromQL may only name metrics and labels that the services really export:
-the metric classes and FastStream's Prometheus middleware are registered in one registry,
+the metric classes (the services' own and the messaging layer's) are registered in one registry,
 and every expression is checked against it. A renamed metric or label in the code, or a
 typo in the dashboard, fails here instead of showing up as an empty panel.
 """
@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]  # PyYAML: in constraints.txt, from uvicorn[standard]
-from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from prometheus_client import CollectorRegistry
 
+from services.common.amqp.metrics import MessagingMetrics
 from services.gateway.metrics import GatewayMetrics
 from services.handler.metrics import HandlerMetrics
 from services.ocr.metrics import OcrMetrics
@@ -49,8 +49,8 @@ SUFFIXES = {
     "stateset": ("",),
     "enum": ("",),
 }
-METRIC_NAME = re.compile(r"\b(?:pokertracker|faststream)_[A-Za-z0-9_]+")
-SELECTOR = re.compile(r"\b((?:pokertracker|faststream)_[A-Za-z0-9_]+)\s*\{([^}]*)\}")
+METRIC_NAME = re.compile(r"\bpokertracker_[A-Za-z0-9_]+")
+SELECTOR = re.compile(r"\b(pokertracker_[A-Za-z0-9_]+)\s*\{([^}]*)\}")
 MATCHER_LABEL = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*(?:=~|!~|!=|=)")
 GROUPING = re.compile(r"\b(?:by|without)\s*\(([^)]*)\)")
 JOB_MATCHER = re.compile(r"\bjob\s*=\s*\"([^\"]*)\"")
@@ -68,9 +68,8 @@ def service_registry() -> CollectorRegistry:
     HandlerMetrics(registry)
     SessionMetrics(registry)
     OcrMetrics(registry)
-    # The handler's, the session service's and the OCR service's brokers use it; its metrics
-    # are created with the middleware (one set per registry, whatever the app_name).
-    RabbitPrometheusMiddleware(registry=registry, app_name="handler")
+    # The handler's and the OCR service's publishers and consumers count in it.
+    MessagingMetrics(registry)
     return registry
 
 
@@ -200,10 +199,10 @@ def load_dashboard() -> dict[str, Any]:
 # ---------------------------------------------------------------------------- dashboard
 
 
-def test_faststream_metrics_are_known() -> None:
+def test_messaging_metrics_are_known() -> None:
     series = exported_series()
-    assert "faststream_received_messages_total" in series
-    assert "faststream_published_messages_total" in series
+    assert "pokertracker_amqp_consumed_messages_total" in series
+    assert "pokertracker_amqp_published_messages_total" in series
     assert "pokertracker_handler_update_latency_seconds_bucket" in series
 
 

@@ -8,7 +8,6 @@ Every connection a service opens comes from here:
   ``FailoverConnection`` moves on to the next broker each time its connection is lost or an
   attempt fails, so it reconnects to the next broker that answers, and the channels come
   back there.
-- ``FailoverBroker``: FastStream's ``RabbitBroker`` on a ``FailoverConnection``.
 - ``BrokerRing`` and ``connect``: plain connections (no reconnection of their own), for the
   RPC client, which opens a new one when it needs one, and for the admin commands.
 
@@ -34,11 +33,9 @@ import aio_pika
 from aio_pika import RobustConnection
 from aio_pika.abc import AbstractConnection, TimeoutType
 from aiormq.connection import parse_bool
-from faststream.rabbit import RabbitBroker
 from yarl import URL
 
 from services.common.amqp.addresses import broker_urls
-from services.common.amqp.renewal import ChannelRenewal, refused
 
 log = logging.getLogger(__name__)
 
@@ -181,37 +178,6 @@ async def connect_robust(amqp_url: str, **kwargs: Any) -> FailoverConnection:
 def _failover_over(urls: Sequence[str]) -> type[FailoverConnection]:
     # aio-pika builds the connection from a class and a URL: this one brings the others.
     return functools.partial(FailoverConnection, addresses=urls)  # type: ignore[return-value]
-
-
-class FailoverBroker(RabbitBroker):
-    """FastStream's RabbitBroker, connected by a ``FailoverConnection`` over every broker of
-    ``url`` (AMQP_URL); takes RabbitBroker's other options.
-
-    FastStream builds its connection URL from the first broker (what the AsyncAPI document
-    shows) and connects with ``aio_pika.connect_robust``, passing on the broker's connection
-    options: given a ``connection_class`` among them, it makes a ``FailoverConnection``.
-    The options that would rewrite the URL of one broker only (host, port, ...) are refused:
-    everything about the brokers is in ``url``.
-    """
-
-    _URL_OPTIONS = frozenset({"host", "port", "virtualhost", "security", "ssl_options", "client_properties"})
-
-    def __init__(self, url: str, **options: Any) -> None:
-        refused = sorted(self._URL_OPTIONS & options.keys())
-        if refused:
-            raise TypeError(f"FailoverBroker takes the brokers from its URL only, not {refused}")
-        urls = broker_urls(url)
-        super().__init__(urls[0], **options)
-        self._connection_kwargs["connection_class"] = _failover_over(urls)
-        # One for the channel every publisher of this broker shares.
-        self._renewal = ChannelRenewal("faststream publishing")
-
-    async def renew_if_refused(self, exc: BaseException) -> None:
-        """After a publish failed with ``exc``: if the broker refused it, renew the channel
-        FastStream publishes on (renewal.py).  That is its default channel, which it keeps
-        as ``_channel``, with no public handle on it."""
-        if refused(exc):
-            await self._renewal.renew(getattr(self, "_channel", None))
 
 
 class BrokerRing:

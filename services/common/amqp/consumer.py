@@ -67,6 +67,7 @@ class QueueConsumer:
         self._idle = asyncio.Event()
         self._idle.set()
         if metrics is not None:  # label children looked up once
+            self._received = metrics.received.labels(queue.name).inc
             self._settled = {o: metrics.consumed.labels(queue.name, o).inc for o in OUTCOMES}
             self._observe = metrics.handling_seconds.labels(queue.name).observe
             self._gauge = metrics.in_hand.labels(queue.name)
@@ -119,6 +120,7 @@ class QueueConsumer:
         self._in_hand += 1
         self._count(1)
         if self._metrics is not None:
+            self._received()
             self._gauge.inc()
         self._idle.clear()
         started = time.perf_counter()

@@ -22,6 +22,10 @@ PUBLISH_STATUSES = ("success", "error")
 class MessagingMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         common: dict[str, Any] = {"namespace": NAMESPACE, "subsystem": "amqp", "registry": registry}
+        self.received = Counter(
+            "received_messages", "Messages delivered to a consumer, redeliveries included, by queue",
+            ["queue"], **common,
+        )
         self.consumed = Counter(
             "consumed_messages", "Messages consumed and settled, by queue and outcome "
             "(acked; requeued: handed back while stopping; rejected: its handling failed)",
