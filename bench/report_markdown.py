@@ -15,7 +15,7 @@ def _header(report: dict[str, Any]) -> list[str]:
         "",
         f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu_model']}; Linux {m['kernel']}; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}, RabbitMQ {m['rabbitmq']}, Redis {m.get('redis', '?')}, "
-        f"FastStream {m['faststream']}, aiogram {m.get('aiogram') or 'not installed'}. Everything (load generator, "
+        f"aio-pika {m.get('aio_pika', '?')}, aiogram {m.get('aiogram') or 'not installed'}. Everything (load generator, "
         f"fake Bot API, the systems, PostgreSQL, RabbitMQ, Redis) on this one machine. Run took "
         f"{report['duration_s']:.0f} s.",
         "",

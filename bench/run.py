@@ -241,7 +241,7 @@ async def machine_info(admin_url: str, amqp_url: str, redis_url: str) -> dict[st
         "postgresql": pg,
         "rabbitmq": rabbit,
         "redis": redis,
-        "faststream": version("faststream"),
+        "aio_pika": version("aio-pika"),
         "aiogram": aiogram,
     }
 

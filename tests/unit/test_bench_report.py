@@ -186,7 +186,7 @@ def _rendering(report: dict[str, Any]) -> dict[str, Any]:
     return {
         "date": "2026-12-01T00:00:00+00:00", "quick": False, "duration_s": 1800.0, "floors": rpt.floors(report),
         "machine": {"cores": 2, "ram_gib": 8, "cpu_model": "x", "kernel": "6", "python": "3.11", "postgresql": "15",
-                    "rabbitmq": "3", "redis": "7", "faststream": "0.7", "aiogram": None},
+                    "rabbitmq": "3", "redis": "7", "aio_pika": "10.2", "aiogram": None},
         "settings": {"repeats": 3, "fixed_rates": [150, 300], "max_connections": 40, "think_ms": 1000,
                      "think_spread": 0.5, "lead_in_fresh_s": 6, "lead_in_carry_s": 4, "bot_api_latency_ms": 50,
                      "hold_s": 8, "partitions": 64, "db_pool_size": 10},
