@@ -15,9 +15,8 @@ unsettled), then *closes the channel*.  Closing, not ``basic.cancel``, is what k
 close RabbitMQ puts every unacknowledged delivery back in the queue in its original position
 in the same step as it activates the next consumer, whereas a cancel would activate the
 standby while those messages were still held here, and they would come back after their
-successors.  FastStream's subscribers stop with a cancel, which is why this module consumes
-with aio-pika's channels (opened, watched and reopened by aio-pika) on the aiormq channel
-under each.
+successors.  So each partition has a channel of its own (opened, watched and reopened by
+aio-pika), consumed on the aiormq channel under it (services/common/amqp/channel.py).
 
 Redelivered updates (the previous owner died or gave the partition up with them in hand) run
 one at a time per partition, each still in its lane.  With many deliveries in hand, a replica
