@@ -10,6 +10,7 @@ enter ``lifespan`` themselves to run a service inside their own event loop.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import Callable
@@ -27,18 +28,32 @@ class Service:
     lifespan: Callable[[], AbstractAsyncContextManager[None]]
 
     async def run(self) -> None:
-        """Start, serve until SIGTERM or SIGINT, then stop gracefully."""
+        """Start, serve until SIGTERM or SIGINT, then stop gracefully.  A signal that comes
+        while the service is still starting (waiting for a dependency) cancels the start."""
         stop = asyncio.Event()
+        started = asyncio.Event()
         loop = asyncio.get_running_loop()
         signals = (signal.SIGTERM, signal.SIGINT)
         for signum in signals:
             loop.add_signal_handler(signum, stop.set)
-        try:
+
+        async def serve() -> None:
             async with self.lifespan():
-                log.info(STARTED, extra={"service": self.name})
+                started.set()
+                log.info(STARTED, extra={"name": self.name})
                 await stop.wait()
-                log.info("service stopping", extra={"service": self.name})
+                log.info("service stopping", extra={"name": self.name})
+
+        serving = asyncio.create_task(serve())
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait((serving, stopped), return_when=asyncio.FIRST_COMPLETED)
+            if not started.is_set():
+                serving.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await serving
         finally:
+            stopped.cancel()
             for signum in signals:
                 loop.remove_signal_handler(signum)
-        log.info("service stopped", extra={"service": self.name})
+        log.info("service stopped", extra={"name": self.name})
