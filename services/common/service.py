@@ -40,9 +40,9 @@ class Service:
         async def serve() -> None:
             async with self.lifespan():
                 started.set()
-                log.info(STARTED, extra={"name": self.name})
+                log.info(STARTED)
                 await stop.wait()
-                log.info("service stopping", extra={"name": self.name})
+                log.info("service stopping")
 
         serving = asyncio.create_task(serve())
         stopped = asyncio.create_task(stop.wait())
@@ -56,4 +56,4 @@ class Service:
             stopped.cancel()
             for signum in signals:
                 loop.remove_signal_handler(signum)
-        log.info("service stopped", extra={"name": self.name})
+        log.info("service stopped")
