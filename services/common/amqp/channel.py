@@ -40,6 +40,12 @@ class RawChannel:
     def is_open(self) -> bool:
         return not self.channel.is_closed
 
+    @property
+    def current(self) -> aiormq.Channel | None:
+        """The aiormq channel in hand, if it is still open (no await: the hot paths' case)."""
+        underlay = self._underlay
+        return underlay if underlay is not None and not underlay.is_closed else None
+
     async def get(self) -> aiormq.Channel:
         """The aiormq channel to use now."""
         underlay = self._underlay

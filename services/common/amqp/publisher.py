@@ -37,8 +37,8 @@ class PublishFailed(Exception):
 
 
 class ConfirmedPublisher:
-    """Publishes on one channel with confirms, each publish given ``timeout`` seconds in all
-    (the channel's lock, the write and the confirmation); counted in ``metrics`` if given."""
+    """Publishes on one channel with confirms, each publish given ``timeout`` seconds for the
+    channel's lock and the confirmation; counted in ``metrics`` if given."""
 
     def __init__(
         self, channel: RawChannel, timeout: float, metrics: MessagingMetrics | None = None
@@ -89,19 +89,22 @@ class ConfirmedPublisher:
         )
         started = time.perf_counter()
         try:
-            async with asyncio.timeout(self._timeout):
-                channel = await self._channel.get()
-                await channel.basic_publish(
-                    body,
-                    exchange=exchange,
-                    routing_key=routing_key,
-                    properties=properties,
-                    mandatory=True,
-                    timeout=self._timeout,
-                    # Return once the frame is queued for the socket, not written: the
-                    # confirmation awaited next comes after the write anyway.
-                    wait=False,
-                )
+            channel = self._channel.current
+            if channel is None:  # a new one after a reconnection
+                async with asyncio.timeout(self._timeout):
+                    channel = await self._channel.get()
+            await channel.basic_publish(
+                body,
+                exchange=exchange,
+                routing_key=routing_key,
+                properties=properties,
+                mandatory=True,
+                # Covers the wait for the channel's lock and for the confirmation.
+                timeout=self._timeout,
+                # Return once the frame is queued for the socket, not written: the
+                # confirmation awaited next comes after the write anyway.
+                wait=False,
+            )
         except Exception as exc:
             self._count(exchange or routing_key, started, ok=False)
             if refused(exc):  # after a quorum queue's change of leader: see renewal.py
