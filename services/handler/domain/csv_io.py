@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 
 from services.handler.domain.money import parse_amount
 from services.handler.domain.parsing import (
@@ -46,6 +47,7 @@ from services.handler.domain.parsing import (
     MAX_FIELD,
     MAX_PLACE,
     MAX_STACK,
+    ErrorCode,
     ParseError,
     parse_count,
     parse_date,
@@ -161,6 +163,40 @@ def export_csv(tournaments: Sequence[Tournament]) -> bytes:
 # --------------------------------------------------------------------------------------- import
 
 
+class FileError(StrEnum):
+    """Why a whole file is refused (see ``parse_import``)."""
+
+    TOO_LARGE = "import_too_large"
+    NOT_UTF8 = "import_not_utf8"
+    EMPTY = "import_empty"
+    BAD_HEADER = "import_bad_header"
+    TOO_MANY_ROWS = "import_too_many_rows"
+    MALFORMED = "import_malformed"
+
+
+class RowProblem(StrEnum):
+    """Why one row of a file is refused; ``UNKNOWN_ID`` is found when the rows are stored."""
+
+    UNKNOWN_ID = "unknown_id"
+    BAD_ID = "bad_id"
+    DUPLICATE_ID = "duplicate_id"
+    BAD_DATE = "bad_date"
+    BAD_NAME = "bad_name"
+    BAD_VENUE = "bad_venue"
+    MISSING_VALUE = "missing_value"
+    BAD_AMOUNT = "bad_amount"
+    NEGATIVE_AMOUNT = "negative_amount"
+    BAD_PLACE = "bad_place"
+    BAD_ENTRIES = "bad_entries"
+    BAD_FIELD_SIZE = "bad_field_size"
+    BAD_STARTING_STACK = "bad_starting_stack"
+    BAD_CURRENCY = "bad_currency"
+    BAD_GAME = "bad_game"
+    BAD_FORMAT = "bad_format"
+    RESULT_INCOMPLETE = "result_incomplete"
+    TOO_MANY_COLUMNS = "too_many_columns"
+
+
 @dataclass(frozen=True)
 class ImportRow:
     line: int  # 1-based line of the file where the row starts (the header is line 1)
@@ -172,7 +208,7 @@ class ImportRow:
 @dataclass(frozen=True)
 class RowError:
     line: int
-    code: str
+    code: RowProblem
     value: str = ""
 
 
@@ -183,7 +219,7 @@ class ImportPlan:
 
 
 class _Reject(Exception):
-    def __init__(self, code: str, value: str) -> None:
+    def __init__(self, code: RowProblem, value: str) -> None:
         super().__init__(code)
         self.code = code
         self.value = _shorten(value)
@@ -228,7 +264,7 @@ class _Row:
     def required(self, column: str) -> str:
         value = self.text(column)
         if not value.strip():
-            raise _Reject("missing_value", column)
+            raise _Reject(RowProblem.MISSING_VALUE, column)
         return value
 
     def amount(self, column: str, default: Decimal | None) -> Decimal | None:
@@ -238,14 +274,14 @@ class _Row:
         s = _NUMBER_SPACES.sub("", text)
         if s.startswith(("-", "−")):
             if _parse_csv_amount(s[1:], self.decimal_comma) is not None:
-                raise _Reject("negative_amount", text)
-            raise _Reject("bad_amount", text)
+                raise _Reject(RowProblem.NEGATIVE_AMOUNT, text)
+            raise _Reject(RowProblem.BAD_AMOUNT, text)
         value = _parse_csv_amount(s, self.decimal_comma)
         if value is None:
-            raise _Reject("bad_amount", text)
+            raise _Reject(RowProblem.BAD_AMOUNT, text)
         return value
 
-    def integer(self, column: str, low: int, high: int, code: str, thousands: bool = False) -> int | None:
+    def integer(self, column: str, low: int, high: int, code: RowProblem, thousands: bool = False) -> int | None:
         text = self.raw(column)
         if not text:
             return None
@@ -262,7 +298,7 @@ class _Row:
         if not text:
             return None
         if not _ID.fullmatch(text) or not 1 <= int(text) <= MAX_ID:
-            raise _Reject("bad_id", text)
+            raise _Reject(RowProblem.BAD_ID, text)
         return int(text)
 
 
@@ -292,39 +328,39 @@ def _parse_row(row: _Row) -> tuple[TournamentFields, Result | None]:
     date_text = row.required("date")
     played_on = _parse_csv_date(date_text)
     if played_on is None:
-        raise _Reject("bad_date", date_text)
+        raise _Reject(RowProblem.BAD_DATE, date_text)
 
-    name = parse_name(row.required("name"), "bad_name")
+    name = parse_name(row.required("name"), ErrorCode.BAD_NAME)
     if isinstance(name, ParseError):
-        raise _Reject(name.code, row.text("name"))
-    venue = parse_name(row.required("venue"), "bad_venue")
+        raise _Reject(RowProblem.BAD_NAME, row.text("name"))
+    venue = parse_name(row.required("venue"), ErrorCode.BAD_VENUE)
     if isinstance(venue, ParseError):
-        raise _Reject(venue.code, row.text("venue"))
+        raise _Reject(RowProblem.BAD_VENUE, row.text("venue"))
 
     currency_text = row.text("currency")
     currency = CURRENCY_ALIASES.get(currency_text.casefold(), currency_text.upper())
     if currency and not _CURRENCY.fullmatch(currency):
-        raise _Reject("bad_currency", currency_text)
+        raise _Reject(RowProblem.BAD_CURRENCY, currency_text)
 
     game_text = row.raw("game")
     game = parse_game(game_text) if game_text else Game.NLHE
     if isinstance(game, ParseError):
-        raise _Reject("bad_game", game_text)
+        raise _Reject(RowProblem.BAD_GAME, game_text)
     format_text = row.raw("format")
     fmt = parse_format(format_text) if format_text else Format.FREEZEOUT
     if isinstance(fmt, ParseError):
-        raise _Reject("bad_format", format_text)
+        raise _Reject(RowProblem.BAD_FORMAT, format_text)
 
     row.required("buy_in")
     buy_in = row.amount("buy_in", None)
     assert buy_in is not None
     fee = row.amount("fee", Decimal(0))
-    entries = row.integer("entries", 1, MAX_ENTRIES, "bad_entries")
+    entries = row.integer("entries", 1, MAX_ENTRIES, RowProblem.BAD_ENTRIES)
     rebuys = row.amount("rebuys", Decimal(0))
     addons = row.amount("addons", Decimal(0))
-    field_size = row.integer("field_size", 1, MAX_FIELD, "bad_field_size")
-    starting_stack = row.integer("starting_stack", 0, MAX_STACK, "bad_starting_stack", thousands=True)
-    place = row.integer("place", 1, MAX_PLACE, "bad_place")
+    field_size = row.integer("field_size", 1, MAX_FIELD, RowProblem.BAD_FIELD_SIZE)
+    starting_stack = row.integer("starting_stack", 0, MAX_STACK, RowProblem.BAD_STARTING_STACK, thousands=True)
+    place = row.integer("place", 1, MAX_PLACE, RowProblem.BAD_PLACE)
     prize = row.amount("prize", None)
     bounty = row.amount("bounty", None)
     assert fee is not None and rebuys is not None and addons is not None
@@ -334,7 +370,7 @@ def _parse_row(row: _Row) -> tuple[TournamentFields, Result | None]:
         result = Result(place=place, prize=prize, bounty=bounty if bounty is not None else Decimal(0))
     elif place is not None or prize is not None or bounty is not None:
         missing = [c for c, v in (("place", place), ("prize", prize)) if v is None]
-        raise _Reject("result_incomplete", ", ".join(missing))
+        raise _Reject(RowProblem.RESULT_INCOMPLETE, ", ".join(missing))
 
     fields_ = TournamentFields(
         name=name,
@@ -373,10 +409,10 @@ def _check_header(names: list[str]) -> list[str]:
 
 def parse_import(
     data: bytes, *, max_rows: int = MAX_ROWS, max_bytes: int = MAX_BYTES
-) -> ImportPlan | ParseError:
+) -> ImportPlan | ParseError[FileError]:
     """Read a CSV file into the tournaments it holds and the rows it has to reject.
 
-    File-level errors (``ParseError.code``, ``value``):
+    File-level errors (``ParseError.code``, a ``FileError``, and ``value``):
 
     * ``import_too_large``: more than ``max_bytes`` bytes (checked first); value empty
     * ``import_not_utf8``: neither UTF-8 nor Windows-1251 text (e.g. UTF-16); value empty
@@ -387,10 +423,10 @@ def parse_import(
     * ``import_malformed``: the CSV cannot be read (a cell over 128 KiB); value: the line
     """
     if len(data) > max_bytes:
-        return ParseError("import_too_large")
+        return ParseError(FileError.TOO_LARGE)
     text = _decode(data)
     if text is None:
-        return ParseError("import_not_utf8")
+        return ParseError(FileError.NOT_UTF8)
     delimiter = _sniff_delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
@@ -408,19 +444,19 @@ def parse_import(
                 continue
             records.append((line, cells))
             if len(records) > max_rows:
-                return ParseError("import_too_many_rows", str(max_rows))
+                return ParseError(FileError.TOO_MANY_ROWS, str(max_rows))
     except csv.Error:
-        return ParseError("import_malformed", str(last_line + 1))
+        return ParseError(FileError.MALFORMED, str(last_line + 1))
 
     if header is None:
-        return ParseError("import_empty")
+        return ParseError(FileError.EMPTY)
     names = [_column_name(h) for h in header]
     problems = _check_header(names)
     if problems:
         shown = [_shorten(p) for p in problems[:MAX_HEADER_PROBLEMS]]
-        return ParseError("import_bad_header", ", ".join(shown) + (", …" if len(problems) > len(shown) else ""))
+        return ParseError(FileError.BAD_HEADER, ", ".join(shown) + (", …" if len(problems) > len(shown) else ""))
     if not records:
-        return ParseError("import_empty")
+        return ParseError(FileError.EMPTY)
 
     plan = ImportPlan()
     seen_ids: set[int] = set()
@@ -429,7 +465,7 @@ def parse_import(
         named = {n: c for n, c in zip(names, cells, strict=False) if n}
         unnamed = [c for n, c in zip(names, cells, strict=False) if not n]
         if any(c.strip() for c in extra + unnamed):
-            plan.rejected.append(RowError(line, "too_many_columns", str(len(cells))))
+            plan.rejected.append(RowError(line, RowProblem.TOO_MANY_COLUMNS, str(len(cells))))
             continue
         row = _Row(named, decimal_comma=delimiter == ";")
         try:
@@ -437,7 +473,7 @@ def parse_import(
             tid = row.id()
             if tid is not None:
                 if tid in seen_ids:
-                    raise _Reject("duplicate_id", str(tid))
+                    raise _Reject(RowProblem.DUPLICATE_ID, str(tid))
                 seen_ids.add(tid)
             fields_, result = _parse_row(row)
         except _Reject as e:

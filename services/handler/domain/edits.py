@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.handler.domain import parsing
-from services.handler.domain.parsing import ParseError
+from services.handler.domain.parsing import Amount, ErrorCode, ParseError
 from services.handler.domain.records import (
     ZERO,
     Format,
@@ -55,6 +55,16 @@ FIELD_ALIASES: dict[str, str] = {
     "bounty": "bounty", "bounties": "bounty", "баунти": "bounty", "нокауты": "bounty",
 }
 REQUIRED = ("name", "played_on", "venue", "buy_in")
+# The codes ``parse_edit_lines`` returns.
+EDIT_ERRORS = frozenset({
+    ErrorCode.EDIT_EMPTY, ErrorCode.EDIT_TOO_MANY, ErrorCode.EDIT_BAD_LINE,
+    ErrorCode.EDIT_UNKNOWN_FIELD, ErrorCode.EDIT_EMPTY_VALUE, ErrorCode.EDIT_BAD_VALUE,
+})  # fmt: skip
+# A field's amount kind, for its error codes (``parsing.parse_money``).
+_AMOUNTS: dict[str, Amount] = {
+    "fee": Amount.FEE, "rebuys": Amount.REBUYS, "addons": Amount.ADDONS, "prize": Amount.PAYOUT,
+    "bounty": Amount.BOUNTY,
+}  # fmt: skip
 OPTIONAL = {"currency", "field_size", "starting_stack", "place", "prize", "bounty"}
 
 
@@ -119,22 +129,22 @@ class Draft(BaseModel):
             starting_stack=self.starting_stack,
         )
 
-    def result(self) -> Result | None | ParseError:
+    def result(self) -> Result | None | ParseError[ErrorCode]:
         """The result if place and prize are both set, ``None`` if neither; else an error."""
         if self.place is None and self.prize is None:
-            return ParseError("result_incomplete") if self.bounty else None
+            return ParseError(ErrorCode.RESULT_INCOMPLETE) if self.bounty else None
         if self.place is None or self.prize is None:
-            return ParseError("result_incomplete")
+            return ParseError(ErrorCode.RESULT_INCOMPLETE)
         return Result(place=self.place, prize=self.prize, bounty=self.bounty or ZERO)
 
 
-def _value(field: str, text: str) -> dict[str, Any] | ParseError:
+def _value(field: str, text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     """Parse one field's value into the draft attributes it sets."""
     if field in OPTIONAL and text.lower() in _CLEAR:
         return {field: None}
     match field:
         case "name" | "venue":
-            v = parsing.parse_name(text, f"bad_{field}")
+            v = parsing.parse_name(text, ErrorCode.BAD_NAME if field == "name" else ErrorCode.BAD_VENUE)
             return v if isinstance(v, ParseError) else {field: v}
         case "date":
             d = parsing.parse_date(text)
@@ -145,12 +155,11 @@ def _value(field: str, text: str) -> dict[str, Any] | ParseError:
                 return money
             return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
         case "fee" | "rebuys" | "addons" | "prize" | "bounty":
-            code = "payout" if field == "prize" else field
-            m = parsing.parse_money(text, code)
+            m = parsing.parse_money(text, _AMOUNTS[field])
             return m if isinstance(m, ParseError) else {field: m}
         case "currency":
             c = text.strip()
-            return {field: c.upper()} if _CURRENCY.fullmatch(c) else ParseError("bad_currency", c)
+            return {field: c.upper()} if _CURRENCY.fullmatch(c) else ParseError(ErrorCode.BAD_CURRENCY, c)
         case "game":
             g = parsing.parse_game(text)
             return g if isinstance(g, ParseError) else {field: g}
@@ -158,46 +167,46 @@ def _value(field: str, text: str) -> dict[str, Any] | ParseError:
             f = parsing.parse_format(text)
             return f if isinstance(f, ParseError) else {field: f}
         case "entries":
-            n = parsing.parse_count(text, 1, parsing.MAX_ENTRIES, "bad_entries")
+            n = parsing.parse_count(text, 1, parsing.MAX_ENTRIES, ErrorCode.BAD_ENTRIES)
             return n if isinstance(n, ParseError) else {field: n}
         case "field_size":
-            n = parsing.parse_count(text, 1, parsing.MAX_FIELD, "bad_field_size")
+            n = parsing.parse_count(text, 1, parsing.MAX_FIELD, ErrorCode.BAD_FIELD_SIZE)
             return n if isinstance(n, ParseError) else {field: n}
         case "starting_stack":
             s = text.strip().lower().replace("k", "000").replace("к", "000")
-            n = parsing.parse_count(s, 0, parsing.MAX_STACK, "bad_starting_stack")
-            return ParseError("bad_starting_stack", text) if isinstance(n, ParseError) else {field: n}
+            n = parsing.parse_count(s, 0, parsing.MAX_STACK, ErrorCode.BAD_STARTING_STACK)
+            return ParseError(ErrorCode.BAD_STARTING_STACK, text) if isinstance(n, ParseError) else {field: n}
         case "place":
-            n = parsing.parse_count(text, 1, parsing.MAX_PLACE, "bad_place")
+            n = parsing.parse_count(text, 1, parsing.MAX_PLACE, ErrorCode.BAD_PLACE)
             return n if isinstance(n, ParseError) else {field: n}
-    return ParseError("unknown_field", field)
+    return ParseError(ErrorCode.UNKNOWN_FIELD, field)
 
 
-def parse_edit_lines(text: str) -> dict[str, Any] | ParseError:
+def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     """``field: value`` lines (``=`` works too) into draft changes, or the first error.
 
     The error's ``value`` is the offending line, so the user knows which one to fix.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        return ParseError("edit_empty")
+        return ParseError(ErrorCode.EDIT_EMPTY)
     if len(lines) > MAX_EDIT_LINES:
-        return ParseError("edit_too_many", str(MAX_EDIT_LINES))
+        return ParseError(ErrorCode.EDIT_TOO_MANY, str(MAX_EDIT_LINES))
     changes: dict[str, Any] = {}
     for line in lines:
         key, sep, raw = line.partition(":")
         if not sep:
             key, sep, raw = line.partition("=")
         if not sep:
-            return ParseError("edit_bad_line", line[:100])
+            return ParseError(ErrorCode.EDIT_BAD_LINE, line[:100])
         field = FIELD_ALIASES.get(" ".join(key.split()).lower())
         if field is None:
-            return ParseError("edit_unknown_field", key.strip()[:50])
+            return ParseError(ErrorCode.EDIT_UNKNOWN_FIELD, key.strip()[:50])
         value = raw.strip()
         if not value:
-            return ParseError("edit_empty_value", key.strip()[:50])
+            return ParseError(ErrorCode.EDIT_EMPTY_VALUE, key.strip()[:50])
         parsed = _value(field, value)
         if isinstance(parsed, ParseError):
-            return ParseError("edit_bad_value", line[:100], field)
+            return ParseError(ErrorCode.EDIT_BAD_VALUE, line[:100], field)
         changes |= parsed
     return changes

@@ -15,7 +15,7 @@ Grammar (words are case-insensitive, separated by spaces, in any order):
   ``format`` followed by anything else is the grouping.
 
 At most one period, one grouping, one venue and one format.  Anything else is
-``ParseError("bad_stats_query", <the offending word>)``; the parser never raises.
+``ParseError(ErrorCode.BAD_STATS_QUERY, <the offending word>)``; the parser never raises.
 """
 
 from __future__ import annotations
@@ -25,7 +25,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.handler.domain.parsing import MAX_NAME, ParseError, parse_format
+from services.handler.domain.parsing import (
+    MAX_NAME,
+    ErrorCode,
+    ParseError,
+    parse_format,
+)
 from services.handler.domain.records import Format, Tournament
 from services.handler.domain.stats import GroupBy, venue_key
 
@@ -124,13 +129,13 @@ def _only_periods_and_formats(words: list[re.Match[str]], today: date) -> bool:
     return True
 
 
-def _error(word: str) -> ParseError:
+def _error(word: str) -> ParseError[ErrorCode]:
     if len(word) > MAX_ERROR_VALUE:
         word = word[: MAX_ERROR_VALUE - 1] + "…"
-    return ParseError("bad_stats_query", word)
+    return ParseError(ErrorCode.BAD_STATS_QUERY, word)
 
 
-def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError:
+def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError[ErrorCode]:
     words = list(_WORD.finditer(args))
     period: tuple[date | None, date | None] | None = None
     group_by: GroupBy | None = None
