@@ -30,14 +30,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from shared.limits import MAX_AMOUNT, MAX_NAME_CHARS, MAX_STACK, MAX_YEAR, MIN_YEAR
 from shared.ocr_api import TicketFields
 
 MAX_TEXT_CHARS = 20_000  # more than any ticket; bounds the work on garbage input
 MAX_LINES = 200
-MAX_NAME_CHARS = 100
-MAX_AMOUNT = Decimal(100_000_000)  # a buy-in or fee above this is a misread
-MIN_STACK, MAX_STACK = 100, 1_000_000_000
-MIN_YEAR, MAX_YEAR = 1990, 2100
+MIN_STACK = 100  # fewer chips is a misread (a level or a table number), not a stack
 CENT = Decimal("0.01")
 
 # --------------------------------------------------------------------------------------------

@@ -28,14 +28,9 @@ from services.handler.conversation.flows.edit import edit_error
 from services.handler.conversation.replies import CALLBACK_DATA_MAX_BYTES
 from services.handler.domain import csv_io, parsing
 from services.handler.domain.edits import Draft, parse_edit_lines
-from services.handler.domain.money import MAX_AMOUNT, format_amount, parse_amount
+from services.handler.domain.money import format_amount, parse_amount
 from services.handler.domain.parsing import (
-    MAX_ENTRIES,
     MAX_ERROR_VALUE,
-    MAX_FIELD,
-    MAX_NAME,
-    MAX_PLACE,
-    MAX_STACK,
     ErrorCode,
     ParseError,
     parse_buy_in,
@@ -59,6 +54,14 @@ from services.handler.domain.stats_query import StatsQuery, parse_stats_query
 from services.handler.texts import Catalogue
 from services.handler.texts.en import EN
 from services.handler.texts.ru import RU
+from shared.limits import (
+    MAX_AMOUNT,
+    MAX_ENTRIES,
+    MAX_FIELD,
+    MAX_NAME_CHARS,
+    MAX_PLACE,
+    MAX_STACK,
+)
 from tests.unit.test_fuzz_inputs import (
     amounts,
     any_text,
@@ -103,7 +106,7 @@ def is_error(value: object, *codes: str) -> bool:
 
 def assert_name(name: object) -> None:
     assert isinstance(name, str)
-    assert 1 <= len(name) <= MAX_NAME
+    assert 1 <= len(name) <= MAX_NAME_CHARS
     assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in name), repr(name)
     assert name == " ".join(name.split())
 
@@ -319,7 +322,7 @@ def test_stats_query(args: str, today: date) -> None:
     if query.since is not None and query.until is not None:
         assert query.since <= query.until
     if query.venue is not None:
-        assert 1 <= len(query.venue) <= MAX_NAME and query.venue == " ".join(query.venue.split())
+        assert 1 <= len(query.venue) <= MAX_NAME_CHARS and query.venue == " ".join(query.venue.split())
 
 
 # ----------------------------------------------------------------------------- CSV import

@@ -43,10 +43,6 @@ from enum import StrEnum
 
 from services.handler.domain.money import parse_amount
 from services.handler.domain.parsing import (
-    MAX_ENTRIES,
-    MAX_FIELD,
-    MAX_PLACE,
-    MAX_STACK,
     ErrorCode,
     ParseError,
     parse_count,
@@ -62,6 +58,14 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from shared.limits import (
+    MAX_ENTRIES,
+    MAX_FIELD,
+    MAX_PLACE,
+    MAX_STACK,
+    MAX_YEAR,
+    MIN_YEAR,
+)
 
 COLUMNS: tuple[str, ...] = (
     "id", "date", "name", "venue", "currency", "game", "format", "buy_in", "fee", "entries",
@@ -72,7 +76,6 @@ REQUIRED: tuple[str, ...] = ("date", "name", "venue", "buy_in")
 MAX_ROWS = 5000
 MAX_BYTES = 1_048_576
 MAX_ID = 2**63 - 1
-MIN_YEAR, MAX_YEAR = 1970, 2100
 MAX_ERROR_VALUE = 50  # longer offending cells are cut in RowError.value
 MAX_HEADER_PROBLEMS = 10  # at most this many names in import_bad_header's value
 CENT = Decimal("0.01")

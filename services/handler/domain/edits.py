@@ -25,6 +25,7 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from shared.limits import MAX_ENTRIES, MAX_FIELD, MAX_PLACE, MAX_STACK
 
 MAX_EDIT_LINES = 20
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
@@ -167,17 +168,17 @@ def _value(field: str, text: str) -> dict[str, Any] | ParseError[ErrorCode]:
             f = parsing.parse_format(text)
             return f if isinstance(f, ParseError) else {field: f}
         case "entries":
-            n = parsing.parse_count(text, 1, parsing.MAX_ENTRIES, ErrorCode.BAD_ENTRIES)
+            n = parsing.parse_count(text, 1, MAX_ENTRIES, ErrorCode.BAD_ENTRIES)
             return n if isinstance(n, ParseError) else {field: n}
         case "field_size":
-            n = parsing.parse_count(text, 1, parsing.MAX_FIELD, ErrorCode.BAD_FIELD_SIZE)
+            n = parsing.parse_count(text, 1, MAX_FIELD, ErrorCode.BAD_FIELD_SIZE)
             return n if isinstance(n, ParseError) else {field: n}
         case "starting_stack":
             s = text.strip().lower().replace("k", "000").replace("к", "000")
-            n = parsing.parse_count(s, 0, parsing.MAX_STACK, ErrorCode.BAD_STARTING_STACK)
+            n = parsing.parse_count(s, 0, MAX_STACK, ErrorCode.BAD_STARTING_STACK)
             return ParseError(ErrorCode.BAD_STARTING_STACK, text) if isinstance(n, ParseError) else {field: n}
         case "place":
-            n = parsing.parse_count(text, 1, parsing.MAX_PLACE, ErrorCode.BAD_PLACE)
+            n = parsing.parse_count(text, 1, MAX_PLACE, ErrorCode.BAD_PLACE)
             return n if isinstance(n, ParseError) else {field: n}
     return ParseError(ErrorCode.UNKNOWN_FIELD, field)
 

@@ -16,12 +16,8 @@ from typing import Generic, TypeVar
 
 from services.handler.domain.money import looks_negative, parse_amount
 from services.handler.domain.records import ZERO, Format, Game, Result, TournamentFields
+from shared.limits import MAX_NAME_CHARS, MAX_PLACE, MAX_YEAR, MIN_YEAR
 
-MAX_NAME = 100
-MAX_PLACE = 1_000_000
-MAX_ENTRIES = 1000
-MAX_FIELD = 1_000_000
-MAX_STACK = 1_000_000_000
 # The longest piece of what the user typed that an error quotes back; longer ones are cut, so
 # the reply stays far below Telegram's 4096 characters whatever was sent.
 MAX_ERROR_VALUE = 64
@@ -168,7 +164,7 @@ def parse_date(text: str) -> date | ParseError[ErrorCode]:
         value = date(year, month, day)
     except ValueError:
         return ParseError(ErrorCode.BAD_DATE, _quoted(text))
-    if not 1970 <= year <= 2100:
+    if not MIN_YEAR <= year <= MAX_YEAR:
         return ParseError(ErrorCode.BAD_DATE, _quoted(text))
     return value
 
@@ -181,7 +177,7 @@ def looks_like_one_line(text: str) -> bool:
 def parse_name(text: str, code: ErrorCode = ErrorCode.BAD_NAME) -> str | ParseError[ErrorCode]:
     """A name or venue: 1-100 characters, spaces collapsed, no control characters (NUL…)."""
     name = " ".join(text.split())
-    if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+    if not 1 <= len(name) <= MAX_NAME_CHARS or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
         return ParseError(code)
     return name
 

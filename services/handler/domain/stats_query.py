@@ -26,16 +26,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.handler.domain.parsing import (
-    MAX_NAME,
     ErrorCode,
     ParseError,
     parse_format,
 )
 from services.handler.domain.records import Format, Tournament
 from services.handler.domain.stats import GroupBy, venue_key
+from shared.limits import MAX_NAME_CHARS, MAX_YEAR, MIN_YEAR
 
 MAX_DAYS = 3650
-MIN_YEAR, MAX_YEAR = 1970, 2100
 MAX_ERROR_VALUE = 64  # longer offending words are cut, so an error message stays short
 
 _ALL = {"all", "всё", "все", "всего"}
@@ -149,7 +148,7 @@ def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError[ErrorCo
 
         if w in _VENUE_FILTER and has_rest and not _only_periods_and_formats(words[i + 1 :], today):
             name = " ".join(args[words[i + 1].start() :].split())
-            if len(name) > MAX_NAME:
+            if len(name) > MAX_NAME_CHARS:
                 return _error(name)
             venue = name
             break
