@@ -31,7 +31,7 @@ from services.common.logs import user_hash
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
 from services.ocr.telegram_files import FileUnavailable, TelegramDown
-from services.ocr.ticket_parser import has_fields, nothing_read, parse_ticket
+from services.ocr.ticket import has_fields, nothing_read, parse_ticket
 from shared.ocr_api import (
     KIND_TICKET_READ,
     OcrJob,

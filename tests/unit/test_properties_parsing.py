@@ -481,7 +481,7 @@ def test_dash_separator_splits_as_before(text: str) -> None:
 
 
 def _ticket_parser() -> Callable[[str], Any]:
-    module = pytest.importorskip("services.ocr.ticket_parser")
+    module = pytest.importorskip("services.ocr.ticket")
     return module.parse_ticket  # type: ignore[no-any-return]
 
 
