@@ -9,6 +9,7 @@ lines into changes, all or nothing: one bad line and the message changes nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -61,11 +62,6 @@ EDIT_ERRORS = frozenset({
     ErrorCode.EDIT_EMPTY, ErrorCode.EDIT_TOO_MANY, ErrorCode.EDIT_BAD_LINE,
     ErrorCode.EDIT_UNKNOWN_FIELD, ErrorCode.EDIT_EMPTY_VALUE, ErrorCode.EDIT_BAD_VALUE,
 })  # fmt: skip
-# A field's amount kind, for its error codes (``parsing.parse_money``).
-_AMOUNTS: dict[str, Amount] = {
-    "fee": Amount.FEE, "rebuys": Amount.REBUYS, "addons": Amount.ADDONS, "prize": Amount.PAYOUT,
-    "bounty": Amount.BOUNTY,
-}  # fmt: skip
 OPTIONAL = {"currency", "field_size", "starting_stack", "place", "prize", "bounty"}
 
 
@@ -139,48 +135,54 @@ class Draft(BaseModel):
         return Result(place=self.place, prize=self.prize, bounty=self.bounty or ZERO)
 
 
+def _currency(text: str) -> str | ParseError[ErrorCode]:
+    c = text.strip()
+    return c.upper() if _CURRENCY.fullmatch(c) else ParseError(ErrorCode.BAD_CURRENCY, c)
+
+
+def _starting_stack(text: str) -> int | ParseError[ErrorCode]:
+    """Chips, ``20k`` / ``20к`` for thousands; the error quotes what was typed."""
+    s = text.strip().lower().replace("k", "000").replace("к", "000")
+    n = parsing.parse_count(s, 0, MAX_STACK, ErrorCode.BAD_STARTING_STACK)
+    return ParseError(ErrorCode.BAD_STARTING_STACK, text) if isinstance(n, ParseError) else n
+
+
+# The parser of each field whose value sets the draft attribute of the same name.
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "name": lambda t: parsing.parse_name(t, ErrorCode.BAD_NAME),
+    "venue": lambda t: parsing.parse_name(t, ErrorCode.BAD_VENUE),
+    "fee": lambda t: parsing.parse_money(t, Amount.FEE),
+    "rebuys": lambda t: parsing.parse_money(t, Amount.REBUYS),
+    "addons": lambda t: parsing.parse_money(t, Amount.ADDONS),
+    "prize": lambda t: parsing.parse_money(t, Amount.PAYOUT),
+    "bounty": lambda t: parsing.parse_money(t, Amount.BOUNTY),
+    "currency": _currency,
+    "game": parsing.parse_game,
+    "format": parsing.parse_format,
+    "entries": lambda t: parsing.parse_count(t, 1, MAX_ENTRIES, ErrorCode.BAD_ENTRIES),
+    "field_size": lambda t: parsing.parse_count(t, 1, MAX_FIELD, ErrorCode.BAD_FIELD_SIZE),
+    "starting_stack": _starting_stack,
+    "place": lambda t: parsing.parse_count(t, 1, MAX_PLACE, ErrorCode.BAD_PLACE),
+}
+
+
 def _value(field: str, text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     """Parse one field's value into the draft attributes it sets."""
     if field in OPTIONAL and text.lower() in _CLEAR:
         return {field: None}
-    match field:
-        case "name" | "venue":
-            v = parsing.parse_name(text, ErrorCode.BAD_NAME if field == "name" else ErrorCode.BAD_VENUE)
-            return v if isinstance(v, ParseError) else {field: v}
-        case "date":
-            d = parsing.parse_date(text)
-            return d if isinstance(d, ParseError) else {"played_on": d}
-        case "buy_in":
-            money = parsing.parse_buy_in(text)
-            if isinstance(money, ParseError):
-                return money
-            return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
-        case "fee" | "rebuys" | "addons" | "prize" | "bounty":
-            m = parsing.parse_money(text, _AMOUNTS[field])
-            return m if isinstance(m, ParseError) else {field: m}
-        case "currency":
-            c = text.strip()
-            return {field: c.upper()} if _CURRENCY.fullmatch(c) else ParseError(ErrorCode.BAD_CURRENCY, c)
-        case "game":
-            g = parsing.parse_game(text)
-            return g if isinstance(g, ParseError) else {field: g}
-        case "format":
-            f = parsing.parse_format(text)
-            return f if isinstance(f, ParseError) else {field: f}
-        case "entries":
-            n = parsing.parse_count(text, 1, MAX_ENTRIES, ErrorCode.BAD_ENTRIES)
-            return n if isinstance(n, ParseError) else {field: n}
-        case "field_size":
-            n = parsing.parse_count(text, 1, MAX_FIELD, ErrorCode.BAD_FIELD_SIZE)
-            return n if isinstance(n, ParseError) else {field: n}
-        case "starting_stack":
-            s = text.strip().lower().replace("k", "000").replace("к", "000")
-            n = parsing.parse_count(s, 0, MAX_STACK, ErrorCode.BAD_STARTING_STACK)
-            return ParseError(ErrorCode.BAD_STARTING_STACK, text) if isinstance(n, ParseError) else {field: n}
-        case "place":
-            n = parsing.parse_count(text, 1, MAX_PLACE, ErrorCode.BAD_PLACE)
-            return n if isinstance(n, ParseError) else {field: n}
-    return ParseError(ErrorCode.UNKNOWN_FIELD, field)
+    if field == "date":
+        d = parsing.parse_date(text)
+        return d if isinstance(d, ParseError) else {"played_on": d}
+    if field == "buy_in":
+        money = parsing.parse_buy_in(text)
+        if isinstance(money, ParseError):
+            return money
+        return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
+    parse = _PARSERS.get(field)
+    if parse is None:
+        return ParseError(ErrorCode.UNKNOWN_FIELD, field)
+    value = parse(text)
+    return value if isinstance(value, ParseError) else {field: value}
 
 
 def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
