@@ -33,10 +33,12 @@ Reason = Literal[
 @dataclass(frozen=True)
 class Answer:
     """A 2xx answer: ``result``, Telegram's ``description`` (setWebhook says what it did),
-    and whether the body was a Bot API answer at all (a JSON object with a boolean ``ok``)."""
+    the HTTP status, and whether the body was a Bot API answer at all (a JSON object with a
+    boolean ``ok``)."""
 
     result: Any
     description: str
+    status: int
     from_bot_api: bool
 
 
@@ -138,7 +140,7 @@ def interpret(
     data = data or {}
     description = redact(one_line(data.get("description")))[:200]
     if status < 300:
-        return Answer(data.get("result"), description, answered)
+        return Answer(data.get("result"), description, status, answered)
     kw: dict[str, Any] = {"status": status, "description": description, "from_bot_api": answered}
     if status == 429:
         retry_after = (data.get("parameters") or {}).get("retry_after")
