@@ -147,21 +147,21 @@ class BotClient:
         """Log and count a failure (the files client reports its downloads' here too)."""
         if self._observer is not None:
             self._observer.failed(error)
-        method, attempt = error.method, {"method": error.method, "status": error.status}
+        method, seen = error.method, {"method": error.method, "status": error.status}
         if error.reason == "network":
             # The type only: a network error's message may hold the URL.
             log.warning("bot api unreachable", extra={"method": method, "error": error.detail})
         elif error.reason == "rate_limited":
-            log.warning("bot api rate limited", extra={**attempt, "retry_after": error.retry_after})
+            log.warning("bot api rate limited", extra={**seen, "retry_after": error.retry_after})
         elif isinstance(error, Transient):
-            log.warning("bot api server error", extra=attempt)
+            log.warning("bot api server error", extra=seen)
         elif isinstance(error, BadToken):
             log.error(
                 "bot api refused the bot token: check BOT_TOKEN and TELEGRAM_API_URL",
-                extra=attempt,
+                extra=seen,
             )
         else:
-            log.warning("bot api refused request", extra={**attempt, "description": error.description})
+            log.warning("bot api refused request", extra={**seen, "description": error.description})
 
     async def _post(
         self, method: str, payload: dict[str, Any], file: FilePart | None
