@@ -21,7 +21,7 @@ import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, TypeVar
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
 from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
@@ -118,7 +118,7 @@ class ResultRow:
     revision: int = 0
 
 
-_MISSING = object()
+Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow)
 
 
 class MemoryStore:
@@ -138,7 +138,7 @@ class MemoryStore:
     @contextlib.asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[MemoryTracker]:
         """A tracker whose writes stand when the block ends and are undone when it raises."""
-        undo: list[Callable[[], None]] = []
+        undo: list[Callable[[], object]] = []
         try:
             yield MemoryTracker(self, undo)
         except BaseException:
@@ -152,15 +152,15 @@ class MemoryStore:
     def revision(self) -> int:
         return next(self._revisions)
 
-    def put(self, table: dict[int, Any], key: int, row: Any, undo: list[Callable[[], None]] | None) -> None:
-        """Set ``table[key]`` (``row`` ``None``: remove it), noting how to undo it."""
-        old = table.get(key, _MISSING)
+    def put(self, table: dict[int, Row], key: int, row: Row | None, undo: list[Callable[[], object]] | None) -> None:
+        """Set ``table[key]`` (``row`` ``None``: remove it), noting in ``undo`` how to undo it."""
+        old = table.get(key)
         if row is None:
             table.pop(key, None)
         else:
             table[key] = row
         if undo is not None:
-            undo.append(lambda: table.pop(key, None) if old is _MISSING else table.__setitem__(key, old))
+            undo.append(lambda: table.pop(key, None) if old is None else table.__setitem__(key, old))
 
     def tournament(self, row: TournamentRow) -> Tournament:
         """The row as the tracker returns it, with its result if it has one."""
@@ -176,7 +176,7 @@ class MemoryStore:
 class MemoryTracker:
     """One player-scoped view of a ``MemoryStore``, behaving as ``PgTracker`` does."""
 
-    def __init__(self, store: MemoryStore, undo: list[Callable[[], None]] | None) -> None:
+    def __init__(self, store: MemoryStore, undo: list[Callable[[], object]] | None) -> None:
         self._store = store
         self._undo = undo
 
