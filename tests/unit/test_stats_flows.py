@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import io
 
-import asyncpg
 import pytest
 from PIL import Image
 
-from tests.integration.bot_user import BotUser
-
-pytestmark = pytest.mark.integration
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser
 
 
 async def play(user: BotUser, line: str, score: str | None, edits: str = "") -> int:
@@ -26,9 +24,9 @@ async def play(user: BotUser, line: str, score: str | None, edits: str = "") -> 
 
 
 @pytest.fixture
-async def player(tracker_pool: asyncpg.Pool) -> BotUser:
+async def player(store: MemoryStore) -> BotUser:
     """Four finished tournaments and one pending (today is 15.06.2025 for the bot)."""
-    user = BotUser(tracker_pool)
+    user = BotUser(store)
     # cost (100+10)x2 + 50 = 270, winnings 1000 + 200: profit +930
     await play(user, "Main | 10.06.2025 | 100+10 | Casino | reentry", "2 | 1000 | 200",
                "entries: 2\nrebuys: 50\nfield: 120")
@@ -83,8 +81,8 @@ async def test_stats_query_mistakes_are_explained(player: BotUser) -> None:
     assert "«yesterdayish»" in text and "/stats 30d" in text
 
 
-async def test_stats_never_add_up_different_currencies(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool)
+async def test_stats_never_add_up_different_currencies(store: MemoryStore) -> None:
+    user = BotUser(store)
     await play(user, "A | 01.06.2025 | 100 | V", "1 | 300", "currency: USD")
     await play(user, "B | 02.06.2025 | 1000 | V", "9 | 0", "currency: RUB")
     text = (await user.send("/stats")).text
@@ -101,8 +99,8 @@ async def test_tournaments_lines_use_the_same_formulas(player: BotUser) -> None:
     assert "Later (Casino) — cost 30, no result yet" in text
 
 
-async def test_stats_in_russian(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool, language="ru")
+async def test_stats_in_russian(store: MemoryStore) -> None:
+    user = BotUser(store, language="ru")
     await play(user, "Турнир | 01.06.2025 | 100 | Клуб", "1 | 300")
     text = (await user.send("/stats")).text
     assert "всё время" in text and "Прибыль: +200" in text and "ROI: +200%" in text
@@ -122,7 +120,7 @@ async def test_graph_is_a_png_of_the_selected_results(player: BotUser) -> None:
     assert "«soon»" in (await player.send("/graph soon")).text
 
 
-async def test_graph_with_no_results(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool)
+async def test_graph_with_no_results(store: MemoryStore) -> None:
+    user = BotUser(store)
     reply = await user.send("/graph")
     assert not reply.uploads and "No results" in reply.text

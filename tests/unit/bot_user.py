@@ -1,26 +1,27 @@
 """A user talking to the bot's conversations: real Update JSON in, Bot API calls out.
 
 Each update is parsed as a partition delivery is (``parse_delivery``), run through the
-conversation in one tracker transaction on real PostgreSQL, and its replies turned into the
-Bot API requests the handler would send.  The session is kept here, as the session service
-would keep it.  Files the user sends are served by ``Files``, standing in for Telegram.
+conversation in one unit of work of a ``TrackerStore`` (``MemoryStore`` in the unit tests; the
+same steps run on PostgreSQL with a store whose units are the handler's ``UnitOfWork``), and
+its replies turned into the Bot API requests the handler would send.  The session is kept
+here, as the session service would keep it.  Files the user sends are served by ``Files``,
+standing in for Telegram.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from typing import Any
-
-import asyncpg
 
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import RequestOcr, SendFile
 from services.handler.conversation.state import ConversationState, Step
+from services.handler.domain.records import Tournament
 from services.handler.processing import parse_delivery
-from services.handler.tracker.postgres import PgTracker
+from services.handler.tracker.model import TrackerStore
 from shared.ocr_api import (
     KIND_TICKET_READ,
     OcrJob,
@@ -82,7 +83,7 @@ class Replies:
 
 @dataclass
 class BotUser:
-    pool: asyncpg.Pool
+    store: TrackerStore
     language: str = "en"
     user_id: int = field(default_factory=random_user_id)
     files: Files = field(default_factory=Files)
@@ -101,11 +102,11 @@ class BotUser:
         return {"message_id": next(_update_ids), "from": self._from(), "chat": chat, "date": 0, **content}
 
     async def deliver(self, body: dict[str, Any], headers: dict[str, Any] | None = None) -> Replies:
-        update_id, incoming = parse_delivery(json.dumps(body).encode(), headers or {})
+        _, incoming = parse_delivery(json.dumps(body).encode(), headers or {})
         assert incoming is not None
-        async with self.pool.acquire() as conn, conn.transaction():
+        async with self.store.unit_of_work() as tracker:
             out = await converse(
-                incoming, ConversationState.from_session(self.session), PgTracker(conn),
+                incoming, ConversationState.from_session(self.session), tracker,
                 self.files, self.today,
             )
         self.session = out.state.to_session()
@@ -154,12 +155,27 @@ class BotUser:
     async def register(self, line: str) -> int:
         """Register a tournament in one line; its id."""
         await self.send("/register " + line)
-        async with self.pool.acquire() as conn:
-            return await conn.fetchval(
-                "SELECT max(id) FROM tracker.tournaments WHERE player_id = $1", self.user_id
-            )
+        return max(t.id for t in await self.tournaments())
+
+    async def tournaments(self) -> list[Tournament]:
+        """This user's tournaments as the tracker holds them, oldest first."""
+        async with self.store.unit_of_work() as tracker:
+            return await tracker.all(self.user_id)
+
+    async def tournament(self, tournament_id: int) -> Tournament | None:
+        """One of this user's tournaments as the tracker holds it; ``None`` if there is none."""
+        async with self.store.unit_of_work() as tracker:
+            return await tracker.get(self.user_id, tournament_id)
 
     async def finish(self, tournament_id: int, score: str) -> Replies:
         await self.send("/result")
         await self.press(f"res:{tournament_id}")
         return await self.send(score)
+
+
+def columns(t: Tournament) -> dict[str, Any]:
+    """A tournament as the columns of its row joined with its result's (``place``, ``prize``,
+    ``bounty``: ``None`` without a result)."""
+    row = {f.name: getattr(t, f.name) for f in fields(t) if f.name != "result"}
+    r = t.result
+    return {**row, "place": r and r.place, "prize": r and r.prize, "bounty": r and r.bounty}

@@ -3,24 +3,20 @@
 Hypothesis draws what users type (tests/unit/test_fuzz_inputs.py: digits of other scripts,
 separators, signs, control characters, whole-format lines with damaged parts, texts up to
 Telegram's 4096 characters) and sends it as a message or as button data to a user parked
-in any step, in English or Russian, on real PostgreSQL.
+in any step, in English or Russian, on the in-memory tracker.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.domain.edits import Draft
-from tests.integration.bot_user import BotUser
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser
 from tests.unit.test_fuzz_inputs import user_text
-
-pytestmark = pytest.mark.integration
 
 TELEGRAM_MAX_TEXT = 4096
 CALLBACK_DATA_MAX_BYTES = 64
@@ -37,20 +33,8 @@ def button_data(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    from services.common import db
-    from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-
-    pool = await db.open_pool(database_url, max_size=4, schemas=[(SCHEMA, MIGRATIONS)])
-    try:
-        yield pool
-    finally:
-        await pool.close()
-
-
-@pytest.fixture(scope="module")
-async def fuzzed(pool: asyncpg.Pool) -> tuple[BotUser, int]:
-    user = BotUser(pool)
+async def fuzzed() -> tuple[BotUser, int]:
+    user = BotUser(MemoryStore())
     return user, await user.register("Fuzzed | 01.01.2025 | 10 | V")
 
 
@@ -86,10 +70,8 @@ async def test_any_text_in_any_step_and_any_button_is_answered(
     # The session the step leaves behind reads back.
     ConversationState.from_session(user.session)
     # The tournament survived whatever was typed at it, scoped to its player.
-    async with user.pool.acquire() as conn:
-        assert await conn.fetchval(
-            "SELECT name FROM tracker.tournaments WHERE id = $1 AND player_id = $2", tid, user.user_id
-        ) == "Fuzzed"
+    t = await user.tournament(tid)
+    assert (t and t.name) == "Fuzzed"
 
 
 async def test_a_very_long_unknown_command_is_answered_in_one_message(fuzzed: tuple[BotUser, int]) -> None:

@@ -1,32 +1,28 @@
-"""The conversations as a user lives them: Update JSON in, Bot API calls out, real PostgreSQL.
+"""The conversations as a user lives them: Update JSON in, Bot API calls out, the tracker in memory.
 
-Each test is one or two players (random ids, so tests share the database without cleanup).
+Each test is one or two players on a tracker of its own.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-import asyncpg
 import pytest
 
 from services.handler.conversation.state import Step
-from tests.integration.bot_user import BotUser
-
-pytestmark = pytest.mark.integration
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser
 
 
 @pytest.fixture
-def user(tracker_pool: asyncpg.Pool) -> BotUser:
-    return BotUser(tracker_pool)
+def user(store: MemoryStore) -> BotUser:
+    return BotUser(store)
 
 
 async def result_of(user: BotUser, tournament_id: int) -> tuple | None:
-    async with user.pool.acquire() as conn:
-        row = await conn.fetchrow(
-            "SELECT place, prize, bounty FROM tracker.results WHERE tournament_id = $1", tournament_id
-        )
-    return None if row is None else tuple(row)
+    t = await user.tournament(tournament_id)
+    r = None if t is None else t.result
+    return None if r is None else (r.place, r.prize, r.bounty)
 
 
 async def test_seed_scenario_register_result_button_score(user: BotUser) -> None:
@@ -48,8 +44,8 @@ async def test_seed_scenario_register_result_button_score(user: BotUser) -> None
     assert await result_of(user, int(data[4:])) == (3, Decimal("850"), Decimal("0"))
 
 
-async def test_register_on_one_line_in_russian_with_fee_game_and_format(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool, language="ru")
+async def test_register_on_one_line_in_russian_with_fee_game_and_format(store: MemoryStore) -> None:
+    user = BotUser(store, language="ru")
     reply = await user.send("/register Турнир - 01.02.2025 - 50+5 - Клуб - PLO - pko")
     assert "Турнир зарегистрирован" in reply.text
     for expected in ["Бай-ин: 50", "Комиссия: 5", "Игра: PLO", "Формат: Баунти/PKO"]:
@@ -128,8 +124,8 @@ async def test_button_of_a_tournament_that_already_has_a_result(user: BotUser) -
     assert "already has a result" in reply.text and user.step is Step.IDLE
 
 
-async def test_another_players_tournament_cannot_be_reached_by_forged_buttons(tracker_pool: asyncpg.Pool) -> None:
-    owner, intruder = BotUser(tracker_pool), BotUser(tracker_pool)
+async def test_another_players_tournament_cannot_be_reached_by_forged_buttons(store: MemoryStore) -> None:
+    owner, intruder = BotUser(store), BotUser(store)
     tid = await owner.register("Mine | 01.01.2025 | 10 | V")
     await owner.finish(tid, "2 | 50")
     for data in [f"res:{tid}", f"ed:{tid}", f"del:{tid}"]:
@@ -166,7 +162,4 @@ async def test_same_update_twice_stores_once(user: BotUser) -> None:
     await user.deliver(body)
     user.session = {}
     await user.deliver(body)
-    async with user.pool.acquire() as conn:
-        assert await conn.fetchval(
-            "SELECT count(*) FROM tracker.tournaments WHERE player_id = $1", user.user_id
-        ) == 1
+    assert len(await user.tournaments()) == 1

@@ -6,29 +6,23 @@ import csv
 import io
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-import asyncpg
 import pytest
 
 from services.handler.conversation.state import Step
-from tests.integration.bot_user import BotUser
-
-pytestmark = pytest.mark.integration
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser, columns
 
 
 @pytest.fixture
-def user(tracker_pool: asyncpg.Pool) -> BotUser:
-    return BotUser(tracker_pool)
+def user(store: MemoryStore) -> BotUser:
+    return BotUser(store)
 
 
-async def tournaments(user: BotUser) -> list[asyncpg.Record]:
-    async with user.pool.acquire() as conn:
-        return await conn.fetch(
-            """SELECT t.*, r.place, r.prize, r.bounty FROM tracker.tournaments t
-            LEFT JOIN tracker.results r ON r.tournament_id = t.id
-            WHERE t.player_id = $1 ORDER BY t.id""",
-            user.user_id,
-        )
+async def tournaments(user: BotUser) -> list[dict[str, Any]]:
+    """The user's tournaments in the order they were added (by id)."""
+    return [columns(t) for t in sorted(await user.tournaments(), key=lambda t: t.id)]
 
 
 def rows_of(content: bytes) -> list[dict[str, str]]:
@@ -81,8 +75,8 @@ async def test_a_bad_file_imports_nothing_and_lists_what_to_fix(user: BotUser) -
     assert len(await tournaments(user)) == 1
 
 
-async def test_import_refuses_ids_of_someone_elses_tournaments(tracker_pool: asyncpg.Pool) -> None:
-    owner, intruder = BotUser(tracker_pool), BotUser(tracker_pool)
+async def test_import_refuses_ids_of_someone_elses_tournaments(store: MemoryStore) -> None:
+    owner, intruder = BotUser(store), BotUser(store)
     theirs = await owner.register("Theirs | 01.03.2025 | 100 | Casino")
     content = f"id,date,name,venue,buy_in\r\n,2025-03-01,Fine,V,10\r\n{theirs},2025-03-01,Hijack,V,1\r\n"
     reply = await intruder.document(content.encode(), "t.csv", "text/csv")
@@ -91,8 +85,8 @@ async def test_import_refuses_ids_of_someone_elses_tournaments(tracker_pool: asy
     assert [t["name"] for t in await tournaments(owner)] == ["Theirs"]
 
 
-async def test_excel_style_semicolons_and_file_level_problems(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool, language="ru")
+async def test_excel_style_semicolons_and_file_level_problems(store: MemoryStore) -> None:
+    user = BotUser(store, language="ru")
     excel = "Date;Name;Venue;Buy_in;Place;Prize\r\n01.03.2025;Турнир;Клуб;52,50;2;300,50\r\n"
     reply = await user.document(excel.encode("utf-8-sig"), "excel.csv", "text/csv")
     assert "Добавлено: 1" in reply.text
@@ -134,8 +128,8 @@ async def test_ticket_photo_read_confirmed_with_the_current_venue(user: BotUser)
     assert (t["name"], t["venue"], t["fee"], t["starting_stack"]) == ("Sunday Major", "Casino Royal", 10, 20000)
 
 
-async def test_ticket_edit_fills_in_what_ocr_missed(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool, language="ru")
+async def test_ticket_edit_fills_in_what_ocr_missed(store: MemoryStore) -> None:
+    user = BotUser(store, language="ru")
     job = (await user.photo()).ocr_jobs[0]
     reply = await user.ticket_read(job, name="Турнир", buy_in=Decimal(50))
     assert "Не удалось найти: Дата, Площадка" in reply.text

@@ -7,28 +7,27 @@ session naming one of the others' tournaments, who presses forged buttons (``res
 anything else), types what would complete the action (``3 | 850``, ``name: ...`` then
 ``done``), asks for lists and exports, and imports CSV rows naming the others' ids.  After
 every example the others' rows are exactly as they were, and nothing the intruder got back
-shows their names or venues.  On real PostgreSQL.
+shows their names or venues.  On the in-memory tracker, whose rows carry the update that
+wrote them and a revision bumped by every write (PostgreSQL's ``updated_at``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.domain.edits import Draft
-from tests.integration.bot_user import BotUser, Replies
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser, Replies
 from tests.unit.test_fuzz_inputs import tricky_text
-
-pytestmark = pytest.mark.integration
 
 MARKER = f"Secret{uuid.uuid4().hex[:8]}"
 FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
@@ -36,49 +35,44 @@ FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 
 @dataclass
 class World:
-    pool: asyncpg.Pool
+    store: MemoryStore
     players: list[BotUser]  # the others: their rows must never change
     ids: list[int]  # their tournaments
     snapshot: list[dict[str, Any]]
     intruders: list[tuple[BotUser, int]]  # players with a tournament of their own
 
 
-async def rows_of(pool: asyncpg.Pool, players: list[BotUser]) -> list[dict[str, Any]]:
-    async with pool.acquire() as conn:
-        rows = await conn.fetch(
-            """SELECT t.*, r.place, r.prize, r.bounty, p.venue AS current_venue
-            FROM tracker.tournaments t
-            JOIN tracker.players p ON p.user_id = t.player_id
-            LEFT JOIN tracker.results r ON r.tournament_id = t.id
-            WHERE t.player_id = ANY($1::bigint[]) ORDER BY t.id""",
-            [p.user_id for p in players],
-        )
-    return [dict(r) for r in rows]
+def rows_of(store: MemoryStore, players: list[BotUser]) -> list[dict[str, Any]]:
+    """The players' tournament rows with their results' and the player's current venue, by id."""
+    ids = {p.user_id for p in players}
+    rows = sorted((t for t in store.tournaments.values() if t.player_id in ids), key=lambda t: t.id)
+    return [
+        {
+            **dataclasses.asdict(t),
+            "result": store.results.get(t.id),
+            "current_venue": store.players[t.player_id].venue,
+        }
+        for t in rows
+    ]
 
 
 @pytest.fixture(scope="module")
-async def world(database_url: str) -> AsyncIterator[World]:
-    from services.common import db
-    from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-
-    pool = await db.open_pool(database_url, max_size=4, schemas=[(SCHEMA, MIGRATIONS)])
-    try:
-        players, ids = [], []
-        for i, language in enumerate(["en", "ru", "en"]):
-            player = BotUser(pool, language=language)
-            await player.send(f"/setvenue {MARKER} Venue {i}")
-            pending = await player.register(f"{MARKER} pending {i} | 01.02.2025 | 100+10 | {MARKER} Club {i}")
-            finished = await player.register(f"{MARKER} finished {i} | 02.02.2025 | 50 | {MARKER} Casino {i}")
-            await player.finish(finished, "2 | 500 | 20")
-            players.append(player)
-            ids += [pending, finished]
-        intruders = []
-        for _ in range(2):
-            intruder = BotUser(pool)
-            intruders.append((intruder, await intruder.register("Own | 03.02.2025 | 10 | Home")))
-        yield World(pool, players, ids, await rows_of(pool, players), intruders)
-    finally:
-        await pool.close()
+async def world() -> World:
+    store = MemoryStore()
+    players, ids = [], []
+    for i, language in enumerate(["en", "ru", "en"]):
+        player = BotUser(store, language=language)
+        await player.send(f"/setvenue {MARKER} Venue {i}")
+        pending = await player.register(f"{MARKER} pending {i} | 01.02.2025 | 100+10 | {MARKER} Club {i}")
+        finished = await player.register(f"{MARKER} finished {i} | 02.02.2025 | 50 | {MARKER} Casino {i}")
+        await player.finish(finished, "2 | 500 | 20")
+        players.append(player)
+        ids += [pending, finished]
+    intruders = []
+    for _ in range(2):
+        intruder = BotUser(store)
+        intruders.append((intruder, await intruder.register("Own | 03.02.2025 | 10 | Home")))
+    return World(store, players, ids, rows_of(store, players), intruders)
 
 
 PREFIXES = ["res:", "ed:", "del:", "dx:r:", "dx:t:", "dx:k:", "dx:", "dx:x:", "rg:", "rf:", "rd:",
@@ -141,7 +135,7 @@ async def test_forged_buttons_and_ids_reach_nothing_of_another_player(world: Wor
     if who < len(world.intruders):
         intruder, own = world.intruders[who]
     else:  # a stranger without any data, with an id that may be anything
-        intruder = BotUser(world.pool, user_id=data.draw(st.integers(1, 2**53), label="stranger id"))
+        intruder = BotUser(world.store, user_id=data.draw(st.integers(1, 2**53), label="stranger id"))
         own = None
     intruder.language = data.draw(st.sampled_from(["en", "ru"]))
     # Any step; the session may even name the other player's tournament (as if forged).  The
@@ -167,4 +161,4 @@ async def test_forged_buttons_and_ids_reach_nothing_of_another_player(world: Wor
         state = ConversationState.from_session(intruder.session)
         assert state.tournament_id != target or session_tid == target
 
-    assert await rows_of(world.pool, world.players) == world.snapshot
+    assert rows_of(world.store, world.players) == world.snapshot

@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-import asyncpg
 import pytest
 
 from services.handler.conversation.state import Step
-from tests.integration.bot_user import BotUser
-
-pytestmark = pytest.mark.integration
+from services.handler.tracker.memory import MemoryStore
+from tests.unit.bot_user import BotUser, columns
 
 
 @pytest.fixture
-def user(tracker_pool: asyncpg.Pool) -> BotUser:
-    return BotUser(tracker_pool)
+def user(store: MemoryStore) -> BotUser:
+    return BotUser(store)
 
 
-async def row(user: BotUser, tid: int) -> asyncpg.Record | None:
-    async with user.pool.acquire() as conn:
-        return await conn.fetchrow(
-            """SELECT t.*, r.place, r.prize, r.bounty FROM tracker.tournaments t
-            LEFT JOIN tracker.results r ON r.tournament_id = t.id WHERE t.id = $1""",
-            tid,
-        )
+async def row(user: BotUser, tid: int) -> dict[str, Any] | None:
+    t = await user.tournament(tid)
+    return None if t is None else columns(t)
 
 
 async def test_edit_with_field_value_lines_until_done(user: BotUser) -> None:
@@ -110,8 +105,8 @@ async def test_venue_and_setvenue(user: BotUser) -> None:
     assert "no current venue" in (await user.send("/venue")).text
 
 
-async def test_russian_edit_and_delete(tracker_pool: asyncpg.Pool) -> None:
-    user = BotUser(tracker_pool, language="ru")
+async def test_russian_edit_and_delete(store: MemoryStore) -> None:
+    user = BotUser(store, language="ru")
     tid = await user.register("Турнир | 01.03.2025 | 100 | Клуб")
     await user.send("/edit")
     reply = await user.press(f"ed:{tid}")
