@@ -481,8 +481,9 @@ def test_dash_separator_splits_as_before(text: str) -> None:
 
 
 def _ticket_parser() -> Callable[[str], Any]:
-    module = pytest.importorskip("services.ocr.ticket")
-    return module.parse_ticket  # type: ignore[no-any-return]
+    from services.ocr.ticket import parse_ticket
+
+    return parse_ticket
 
 
 @PROPERTY
