@@ -4,7 +4,6 @@ checked like Telegram checks them and kept in the chats."""
 
 from __future__ import annotations
 
-import copy
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -40,7 +39,8 @@ def _not_modified() -> BotApiError:
 
 
 class BotMessages:
-    """The bot's side of the chats; every method takes the call's params and its seq."""
+    """The bot's side of the chats; every method takes the call's params and its seq.  A result
+    may be the stored message itself: ``FakeTelegram.call`` renders it at once."""
 
     def __init__(
         self, config: FakeTelegramConfig, chats: Chats, files: FileStore, users: SimulatedUsers
@@ -140,7 +140,7 @@ class BotMessages:
         message = self._new_bot_message(chat, markup)
         message["text"] = text
         self._publish(chat, message, seq, params, edited=False, markup=markup)
-        return copy.deepcopy(message)
+        return message
 
     def _bot_message(self, params: Mapping[str, Any], action: str) -> tuple[Chat, JsonDict]:
         chat = self._target_chat(params)
@@ -161,7 +161,7 @@ class BotMessages:
             message.pop("reply_markup", None)
         message["edit_date"] = _now()
         self._publish(chat, message, seq, params, edited=True, markup=markup)
-        return copy.deepcopy(message)
+        return message
 
     def edit_message_text(self, params: JsonDict, seq: int) -> JsonDict | bool:
         if params.get("inline_message_id") and params.get("chat_id") is None:
@@ -228,4 +228,4 @@ class BotMessages:
         if caption:
             message["caption"] = caption
         self._publish(chat, message, seq, params, edited=False, markup=markup)
-        return copy.deepcopy(message)
+        return message

@@ -101,10 +101,14 @@ def _decode_json_params(params: JsonDict) -> JsonDict:
 
 
 async def read_params(request: Request) -> JsonDict:
-    """Bot API parameters from the query string and a JSON, urlencoded or multipart body."""
-    params: JsonDict = dict(request.query_params)
+    """Bot API parameters of a request to the app (see :func:`parse_params`)."""
     body = await request.body()
-    content_type = request.headers.get("content-type", "")
+    return parse_params(request.query_params, body, request.headers.get("content-type", ""))
+
+
+def parse_params(query: Mapping[str, str], body: bytes, content_type: str) -> JsonDict:
+    """Bot API parameters from the query string and a JSON, urlencoded or multipart body."""
+    params: JsonDict = dict(query)
     media_type = content_type.split(";", 1)[0].strip().lower()
     if body.strip():
         if media_type == "application/x-www-form-urlencoded":

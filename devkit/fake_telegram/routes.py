@@ -119,10 +119,10 @@ class FakeTelegramRoutes:
             params, parse_error = {}, err
         if self.fake.config.latency > 0:
             await asyncio.sleep(self.fake.config.latency)
-        status, payload = await self.fake.call(
+        status, body = await self.fake.call(
             request.path_params["token"], request.path_params["method"], params, parse_error, arrived
         )
-        return JSONResponse(payload, status_code=status)
+        return Response(body, status_code=status, media_type="application/json")
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"ok": True})

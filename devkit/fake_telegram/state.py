@@ -7,6 +7,7 @@ import asyncio
 import copy
 import hmac
 import itertools
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -143,8 +144,9 @@ class FakeTelegram:
         params: JsonDict,
         parse_error: BotApiError | None = None,
         arrived: float | None = None,
-    ) -> tuple[int, JsonDict]:
-        """Run one Bot API call and record it; return the HTTP status and the answer.
+    ) -> tuple[int, bytes]:
+        """Run one Bot API call and record it; return the HTTP status and the answer's JSON,
+        rendered before anything else runs (a later edit cannot change it).
         ``arrived``: ``time.perf_counter()`` when the request came, for ``on_call``."""
         seq = next(self._seq)
         recorded_params = copy.deepcopy(params) if self.config.recording else params
@@ -168,6 +170,7 @@ class FakeTelegram:
             status, payload = 200, {"ok": True, "result": result}
             if isinstance(result, Described):
                 payload = {"ok": True, "result": result.result, "description": result.description}
+        body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
         self.call_count += 1
         if self.on_call is not None:
             message_id = result.get("message_id") if isinstance(result, dict) else None
@@ -179,7 +182,7 @@ class FakeTelegram:
                  "ok": status == 200}
             )  # fmt: skip
             await self.notify()
-        return status, payload
+        return status, body
 
     # ---- chats, files and simulated users -------------------------------------------------
 
