@@ -3,7 +3,7 @@
 Simulated users hold realistic conversations: ``/register`` on one line, ``/result``, a press
 of the button the bot actually sent (its ``callback_data`` read from the bot's reply), the
 score ``3 | 850`` and ``/stats``.  A user sends the next update once the bot's reply to the
-previous one has reached them (the fake Bot API's call is done: ``bench.fakebot``) and they
+previous one has reached them (the fake Bot API's call is done: ``devkit.fake_telegram``) and they
 have thought for a while, as a person would.  Updates are real Update JSON, posted with the
 secret header over at most ``max_connections`` (Telegram's default 40) keep-alive
 connections, each request waiting for its answer.
@@ -51,11 +51,12 @@ import itertools
 import json
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.conversation_steps import STEP_NAMES, STEPS, button_data, callback_query_id, update_json
-from bench.fakebot import Call
+from devkit.fake_telegram import Call
 
 THROTTLED_HEADER = b"x-throttled"  # services/gateway/flood.py
 # Bot API methods that carry the reply a user waits for (one per update in these flows).
@@ -115,6 +116,7 @@ class LoadGen:
         reply_delay: float = 0.05,
         think_time: float = 1.0,
         think_spread: float = 0.5,
+        on_update: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
         rest = webhook_url.split("://", 1)[1]
         hostport, _, path = rest.partition("/")
@@ -129,6 +131,9 @@ class LoadGen:
         self.reply_delay = reply_delay
         self.think_time = think_time
         self.think_spread = think_spread
+        # Told of every update before it is sent, as Telegram knows what it delivers (the fake
+        # Bot API then accepts the answers to its callback queries).
+        self.on_update = on_update
         self._rng = random.Random(seed)
         self._user_ids = itertools.count(10**12 + self._rng.randrange(10**11) * 10)
         self._update_ids = itertools.count(self._rng.randrange(10**8, 9 * 10**8))
@@ -205,6 +210,8 @@ class LoadGen:
             self._callbacks[callback_query_id(update_id)] = user
         update = update_json(user.step, user.user_id, update_id, next(self._message_ids), self.language,
                              user.result_message)  # fmt: skip
+        if self.on_update is not None:
+            self.on_update(update)
         return update_id, json.dumps(update, ensure_ascii=False).encode()
 
     # ---------------------------------------------------------------- HTTP

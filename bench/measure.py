@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.cpu import CpuProbe, delta, per_update
-from bench.fakebot import FakeBotApi
 from bench.fresh import Fresh, purge_partitions
 from bench.loadgen import LoadGen, Phase, percentile, step_mix
 from bench.procs import Proc, Processes, free_port, http_ok, last_partitions, say, wait_for
+from devkit.fake_telegram import FakeTelegram
 
 WEBHOOK_FLOOR_RATE = 2000  # issue 5: webhook answers at 2,000 updates/s offered
 
@@ -64,7 +64,7 @@ class Context:
     amqp_url: str
     token: str
     secret: str
-    bot: FakeBotApi
+    bot: FakeTelegram
     bot_url: str
     procs: Processes
     fresh: Fresh
@@ -198,11 +198,11 @@ class Repeat:
         await self.purge()
         bot = self.ctx.bot
         deadline = time.monotonic() + 30
-        calls, quiet_since = bot.calls, time.monotonic()
+        calls, quiet_since = bot.call_count, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
             await asyncio.sleep(0.1)
-            if bot.calls != calls:
-                calls, quiet_since = bot.calls, time.monotonic()
+            if bot.call_count != calls:
+                calls, quiet_since = bot.call_count, time.monotonic()
         gen.abandon()
 
     # -------------------------------------------------------------- one fixed rate
@@ -255,6 +255,7 @@ class Repeat:
         try:
             url = await self.start_system()
             gen = LoadGen(url, ctx.secret, max_connections=prof.max_connections, reply_delay=prof.latency,
+                          on_update=ctx.bot.register_raw_update,
                           think_time=prof.think, seed=self.number)  # fmt: skip
             ctx.bot.on_call = gen.on_call
             shared_before = await probe.rss_mb()
