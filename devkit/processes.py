@@ -3,7 +3,7 @@
 A service (gateway, handler, session, ocr, the fake Telegram, a benchmark peer) is started as
 ``python -m <module>`` from the repository root, with its settings as environment variables
 (``environment``), its output appended to a log file of its own, and stdin closed.  Its
-readiness is polled (an HTTP answer, a line in its log, a file) while watching that it and its
+readiness is polled (an HTTP answer, a line in its log) while watching that it and its
 neighbours are still running; it is stopped gracefully (SIGTERM, SIGKILL after a timeout) or
 killed outright (SIGKILL, what the chaos tests do to a replica).
 """
@@ -233,11 +233,6 @@ async def http_ok_async(url: str, timeout: float = 1.0) -> bool:
 def log_says(process: ServiceProcess, text: str) -> Callable[[], bool]:
     """A check: ``text`` appears in what the process logged during this run."""
     return lambda: text in process.text()
-
-
-def file_exists(path: Path) -> Callable[[], bool]:
-    """A check: the file is there (a health file the service touches once it is up)."""
-    return path.exists
 
 
 def wait_ready(
