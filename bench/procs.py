@@ -114,10 +114,6 @@ class Processes:
         self.procs[name] = proc
         return proc
 
-    def check(self) -> None:
-        for proc in self.procs.values():
-            proc.ensure_running()
-
     def record_hwm(self) -> None:
         for name, proc in self.procs.items():
             if proc.running:
