@@ -19,8 +19,9 @@ from typing import Any
 from bench.cpu import CpuProbe, delta, per_update
 from bench.fresh import Fresh, purge_partitions
 from bench.loadgen import LoadGen, Phase, percentile, step_mix
-from bench.procs import Proc, Processes, free_port, http_ok, last_partitions, say, wait_for
+from bench.procs import Processes, free_port, last_partitions, say, wait_for
 from devkit.fake_telegram import FakeTelegram
+from devkit.processes import ServiceProcess, http_ok_async
 
 WEBHOOK_FLOOR_RATE = 2000  # issue 5: webhook answers at 2,000 updates/s offered
 
@@ -138,7 +139,7 @@ class Repeat:
     def env(self, **extra: str) -> dict[str, str]:
         return {**self.ctx.base_env, "DATABASE_URL": self.database_url, **extra}
 
-    def start(self, name: str, module: str, env: dict[str, str]) -> Proc:
+    def start(self, name: str, module: str, env: dict[str, str]) -> ServiceProcess:
         log = f"{self.system.label}-r{self.number}-{name}".replace(" ", "-")
         return self.ctx.procs.start(name, module, env, log_name=log)
 
@@ -150,12 +151,12 @@ class Repeat:
         pool = str(ctx.pool_size)
         if kind == "baseline":
             self.start("baseline", "bench.baseline", self.env(BASELINE_PORT=str(port), DB_POOL_SIZE=pool))
-            await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "baseline", ctx.procs)
+            await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/healthz"), 60, "baseline", ctx.procs)
         elif kind == "peer":
             self.redis_url = await ctx.fresh.redis_db()
             self.start("aiogram peer", "bench.aiogram_peer", self.env(
                 PEER_PORT=str(port), DB_POOL_SIZE=pool, REDIS_URL=self.redis_url))  # fmt: skip
-            await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "aiogram peer", ctx.procs)
+            await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/healthz"), 60, "aiogram peer", ctx.procs)
         else:
             await self.start_stack(port)
         return f"http://127.0.0.1:{port}/telegram/webhook"
@@ -175,7 +176,7 @@ class Repeat:
             for n in range(1, (self.system.replicas or 1) + 1)
         ]
         self.start("gateway", "services.gateway", self.env(**common, GATEWAY_PORT=str(port), GATEWAY_HOST="127.0.0.1"))
-        await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
+        await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
 
         async def assigned() -> bool:
             owned = [last_partitions(h) for h in handlers]

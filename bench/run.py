@@ -43,8 +43,9 @@ from bench import report as rpt
 from bench.components import gateway_alone, session_latency
 from bench.fresh import Fresh, redis_command
 from bench.measure import Context, Profile, Repeat, System
-from bench.procs import REPO, Processes, meminfo_kb, say
+from bench.procs import Processes, meminfo_kb, say
 from devkit.fake_telegram import FakeTelegramConfig, FakeTelegramServer
+from devkit.processes import REPO_ROOT
 
 
 def profile(args: argparse.Namespace) -> Profile:
@@ -254,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=None, help="repeats of each system (default 3; --quick 1)")
     parser.add_argument("--all-replicas", action="store_true", help="also our stack with 1 and 4 replicas, once each")
     parser.add_argument("--million", action="store_true", help="also the session service with 1,000,000 sessions")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="fake Bot API latency")
     parser.add_argument("--max-connections", type=int, default=40)
     parser.add_argument("--uvloop", action="store_true",

@@ -35,6 +35,7 @@ from yarl import URL
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig
 from devkit.fake_telegram import create_app as create_fake_telegram
+from devkit.processes import launch
 from services.common.amqp.connection import FailoverBroker
 from services.common.telegram import (
     BotClient,
@@ -369,7 +370,7 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
         "LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ocr-{secrets.token_hex(4)}.log"
-    process = await asyncio.to_thread(start_service, environ, log_path)
+    process = await asyncio.to_thread(launch, "ocr", "services.ocr", env=environ, log_path=log_path, own_session=False)
     try:
         def lines() -> list[dict[str, Any]]:
             return [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
@@ -384,7 +385,7 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
         process.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(process.wait, 30) == 0
     finally:
-        if process.poll() is None:
+        if process.running:
             process.kill()
         await relay.cut()
     output = log_path.read_text()
@@ -392,12 +393,6 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
     assert read.status == "read"
     assert all(r["service"] == "ocr" for r in lines_of(output))
     assert env.token not in output and env.token.partition(":")[2] not in output
-
-
-def start_service(environ: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "wb") as log_file:
-        return subprocess.Popen([sys.executable, "-m", "services.ocr"], cwd=ROOT, env=environ,
-                                stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def lines_of(output: str) -> list[dict[str, Any]]:

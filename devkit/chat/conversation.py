@@ -1,43 +1,21 @@
-"""Chat with the bot from a terminal, through the fake Telegram.
-
-``python -m devkit.chat --telegram http://127.0.0.1:8081 --user-id 1001 --lang en --name Alice``
-
-The chat plays one simulated user: each line typed is sent as that user's message (the fake
-posts it to the gateway's webhook), and the bot's messages are printed as they arrive, with
-their inline keyboards as numbered buttons.  ``#N`` presses button N of the latest bot message
-that has buttons, ``#`` shows those buttons again, ``/quit`` or end of input leaves.
-
-When standard input is not a terminal (a pipe or a file) every input line is echoed, and the
-chat waits for the bot to answer (``--settle`` seconds at most) before it reads the next line,
-so scripted conversations work: ``printf '/start\\n#1\\n' | python -m devkit.chat``.
-"""
+"""One simulated user's conversation with the bot through the fake Telegram."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
-import contextlib
-import importlib
 import mimetypes
-import os
-import queue
 import sys
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
-from typing import Any, TextIO
+from typing import TextIO
 
 import httpx
 
-JsonDict = dict[str, Any]
+from devkit.chat.options import ChatOptions, JsonDict
+from devkit.chat.render import INDENT, PROMPT, Button, keyboard_buttons, render_alert, render_message
+from devkit.chat.terminal import LineReader, Screen, import_readline, terminal_restored
 
-DEFAULT_TELEGRAM_URL = "http://127.0.0.1:8081"
-PROMPT = "you> "
-BOT = "bot> "
-INDENT = " " * len(BOT)
 QUIET_SECONDS = 0.4  # scripted input: the bot is done once it is silent this long
 
 BANNER = """\
@@ -46,188 +24,6 @@ Chatting as {name} (user {user_id}, language {lang}) through {url}
   #N     press button N of the latest message with buttons (#  shows them again)
   !photo PATH   send an image as a photo (a ticket for OCR);  !file PATH  send a file (a CSV)
   /quit  leave (Ctrl-D works too)"""
-
-
-@dataclass(frozen=True)
-class ChatOptions:
-    """Who the chat plays and where the fake Telegram is."""
-
-    telegram_url: str = DEFAULT_TELEGRAM_URL
-    user_id: int = 1001
-    language_code: str = "en"
-    first_name: str = "Alice"
-    username: str | None = None
-    max_attempts: int = 3
-    poll_seconds: float = 25.0
-    settle_seconds: float | None = None  # None: 1.5 s on a terminal, 10 s for scripted input
-
-
-@dataclass(frozen=True)
-class Button:
-    """One pressable button of a bot message."""
-
-    label: str
-    callback_data: str | None = None
-    url: str | None = None
-    reply_text: str | None = None  # reply-keyboard buttons send their text as a message
-
-
-def keyboard_buttons(reply_markup: JsonDict | None) -> list[Button]:
-    """The buttons of an inline keyboard or a reply keyboard, in reading order."""
-    if not reply_markup:
-        return []
-    buttons: list[Button] = []
-    for row in reply_markup.get("inline_keyboard") or []:
-        for b in row:
-            buttons.append(Button(b.get("text", "?"), b.get("callback_data"), b.get("url")))
-    for row in reply_markup.get("keyboard") or []:
-        for b in row:
-            text = b if isinstance(b, str) else b.get("text", "?")
-            buttons.append(Button(text, reply_text=text))
-    return buttons
-
-
-def keyboard_rows(reply_markup: JsonDict | None) -> list[list[str]]:
-    """Button labels per row, numbered across the whole keyboard: ``[1] Sunday Million``."""
-    if not reply_markup:
-        return []
-    rows = reply_markup.get("inline_keyboard") or reply_markup.get("keyboard") or []
-    numbers = iter(range(1, 10_000))
-    rendered: list[list[str]] = []
-    for row in rows:
-        labels = []
-        for b in row:
-            text = b if isinstance(b, str) else b.get("text", "?")
-            suffix = f" -> {b['url']}" if isinstance(b, dict) and b.get("url") else ""
-            labels.append(f"[{next(numbers)}] {text}{suffix}")
-        rendered.append(labels)
-    return rendered
-
-
-def render_message(entry: JsonDict) -> list[str]:
-    """Terminal lines for one bot message from ``GET /_users/{id}/messages``."""
-    head = "(edited) " if entry.get("edited") else ""
-    if document := entry.get("document"):
-        head += f"[document {document.get('file_name')}, {document.get('file_size')} bytes] "
-    if photo := entry.get("photo"):
-        head += f"[photo, {photo.get('file_size')} bytes] "
-    body = (head + (entry.get("text") or "")).rstrip().splitlines() or [""]
-    lines = [BOT + body[0]] + [INDENT + line for line in body[1:]]
-    lines += [INDENT + "   ".join(row) for row in keyboard_rows(entry.get("reply_markup"))]
-    return lines
-
-
-def render_alert(alert: JsonDict) -> list[str]:
-    """Terminal lines for an answerCallbackQuery that carries a text (empty otherwise)."""
-    if not alert.get("text"):
-        return []
-    kind = "alert" if alert.get("show_alert") else "notice"
-    return [f"{BOT}[{kind}] {alert['text']}"]
-
-
-class Screen:
-    """Prints bot output without mangling the prompt the user is typing at."""
-
-    def __init__(self, out: TextIO, interactive: bool, readline: ModuleType | None) -> None:
-        self.out = out
-        self.interactive = interactive
-        self.readline = readline
-        self.prompt_visible = False
-        self.lock = threading.Lock()
-
-    def show(self, lines: list[str]) -> None:
-        if not lines:
-            return
-        with self.lock:
-            if self.interactive and self.prompt_visible:
-                typed = self.readline.get_line_buffer() if self.readline else ""
-                self.out.write("\r\033[K" + "\n".join(lines) + "\n" + PROMPT + typed)
-            else:
-                self.out.write("\n".join(lines) + "\n")
-            self.out.flush()
-
-    def say(self, text: str) -> None:
-        self.show([f"!! {text}"])
-
-
-class LineReader:
-    """Reads standard input in a daemon thread, one line per request.
-
-    The prompt is shown only while the chat waits for a line, and nothing is left reading the
-    terminal after the chat ends.  A terminal goes through ``input()`` (with line editing);
-    pipes and files are read with ``os.read``, which holds no lock a daemon thread could keep.
-    """
-
-    def __init__(self, loop: asyncio.AbstractEventLoop, screen: Screen) -> None:
-        self.loop = loop
-        self.screen = screen
-        self.requests: queue.SimpleQueue[asyncio.Future[str | None]] = queue.SimpleQueue()
-        self.pending = b""
-        thread = threading.Thread(target=self._serve, name="chat-stdin", daemon=True)
-        thread.start()
-
-    async def readline(self) -> str | None:
-        """The next input line, or None at end of input."""
-        future: asyncio.Future[str | None] = self.loop.create_future()
-        self.requests.put(future)
-        return await future
-
-    def _serve(self) -> None:
-        while True:
-            future = self.requests.get()
-            try:
-                line = self._read_terminal() if self.screen.interactive else self._read_pipe()
-            except (EOFError, OSError):
-                line = None
-            try:
-                self.loop.call_soon_threadsafe(_resolve, future, line)
-            except RuntimeError:  # the chat is over and its loop closed
-                return
-            if line is None:
-                return
-
-    def _read_terminal(self) -> str:
-        """``input()`` with the screen locked until the prompt is really on the terminal."""
-        screen = self.screen
-        screen.lock.acquire()
-
-        def prompt_shown() -> None:
-            if not screen.prompt_visible:
-                screen.prompt_visible = True
-                screen.lock.release()
-
-        if screen.readline is not None:
-            screen.readline.set_pre_input_hook(prompt_shown)
-        else:
-            prompt_shown()
-        try:
-            return input(PROMPT)
-        except EOFError:
-            print(file=screen.out)
-            raise
-        finally:
-            if screen.prompt_visible:
-                with screen.lock:
-                    screen.prompt_visible = False
-            else:
-                screen.lock.release()
-
-    def _read_pipe(self) -> str | None:
-        while b"\n" not in self.pending:
-            chunk = os.read(sys.stdin.fileno(), 4096)
-            if not chunk:
-                if not self.pending:
-                    return None
-                line, self.pending = self.pending, b""
-                return line.decode("utf-8", "replace")
-            self.pending += chunk
-        line, _, self.pending = self.pending.partition(b"\n")
-        return line.decode("utf-8", "replace").rstrip("\r")
-
-
-def _resolve(future: asyncio.Future[str | None], line: str | None) -> None:
-    if not future.done():
-        future.set_result(line)
 
 
 @dataclass
@@ -441,29 +237,6 @@ async def _converse(chat: Chat, reader: LineReader, settle: float) -> None:
             await _settle(chat.state.activity, settle)
 
 
-def _import_readline() -> ModuleType | None:
-    try:
-        return importlib.import_module("readline")
-    except ImportError:
-        return None
-
-
-@contextlib.contextmanager
-def _terminal_restored(interactive: bool) -> Iterator[None]:
-    """Put the terminal back as it was, whatever line editing did to it."""
-    if not interactive:
-        yield
-        return
-    import termios
-
-    fd = sys.stdin.fileno()
-    saved = termios.tcgetattr(fd)
-    try:
-        yield
-    finally:
-        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
-
-
 async def run_chat(options: ChatOptions, out: TextIO | None = None) -> int:
     """Run the chat until ``/quit`` or end of input; return an exit status."""
     out = out or sys.stdout
@@ -471,7 +244,7 @@ async def run_chat(options: ChatOptions, out: TextIO | None = None) -> int:
     settle = options.settle_seconds
     if settle is None:
         settle = 1.5 if interactive else 10.0
-    screen = Screen(out, interactive, _import_readline() if interactive else None)
+    screen = Screen(out, interactive, import_readline() if interactive else None)
     timeout = httpx.Timeout(10.0, read=options.poll_seconds + 75.0)
     async with httpx.AsyncClient(base_url=options.telegram_url, timeout=timeout) as client:
         chat = Chat(options, client, screen)
@@ -487,72 +260,10 @@ async def run_chat(options: ChatOptions, out: TextIO | None = None) -> int:
         pollers = [asyncio.create_task(chat.poll_messages()),
                    asyncio.create_task(chat.poll_alerts())]  # fmt: skip
         try:
-            with _terminal_restored(interactive):
+            with terminal_restored(interactive):
                 await _converse(chat, LineReader(asyncio.get_running_loop(), screen), settle)
         finally:
             for task in pollers:
                 task.cancel()
             await asyncio.gather(*pollers, return_exceptions=True)
     return 0
-
-
-def _positive_int(value: str) -> int:
-    number = int(value)
-    if number <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return number
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m devkit.chat", description="Chat with the bot through the fake Telegram."
-    )
-    parser.add_argument(
-        "--telegram",
-        default=os.environ.get("FAKE_TELEGRAM_URL", DEFAULT_TELEGRAM_URL),
-        help="base URL of the fake Telegram (env FAKE_TELEGRAM_URL; default %(default)s)",
-    )
-    parser.add_argument("--user-id", type=_positive_int, default=1001)
-    parser.add_argument("--lang", default="en", help="language_code of the user, e.g. en or ru")
-    parser.add_argument("--name", default=None, help="first name (default Alice for 1001)")
-    parser.add_argument("--username", default=None, help="Telegram @username (optional)")
-    parser.add_argument(
-        "--max-attempts", type=_positive_int, default=3,
-        help="webhook delivery attempts per message (default %(default)s)",
-    )  # fmt: skip
-    parser.add_argument(
-        "--settle", type=float, default=None,
-        help="seconds to wait for the bot's answer before prompting again (default: 1.5 on a "
-        "terminal, 10 when input is piped)",
-    )  # fmt: skip
-    return parser
-
-
-def options_from_args(args: argparse.Namespace) -> ChatOptions:
-    name = args.name or ("Alice" if args.user_id == 1001 else f"User{args.user_id}")
-    return ChatOptions(
-        telegram_url=args.telegram.rstrip("/"),
-        user_id=args.user_id,
-        language_code=args.lang,
-        first_name=name,
-        username=args.username,
-        max_attempts=args.max_attempts,
-        settle_seconds=args.settle,
-    )
-
-
-def run(options: ChatOptions) -> int:
-    """Run the chat to completion; Ctrl-C ends it normally."""
-    try:
-        return asyncio.run(run_chat(options))
-    except KeyboardInterrupt:
-        print()
-        return 0
-
-
-def main(argv: list[str] | None = None) -> None:
-    raise SystemExit(run(options_from_args(build_parser().parse_args(argv))))
-
-
-if __name__ == "__main__":
-    main()
