@@ -18,8 +18,9 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.service import Service
 from services.common.startup import until_up
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
@@ -79,7 +80,7 @@ def create_app(settings: HandlerSettings) -> Service:
             max_attempts=settings.bot_api_max_attempts,
             metrics=metrics,
         )
-        files = TelegramFiles(bot, http, settings.telegram_api_url, token)
+        files = UserFiles(bot)
         processor = UpdateProcessor(
             sessions,
             pool,

@@ -7,7 +7,6 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-import httpx
 from prometheus_client import CollectorRegistry
 
 from services.common.amqp import declare_exchange
@@ -19,11 +18,11 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.service import Service
 from services.common.startup import until_up
+from services.common.telegram import BotClient, TelegramFiles, open_session
 from services.ocr.engine import TesseractEngine
 from services.ocr.jobs import PUBLISH_TIMEOUT_SECONDS, JobRunner, job_handler
 from services.ocr.metrics import OcrMetrics
 from services.ocr.settings import OcrSettings
-from services.ocr.telegram_files import TelegramFiles
 
 log = logging.getLogger(__name__)
 
@@ -48,19 +47,20 @@ def create_app(settings: OcrSettings) -> Service:
         # The gateway declares it too (same arguments): a TicketRead is never published to
         # an exchange that does not exist.  The job queue is declared by its consumer.
         await until_up("RabbitMQ", lambda: declare_exchange(publisher.channel, topology.updates_exchange))
-        http = httpx.AsyncClient(timeout=settings.bot_api_timeout_seconds)
-        files = TelegramFiles(
-            http,
-            settings.telegram_api_url,
-            settings.bot_token.get_secret_value(),
-            max_bytes=settings.ocr_max_file_bytes,
-            metrics=metrics,
-        )
+        http = open_session(settings.bot_api_timeout_seconds, settings.ocr_concurrency)
+        # One try per call: the job's own retries (jobs.py) wait out whatever fails.
+        bot = BotClient(http, settings.telegram_api_url, settings.bot_token.get_secret_value(),
+                        max_attempts=1)  # fmt: skip
+        files = TelegramFiles(bot)
+
+        async def download(file_id: str) -> bytes:
+            return await files.download(file_id, settings.ocr_max_file_bytes)
+
         runner = JobRunner(
             publisher,
             topology,
             metrics,
-            download=files.download,
+            download=download,
             read=engine.read,
             concurrency=settings.ocr_concurrency,
             max_backoff=settings.dependency_backoff_max_seconds,
@@ -88,6 +88,6 @@ def create_app(settings: OcrSettings) -> Service:
                         await jobs.stop(settings.ocr_timeout_seconds + GRACEFUL_MARGIN_SECONDS)
         finally:
             await connection.close()
-            await http.aclose()
+            await http.close()
 
     return Service("ocr", lifespan)

@@ -90,7 +90,7 @@ async def declare(
         channel = await connection.channel()
         if exchange:
             spec = topology.updates_exchange
-            updates = await channel.declare_exchange(spec.name, spec.type.value, durable=spec.durable)
+            updates = await channel.declare_exchange(spec.name, spec.type, durable=spec.durable)
             for index in range(topology.partitions) if partitions else ():
                 queue_spec = topology.partition_queue(index)
                 queue = await channel.declare_queue(

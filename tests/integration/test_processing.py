@@ -16,8 +16,9 @@ import pytest
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.processing import UpdateProcessor
 from services.handler.texts.en import EN
@@ -131,7 +132,7 @@ async def world(database_url: str):
         ocr = OcrQueue()
         processor = UpdateProcessor(
             sessions, pool, bot, dead,
-            files=TelegramFiles(bot, http, url, TOKEN), ocr=ocr,
+            files=UserFiles(bot), ocr=ocr,
             instance="test", max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
         )
         processor.ocr_queue = ocr  # type: ignore[attr-defined]  # for the tests to read
@@ -448,7 +449,7 @@ async def test_a_button_press_is_answered_together_with_its_first_message(databa
             bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
             processor = UpdateProcessor(
                 sessions, pool, bot, dead,
-                files=TelegramFiles(bot, http, url, TOKEN), ocr=OcrQueue(), instance="test",
+                files=UserFiles(bot), ocr=OcrQueue(), instance="test",
             )
             fake = telegram.state.fake
             uid = random_user_id()

@@ -109,7 +109,10 @@ class QueueConsumer:
         try:
             await asyncio.wait_for(self._idle.wait(), timeout)
         except TimeoutError:
-            log.warning("messages still in hand at shutdown", extra={"queue": self.queue.name, "in_hand": self._in_hand})
+            log.warning(
+                "messages still in hand at shutdown",
+                extra={"queue": self.queue.name, "in_hand": self._in_hand},
+            )
         if self._channel is not None:
             await self._channel.close()
 

@@ -29,8 +29,6 @@ CONTENT_TYPE = "application/json"
 class PublishFailed(Exception):
     """RabbitMQ did not confirm the message: unreachable, unroutable, refused or too slow."""
 
-    retry_after: float | None = None  # no advice: back off as usual
-
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
