@@ -7,6 +7,14 @@ from typing import Any
 from bench.report import before_after, fmt, not_the_system
 
 
+def _messaging(machine: dict[str, Any]) -> str:
+    """The messaging library a report was measured with: aio-pika, or FastStream before the
+    services left it (the reports keep what they measured)."""
+    if "faststream" in machine:
+        return f"FastStream {machine['faststream']}"
+    return f"aio-pika {machine.get('aio_pika', '?')}"
+
+
 def _header(report: dict[str, Any]) -> list[str]:
     m, st = report["machine"], report["settings"]
     rates = " and ".join(f"{r:g}" for r in st["fixed_rates"])
@@ -15,7 +23,7 @@ def _header(report: dict[str, Any]) -> list[str]:
         "",
         f"Machine: {m['cores']} cores, {m['ram_gib']} GiB RAM, {m['cpu_model']}; Linux {m['kernel']}; "
         f"Python {m['python']}, PostgreSQL {m['postgresql']}, RabbitMQ {m['rabbitmq']}, Redis {m.get('redis', '?')}, "
-        f"aio-pika {m.get('aio_pika', '?')}, aiogram {m.get('aiogram') or 'not installed'}. Everything (load generator, "
+        f"{_messaging(m)}, aiogram {m.get('aiogram') or 'not installed'}. Everything (load generator, "
         f"fake Bot API, the systems, PostgreSQL, RabbitMQ, Redis) on this one machine. Run took "
         f"{report['duration_s']:.0f} s.",
         "",
