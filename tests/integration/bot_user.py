@@ -19,7 +19,7 @@ import asyncpg
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import RequestOcr, SendFile
 from services.handler.conversation.state import ConversationState, Step
-from services.handler.processing import parse_delivery
+from services.handler.pipeline import parse_delivery
 from services.handler.tracker.postgres import PgTracker
 from shared.ocr_api import (
     KIND_TICKET_READ,
