@@ -38,8 +38,9 @@ from pydantic import ValidationError
 
 from services.common import db
 from services.common.logs import setup_logging, user_hash
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import RequestOcr
 from services.handler.conversation.state import ConversationState
@@ -125,7 +126,7 @@ class Baseline:
         self.http = open_session(10.0, 128)
         self.bot = BotApi(self.http, self.bot_url, self.token)
         self.store = SessionStore(self.session_pool, timedelta(days=1))
-        self.files = TelegramFiles(self.bot, self.http, self.bot_url, self.token)
+        self.files = UserFiles(self.bot)
         log.info("baseline ready", extra={"pool_size": self.pool_size})
 
     async def close(self) -> None:

@@ -20,7 +20,8 @@ from bench.cpu import RABBITMQ, CpuProbe, delta
 from bench.fresh import purge_partitions
 from bench.loadgen import LoadGen, percentile
 from bench.measure import WEBHOOK_FLOOR_RATE, Context, ms, summarise
-from bench.procs import CLK_TCK, cpu_ticks, free_port, http_ok, say, wait_for
+from bench.procs import CLK_TCK, cpu_ticks, free_port, say, wait_for
+from devkit.processes import http_ok_async
 
 
 async def gateway_alone(ctx: Context) -> dict[str, Any]:
@@ -35,7 +36,7 @@ async def gateway_alone(ctx: Context) -> dict[str, Any]:
     gen = LoadGen(f"http://127.0.0.1:{port}/telegram/webhook", ctx.secret,
                   max_connections=prof.max_connections, reply_delay=prof.latency)  # fmt: skip
     try:
-        await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
+        await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
         await gen.run_fixed(200, 2, "warm-up")
         await gen.wait_answers(30)
         before = await probe.snapshot()
@@ -98,10 +99,10 @@ async def session_latency(ctx: Context) -> dict[str, Any]:
             say(f"session: {rows} sessions stored ({time.monotonic() - began:.1f} s)")
             await _session_load(client, base, rows, 200, 1.0)  # warm-up
             for pairs_per_s in (125, 500):  # 250 and 1,000 requests a second
-                before = cpu_ticks(session.popen.pid) or 0
+                before = cpu_ticks(session.pid) or 0
                 stats = await _session_load(client, base, rows, pairs_per_s, ctx.prof.session_seconds)
                 stats["session_cpu_s_per_1000_requests"] = round(
-                    ((cpu_ticks(session.popen.pid) or 0) - before) / CLK_TCK / max(stats["requests"], 1) * 1000, 3)
+                    ((cpu_ticks(session.pid) or 0) - before) / CLK_TCK / max(stats["requests"], 1) * 1000, 3)
                 out[str(rows) if pairs_per_s == 500 else f"{rows}@{pairs_per_s * 2}"] = stats
                 await asyncio.sleep(1.0)
             say(f"session with {rows} rows: get p50 {stats['get_p50_ms']} p99 {stats['get_p99_ms']} ms, "

@@ -65,7 +65,7 @@ class CpuProbe:
             self._conn = None
 
     async def groups(self) -> dict[str, list[int]]:
-        groups = {n: with_descendants([p.popen.pid]) for n, p in self.procs.procs.items() if p.alive()}
+        groups = {n: with_descendants([p.pid]) for n, p in self.procs.procs.items() if p.running}
         ours, shared = await self._pg_pids()
         groups[PG] = ours
         groups[PG_SHARED] = shared

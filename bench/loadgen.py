@@ -3,10 +3,10 @@
 Simulated users hold realistic conversations: ``/register`` on one line, ``/result``, a press
 of the button the bot actually sent (its ``callback_data`` read from the bot's reply), the
 score ``3 | 850`` and ``/stats``.  A user sends the next update once the bot's reply to the
-previous one has reached them (the fake Bot API's call is done: ``bench.fakebot``) and they
+previous one has reached them (the fake Bot API's call is done: ``devkit.fake_telegram``) and they
 have thought for a while, as a person would.  Updates are real Update JSON, posted with the
 secret header over at most ``max_connections`` (Telegram's default 40) keep-alive
-connections, each request waiting for its answer.
+connections, each request waiting for its answer (``bench.webhook_client``).
 
 **Latency counts from the offer.**  An update's ``sent`` time is stamped when it is offered,
 *before* it waits for one of the ``max_connections`` connections; ``written`` is when a
@@ -51,13 +51,14 @@ import itertools
 import json
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from bench.conversation_steps import STEP_NAMES, STEPS, button_data, callback_query_id, update_json
-from bench.fakebot import Call
+from bench.webhook_client import WebhookClient
+from devkit.fake_telegram import Call
 
-THROTTLED_HEADER = b"x-throttled"  # services/gateway/flood.py
 # Bot API methods that carry the reply a user waits for (one per update in these flows).
 FINAL_METHODS = {"sendMessage", "sendPhoto", "sendDocument", "editMessageText"}
 
@@ -98,11 +99,6 @@ class Phase:
     tail: list[Record] = field(default_factory=list)  # offered after it, while its replies come
 
 
-class _Conn:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-
 class LoadGen:
     def __init__(
         self,
@@ -115,13 +111,9 @@ class LoadGen:
         reply_delay: float = 0.05,
         think_time: float = 1.0,
         think_spread: float = 0.5,
+        on_update: Callable[[Mapping[str, Any]], None] | None = None,
     ) -> None:
-        rest = webhook_url.split("://", 1)[1]
-        hostport, _, path = rest.partition("/")
-        self.host, _, port = hostport.partition(":")
-        self.port = int(port or 80)
-        self.path = "/" + path
-        self.secret = secret
+        self.webhook = WebhookClient(webhook_url, secret, max_connections)
         self.max_connections = max_connections
         self.language = language
         # A user reads the reply once the Bot API call is done (its latency after arrival),
@@ -129,12 +121,13 @@ class LoadGen:
         self.reply_delay = reply_delay
         self.think_time = think_time
         self.think_spread = think_spread
+        # Told of every update before it is sent, as Telegram knows what it delivers (the fake
+        # Bot API then accepts the answers to its callback queries).
+        self.on_update = on_update
         self._rng = random.Random(seed)
         self._user_ids = itertools.count(10**12 + self._rng.randrange(10**11) * 10)
         self._update_ids = itertools.count(self._rng.randrange(10**8, 9 * 10**8))
         self._message_ids = itertools.count(1)
-        self._pool: asyncio.Queue[_Conn] = asyncio.Queue()
-        self._opened = 0
         self.users: dict[int, User] = {}
         self.ready: collections.deque[User] = collections.deque()
         self.in_flight = 0
@@ -205,54 +198,9 @@ class LoadGen:
             self._callbacks[callback_query_id(update_id)] = user
         update = update_json(user.step, user.user_id, update_id, next(self._message_ids), self.language,
                              user.result_message)  # fmt: skip
+        if self.on_update is not None:
+            self.on_update(update)
         return update_id, json.dumps(update, ensure_ascii=False).encode()
-
-    # ---------------------------------------------------------------- HTTP
-
-    async def _conn(self) -> _Conn:
-        if self._pool.empty() and self._opened < self.max_connections:
-            self._opened += 1
-            try:
-                reader, writer = await asyncio.open_connection(self.host, self.port)
-            except BaseException:
-                self._opened -= 1
-                raise
-            return _Conn(reader, writer)
-        return await self._pool.get()
-
-    async def _post(self, conn: _Conn, body: bytes) -> tuple[int, bool, float]:
-        head = (
-            f"POST {self.path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-            f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {self.secret}\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n"
-        ).encode()
-        try:
-            conn.writer.write(head + body)
-            head_in = await conn.reader.readuntil(b"\r\n\r\n")
-            answered = time.perf_counter()
-            status = int(head_in.split(b" ", 2)[1])
-            length, throttled, close = 0, False, False
-            for line in head_in.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                name = name.strip().lower()
-                if name == b"content-length":
-                    length = int(value.strip())
-                elif name == THROTTLED_HEADER:
-                    throttled = True
-                elif name == b"connection" and value.strip().lower() == b"close":
-                    close = True
-            if length:
-                await conn.reader.readexactly(length)
-        except BaseException:
-            conn.writer.transport.abort()
-            self._opened -= 1
-            raise
-        if close:
-            conn.writer.close()
-            self._opened -= 1
-        else:
-            self._pool.put_nowait(conn)
-        return status, throttled, answered
 
     async def _deliver(self, user: User, scheduled: float, records: list[Record]) -> None:
         update_id, body = self._update(user)
@@ -266,12 +214,12 @@ class LoadGen:
             if waiting is not None:
                 self._waiting.add(waiting)
             try:
-                conn = await self._conn()
+                conn = await self.webhook.connection()
             finally:
                 if waiting is not None:
                     self._waiting.discard(waiting)
             record.written = time.perf_counter()
-            record.status, record.throttled, record.answered = await self._post(conn, body)
+            record.status, record.throttled, record.answered = await self.webhook.post(conn, body)
         except (OSError, asyncio.IncompleteReadError):
             record.status = -1
             record.answered = time.perf_counter()
@@ -378,9 +326,7 @@ class LoadGen:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        while not self._pool.empty():
-            self._pool.get_nowait().writer.close()
-        self._opened = 0
+        self.webhook.close()
 
 
 def percentile(values: list[float], q: float) -> float | None:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.cpu import CpuProbe, delta, per_update
-from bench.fakebot import FakeBotApi
 from bench.fresh import Fresh, purge_partitions
 from bench.loadgen import LoadGen, Phase, percentile, step_mix
-from bench.procs import Proc, Processes, free_port, http_ok, last_partitions, say, wait_for
+from bench.procs import Processes, free_port, last_partitions, say, wait_for
+from devkit.fake_telegram import FakeTelegram
+from devkit.processes import ServiceProcess, http_ok_async
 
 WEBHOOK_FLOOR_RATE = 2000  # issue 5: webhook answers at 2,000 updates/s offered
 
@@ -64,7 +65,7 @@ class Context:
     amqp_url: str
     token: str
     secret: str
-    bot: FakeBotApi
+    bot: FakeTelegram
     bot_url: str
     procs: Processes
     fresh: Fresh
@@ -138,7 +139,7 @@ class Repeat:
     def env(self, **extra: str) -> dict[str, str]:
         return {**self.ctx.base_env, "DATABASE_URL": self.database_url, **extra}
 
-    def start(self, name: str, module: str, env: dict[str, str]) -> Proc:
+    def start(self, name: str, module: str, env: dict[str, str]) -> ServiceProcess:
         log = f"{self.system.label}-r{self.number}-{name}".replace(" ", "-")
         return self.ctx.procs.start(name, module, env, log_name=log)
 
@@ -150,12 +151,12 @@ class Repeat:
         pool = str(ctx.pool_size)
         if kind == "baseline":
             self.start("baseline", "bench.baseline", self.env(BASELINE_PORT=str(port), DB_POOL_SIZE=pool))
-            await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "baseline", ctx.procs)
+            await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/healthz"), 60, "baseline", ctx.procs)
         elif kind == "peer":
             self.redis_url = await ctx.fresh.redis_db()
             self.start("aiogram peer", "bench.aiogram_peer", self.env(
                 PEER_PORT=str(port), DB_POOL_SIZE=pool, REDIS_URL=self.redis_url))  # fmt: skip
-            await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/healthz"), 60, "aiogram peer", ctx.procs)
+            await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/healthz"), 60, "aiogram peer", ctx.procs)
         else:
             await self.start_stack(port)
         return f"http://127.0.0.1:{port}/telegram/webhook"
@@ -175,7 +176,7 @@ class Repeat:
             for n in range(1, (self.system.replicas or 1) + 1)
         ]
         self.start("gateway", "services.gateway", self.env(**common, GATEWAY_PORT=str(port), GATEWAY_HOST="127.0.0.1"))
-        await wait_for(lambda: http_ok(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
+        await wait_for(lambda: http_ok_async(f"http://127.0.0.1:{port}/readyz"), 60, "gateway", ctx.procs)
 
         async def assigned() -> bool:
             owned = [last_partitions(h) for h in handlers]
@@ -198,11 +199,11 @@ class Repeat:
         await self.purge()
         bot = self.ctx.bot
         deadline = time.monotonic() + 30
-        calls, quiet_since = bot.calls, time.monotonic()
+        calls, quiet_since = bot.call_count, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - quiet_since < 1.0:
             await asyncio.sleep(0.1)
-            if bot.calls != calls:
-                calls, quiet_since = bot.calls, time.monotonic()
+            if bot.call_count != calls:
+                calls, quiet_since = bot.call_count, time.monotonic()
         gen.abandon()
 
     # -------------------------------------------------------------- one fixed rate
@@ -255,6 +256,7 @@ class Repeat:
         try:
             url = await self.start_system()
             gen = LoadGen(url, ctx.secret, max_connections=prof.max_connections, reply_delay=prof.latency,
+                          on_update=ctx.bot.register_raw_update,
                           think_time=prof.think, seed=self.number)  # fmt: skip
             ctx.bot.on_call = gen.on_call
             shared_before = await probe.rss_mb()

@@ -1,25 +1,20 @@
-"""The benchmark's processes: starting, watching and stopping them, and what ``/proc`` says
-about any process (CPU ticks, peak and current memory, descendants, processes by name)."""
+"""The benchmark's processes, started, watched and stopped through ``devkit.processes``, and
+what ``/proc`` says about any process (CPU ticks, peak and current memory, descendants,
+processes by name)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
-import signal
 import socket
-import subprocess
 import sys
-import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+from devkit.processes import ServiceProcess, launch, stop_all_async, wait_ready_async
 
-REPO = Path(__file__).resolve().parent.parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -100,58 +95,35 @@ def pids_named(comm: str) -> list[int]:
 # ------------------------------------------------------------------------------ processes
 
 
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-    hwm_kb: int | None = None
-
-    def alive(self) -> bool:
-        return self.popen.poll() is None
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
 class Processes:
-    """The processes of the system being measured, each in a session of its own, with its
-    output in ``workdir/<name>.log``."""
+    """The processes of the system being measured, each in a session of its own (signals go
+    to its whole process group), with its output in ``workdir/<name>.log``."""
 
     def __init__(self, workdir: Path, uvloop: bool = False) -> None:
         self.workdir = workdir
-        self.procs: dict[str, Proc] = {}
+        self.procs: dict[str, ServiceProcess] = {}
+        self.hwm_kb: dict[str, int] = {}
         self.uvloop = uvloop
 
-    def start(self, name: str, module: str, env: dict[str, str], log_name: str | None = None) -> Proc:
-        log = self.workdir / f"{log_name or name}.log"
-        command = [sys.executable, "-m", module]
+    def start(self, name: str, module: str, env: dict[str, str], log_name: str | None = None) -> ServiceProcess:
+        command = None
         if self.uvloop and module.startswith("services."):
             command = [sys.executable, "-m", "bench.with_uvloop", module]
-        with log.open("ab") as out:
-            popen = subprocess.Popen(
-                command, env=env, cwd=REPO, stdout=out,
-                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            )  # fmt: skip
-        proc = Proc(name, popen, log)
+        proc = launch(name, module, env=env, log_path=self.workdir / f"{log_name or name}.log",
+                      group=True, command=command)  # fmt: skip
         self.procs[name] = proc
         return proc
 
-    def check(self) -> None:
-        for proc in self.procs.values():
-            if not proc.alive():
-                raise RuntimeError(f"{proc.name} exited with {proc.popen.returncode}: {proc.text()[-2000:]}")
-
     def record_hwm(self) -> None:
-        for proc in self.procs.values():
-            if proc.alive():
+        for name, proc in self.procs.items():
+            if proc.running:
                 # A service that forks workers: their peaks added up (an upper bound).
-                peaks = [status_kb(pid, "VmHWM") or 0 for pid in with_descendants([proc.popen.pid])]
-                proc.hwm_kb = max(sum(peaks), proc.hwm_kb or 0)
+                peaks = [status_kb(pid, "VmHWM") or 0 for pid in with_descendants([proc.pid])]
+                self.hwm_kb[name] = max(sum(peaks), self.hwm_kb.get(name, 0))
 
     def peak_rss_mb(self) -> dict[str, float]:
         self.record_hwm()
-        return {n: round((p.hwm_kb or 0) / 1024, 1) for n, p in self.procs.items()}
+        return {n: round(self.hwm_kb.get(n, 0) / 1024, 1) for n in self.procs}
 
     async def stop_all(self, timeout: float = 20.0) -> None:
         """SIGTERM to every process group, then SIGKILL to what is left after ``timeout``.
@@ -159,40 +131,16 @@ class Processes:
         Waits without blocking the event loop: a service finishing its work in hand still
         gets its answers from the fake Bot API, which runs in this loop."""
         self.record_hwm()
-        for proc in self.procs.values():
-            if proc.alive():
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.popen.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while any(p.alive() for p in self.procs.values()) and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-        for proc in self.procs.values():
-            if proc.alive():
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.popen.pid, signal.SIGKILL)
-            proc.popen.wait()
+        await stop_all_async(self.procs.values(), timeout)
         self.procs.clear()
+        self.hwm_kb.clear()
 
 
 async def wait_for(check: Callable[[], Awaitable[bool]], timeout: float, what: str, procs: Processes) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        procs.check()
-        if await check():
-            return
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"{what} not ready within {timeout:.0f} s")
+    await wait_ready_async(check, timeout, what, watch=procs.procs.values())
 
 
-async def http_ok(url: str) -> bool:
-    try:
-        async with httpx.AsyncClient(timeout=1.0) as client:
-            return (await client.get(url)).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def last_partitions(proc: Proc) -> int:
+def last_partitions(proc: ServiceProcess) -> int:
     """How many partitions a handler replica last logged it was given."""
     owned = 0
     for line in proc.text().splitlines():

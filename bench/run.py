@@ -8,7 +8,7 @@ one-process design with our conversation code), the aiogram peer (``bench.aiogra
 skipped with a note when aiogram is not installed) and our stack (gateway, session service,
 2 handler replicas; 1 and 4 once each with ``--all-replicas``), each repeated (``--repeats``,
 3) with fresh processes on a fresh database, driven by ``bench.loadgen`` against
-``bench.fakebot``: each at 150 and 300 updates/s offered with CPU per update per process, its
+``devkit.fake_telegram``: each at 150 and 300 updates/s offered with CPU per update per process, its
 sustained rate and the latency at half of it (``bench.measure``).  Then the gateway alone and
 the session service's latency with 1,000 and 100,000 stored sessions (1,000,000 with
 ``--million``) once (``bench.components``).  Writes ``<out>/<date>.json``, ``.md`` and
@@ -41,10 +41,11 @@ import asyncpg
 
 from bench import report as rpt
 from bench.components import gateway_alone, session_latency
-from bench.fakebot import FakeBotApi
 from bench.fresh import Fresh, redis_command
 from bench.measure import Context, Profile, Repeat, System
-from bench.procs import REPO, Processes, meminfo_kb, say
+from bench.procs import Processes, meminfo_kb, say
+from devkit.fake_telegram import FakeTelegramConfig, FakeTelegramServer
+from devkit.processes import REPO_ROOT
 
 
 def profile(args: argparse.Namespace) -> Profile:
@@ -114,7 +115,9 @@ class Bench:
         self.pool_size = int(WorkerSettings.model_fields["db_pool_size"].default)
         self.fresh = Fresh(self.admin_url, self.amqp_url, self.redis_url, self.run_id, self.partitions)
         self.procs = Processes(self.workdir, uvloop=args.uvloop)
-        self.bot = FakeBotApi(self.prof.latency)
+        self.token = f"{random.randrange(10**9, 2 * 10**9)}:AA{secrets.token_urlsafe(24)[:33]}"
+        # The fake Bot API, lean: the load generator reads each call as it comes (on_call).
+        self.bot = FakeTelegramServer(FakeTelegramConfig(token=self.token, latency=self.prof.latency, recording=False))
 
     def base_env(self, bot_url: str, token: str, secret: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k not in ("UPDATE_PARTITIONS", "DB_POOL_SIZE", "DATABASE_URL")}
@@ -142,10 +145,10 @@ class Bench:
         gateway: dict[str, Any] = {}
         session: dict[str, Any] = {}
         try:
-            token = f"{random.randrange(10**9, 2 * 10**9)}:AA{secrets.token_urlsafe(24)[:33]}"
+            token = self.token
             secret = secrets.token_urlsafe(36)
             bot_url = await self.bot.start()
-            ctx = Context(self.prof, self.admin_url, self.amqp_url, token, secret, self.bot, bot_url, self.procs,
+            ctx = Context(self.prof, self.admin_url, self.amqp_url, token, secret, self.bot.fake, bot_url, self.procs,
                           self.fresh, self.partitions, self.pool_size, self.base_env(bot_url, token, secret))  # fmt: skip
             # Repeats interleaved (every system once, then again), so that a change in the
             # machine's load over the run falls on every system alike.
@@ -252,7 +255,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=None, help="repeats of each system (default 3; --quick 1)")
     parser.add_argument("--all-replicas", action="store_true", help="also our stack with 1 and 4 replicas, once each")
     parser.add_argument("--million", action="store_true", help="also the session service with 1,000,000 sessions")
-    parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     parser.add_argument("--latency-ms", type=float, default=50.0, help="fake Bot API latency")
     parser.add_argument("--max-connections", type=int, default=40)
     parser.add_argument("--uvloop", action="store_true",

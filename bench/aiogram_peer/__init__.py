@@ -24,8 +24,8 @@ Where it differs from our stack:
   aiogram's own Bot API calls (``await message.answer(...)``), one after the other, not
   methods returned in the webhook response: a button press answers the callback query, then
   sends the question (our handler sends the two together).
-* Bot API bodies are JSON (``app.JsonBodySession``): aiogram posts forms, which
-  ``bench.fakebot`` does not read.  The URLs are aiogram's ``TelegramAPIServer.from_base``:
+* Bot API bodies are JSON (``app.JsonBodySession``), as our ``BotApi`` sends them (aiogram
+  posts forms).  The URLs are aiogram's ``TelegramAPIServer.from_base``:
   ``{TELEGRAM_API_URL}/bot{token}/{method}``, as our ``BotApi`` builds them.
 * A wrong or missing secret header gets 403, as from our gateway (aiogram answers 401).
 * No parse mode, as ours: the catalogue's texts are plain text (not HTML-escaped).

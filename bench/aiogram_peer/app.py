@@ -34,7 +34,7 @@ READY = web.AppKey("ready", bool)
 
 class JsonBodySession(AiohttpSession):
     """aiogram's session, posting methods without a file as JSON (the Bot API takes both;
-    ``bench.fakebot`` reads JSON only).  Everything else, responses included, is aiogram's."""
+    JSON is what our ``BotApi`` sends).  Everything else, responses included, is aiogram's."""
 
     async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> TelegramType:
         files: dict[str, Any] = {}

@@ -18,11 +18,11 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from services.admin.broker import redact_url
 from services.admin.errors import EXIT_OK, EXIT_UNAVAILABLE, EXIT_USAGE, AdminError
 from services.admin.settings import TelegramAdminSettings
+from services.common.telegram import BotApiError, BotClient, TimedOut, open_session
+from services.common.telegram.answers import one_line
 from services.gateway.settings import SECRET_PATTERN
 
 # The update types the bot handles (the handler ignores every other kind).  setWebhook asks
@@ -42,6 +42,9 @@ TELEGRAM_DEFAULT_UPDATES = "Telegram's default (all but chat_member and message 
 
 # Bot API methods that change something: after a timeout they may have happened anyway.
 _CHANGING = frozenset({"setWebhook", "deleteWebhook"})
+
+# What Telegram's refusal most likely means, by status.
+_HINTS = {401: " (check BOT_TOKEN)", 404: " (check BOT_TOKEN and TELEGRAM_API_URL)"}
 
 
 @dataclass(frozen=True)
@@ -71,12 +74,13 @@ class BotApiCaller:
         return f"{redact_url(self._settings.telegram_api_url, 'TELEGRAM_API_URL')}/bot***/{method}"
 
     async def call(self, method: str, params: dict[str, Any]) -> Answer:
-        url = f"{self._settings.telegram_api_url}/bot{self._token}/{method}"
+        """Telegram's answer, tried once; anything else is an ``AdminError`` saying why."""
         timeout = self._settings.bot_api_timeout_seconds
+        api = self._settings.telegram_api_url
         try:
-            async with httpx.AsyncClient(timeout=timeout) as http:
-                response = await http.post(url, json=params)
-        except httpx.TimeoutException:
+            async with open_session(timeout, 1) as http:
+                answer = await BotClient(http, api, self._token, max_attempts=1).answer(method, params)
+        except TimedOut:
             maybe = ""
             if method in _CHANGING:
                 maybe = " (it may have been done anyway: check with webhook-info)"
@@ -84,41 +88,31 @@ class BotApiCaller:
                 f"no answer from the Bot API at {self.where(method)} within {timeout:g}s{maybe}",
                 EXIT_UNAVAILABLE,
             ) from None
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # refused, DNS, TLS, bad URL, ...
-            why = self.scrub(f"{type(exc).__name__}: {exc}".rstrip(": "))
-            raise AdminError(
+        except BotApiError as exc:
+            raise self._failure(exc) from None
+        if not answer.from_bot_api:
+            raise self._not_the_bot_api(method, answer.status)
+        return Answer(answer.result, self.scrub(answer.description))
+
+    def _failure(self, error: BotApiError) -> AdminError:
+        method = error.method
+        if error.status is None:  # refused, DNS, TLS, a bad URL, ...
+            why = self.scrub(error.network_error)
+            return AdminError(
                 f"cannot reach the Bot API at {self.where(method)}: {why}", EXIT_UNAVAILABLE
-            ) from None
-        return self._answer(method, response)
-
-    def _answer(self, method: str, response: httpx.Response) -> Answer:
-        try:
-            payload = response.json()
-        except ValueError:
-            payload = None
-        if not isinstance(payload, dict) or not isinstance(payload.get("ok"), bool):
-            # A proxy's error page, or TELEGRAM_API_URL pointing at something else.
-            raise AdminError(
-                f"{self.where(method)} answered HTTP {response.status_code} without a Bot API "
-                "answer (is TELEGRAM_API_URL right?)",
-                EXIT_UNAVAILABLE,
             )
-        description = self.scrub(_one_line(payload.get("description")))
-        if not payload["ok"]:
-            hint = {
-                401: " (check BOT_TOKEN)",
-                404: " (check BOT_TOKEN and TELEGRAM_API_URL)",
-            }.get(response.status_code, "")
-            raise AdminError(
-                f"Telegram refused {method}: {description or f'HTTP {response.status_code}'}{hint}"
-            )
-        return Answer(payload.get("result"), description)
+        if not error.from_bot_api:
+            return self._not_the_bot_api(method, error.status)
+        description = self.scrub(error.description) or f"HTTP {error.status}"
+        return AdminError(f"Telegram refused {method}: {description}{_HINTS.get(error.status, '')}")
 
-
-def _one_line(value: Any) -> str:
-    """Text from the network, printable on one line (no terminal escapes)."""
-    text = "" if value is None else str(value)
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    def _not_the_bot_api(self, method: str, status: int) -> AdminError:
+        # A proxy's error page, or TELEGRAM_API_URL pointing at something else.
+        return AdminError(
+            f"{self.where(method)} answered HTTP {status} without a Bot API answer "
+            "(is TELEGRAM_API_URL right?)",
+            EXIT_UNAVAILABLE,
+        )
 
 
 # ---- set-webhook ----------------------------------------------------------------------------
@@ -282,7 +276,7 @@ class WebhookInfo:
         error_date = _integer(result.get("last_error_date"))
         allowed = result.get("allowed_updates")
         return cls(
-            url=_one_line(result.get("url")),
+            url=one_line(result.get("url")),
             has_custom_certificate=result.get("has_custom_certificate") is True,
             pending_update_count=_integer(result.get("pending_update_count")) or 0,
             last_error_date=(
@@ -291,13 +285,13 @@ class WebhookInfo:
                 else datetime.fromtimestamp(error_date, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
             ),
             last_error_message=(
-                _one_line(result["last_error_message"]) if result.get("last_error_message") else None
+                one_line(result["last_error_message"]) if result.get("last_error_message") else None
             ),
             max_connections=_integer(result.get("max_connections")),
             allowed_updates=(
-                [_one_line(a) for a in allowed] if isinstance(allowed, list) else None
+                [one_line(a) for a in allowed] if isinstance(allowed, list) else None
             ),
-            ip_address=_one_line(result["ip_address"]) if result.get("ip_address") else None,
+            ip_address=one_line(result["ip_address"]) if result.get("ip_address") else None,
         )
 
 

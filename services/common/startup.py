@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+
+from services.common.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +26,11 @@ async def until_up(
     waits for them and logs why, rather than exiting and relying on a supervisor.  A
     ``fatal`` error (a configuration mistake that waiting cannot mend) is raised at once.
     """
-    delay = 0.5
-    while True:
-        try:
-            return await attempt()
-        except fatal:
-            raise
-        except Exception as exc:
-            log.warning(
-                f"{what} not reachable, retrying",
-                extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": delay},
-            )
-        await asyncio.sleep(delay)
-        delay = min(delay * 2, cap)
+
+    def retrying(exc: BaseException, wait: float, tries: int) -> None:
+        log.warning(
+            f"{what} not reachable, retrying",
+            extra={"error": f"{type(exc).__name__}: {exc}"[:300], "retry_in": round(wait, 2)},
+        )
+
+    return await RetryPolicy(first=0.5, cap=cap, fatal=fatal).run(attempt, on_retry=retrying)

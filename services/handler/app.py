@@ -18,8 +18,9 @@ from services.common.amqp.connection import FailoverBroker, connect_robust
 from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
@@ -85,7 +86,7 @@ def create_app(settings: HandlerSettings) -> FastStream:
             max_attempts=settings.bot_api_max_attempts,
             metrics=metrics,
         )
-        files = TelegramFiles(bot, http, settings.telegram_api_url, token)
+        files = UserFiles(bot)
         limits = PipelineLimits.from_settings(settings)
         applier = UpdateApplier(
             sessions, pool, files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics

@@ -16,7 +16,7 @@ def main() -> None:
     setup_logging(
         "ocr",
         settings.log_level,
-        # The part after the colon too: in a URL httpx writes the colon as %3A.
+        # The part after the colon too: a URL may carry the colon encoded as %3A.
         secrets=[token, token.partition(":")[2], *url_passwords(settings.amqp_url)],
     )
     problem = tesseract_problem(settings.ocr_languages)

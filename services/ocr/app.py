@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import httpx
 from faststream import FastStream
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
@@ -19,11 +18,11 @@ from services.common.amqp.connection import FailoverBroker
 from services.common.health import background
 from services.common.metrics import serving_metrics
 from services.common.startup import until_up
+from services.common.telegram import BotClient, TelegramFiles, open_session
 from services.ocr.engine import TesseractEngine
 from services.ocr.jobs import JobRunner, build_router
 from services.ocr.metrics import OcrMetrics
 from services.ocr.settings import OcrSettings
-from services.ocr.telegram_files import TelegramFiles
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +76,16 @@ def create_app(settings: OcrSettings) -> FastStream:
 
         # FastStream's start reuses this connection; its own first connect would not retry.
         await until_up("RabbitMQ", connect_and_declare)
-        http = httpx.AsyncClient(timeout=settings.bot_api_timeout_seconds)
-        files = TelegramFiles(
-            http,
-            settings.telegram_api_url,
-            settings.bot_token.get_secret_value(),
-            max_bytes=settings.ocr_max_file_bytes,
-            metrics=metrics,
-        )
-        runner.download = files.download
+        http = open_session(settings.bot_api_timeout_seconds, settings.ocr_concurrency)
+        # One try per call: the job's own retries (jobs.py) wait out whatever fails.
+        bot = BotClient(http, settings.telegram_api_url, settings.bot_token.get_secret_value(),
+                        max_attempts=1)  # fmt: skip
+        files = TelegramFiles(bot)
+
+        async def download(file_id: str) -> bytes:
+            return await files.download(file_id, settings.ocr_max_file_bytes)
+
+        runner.download = download
         runner.read = engine.read
         health = heartbeat(settings.health_file, broker) if settings.health_file else None
         log.info(
@@ -97,7 +97,7 @@ def create_app(settings: OcrSettings) -> FastStream:
                 async with background(health):
                     yield
         finally:
-            await http.aclose()
+            await http.close()
 
     app = FastStream(broker, lifespan=lifespan, logger=log)
     # Runs before the broker stops: a job waiting out an outage is handed back at once.

@@ -28,10 +28,11 @@ from faststream.rabbit.schemas import Channel
 
 from services.common.amqp.connection import FailoverBroker
 from services.common.logs import user_hash
+from services.common.retry import RetryPolicy, Stopped
+from services.common.telegram import BotApiError, FileUnavailable, Unavailable
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout
 from services.ocr.metrics import OcrMetrics
-from services.ocr.telegram_files import FileUnavailable, TelegramDown
-from services.ocr.ticket_parser import has_fields, nothing_read, parse_ticket
+from services.ocr.ticket import has_fields, nothing_read, parse_ticket
 from shared.ocr_api import (
     KIND_TICKET_READ,
     OcrJob,
@@ -153,7 +154,11 @@ class JobRunner:
     async def _download(self, file_id: str) -> bytes:
         if self.download is None:  # pragma: no cover - the lifespan always sets it first
             raise RuntimeError("downloader not initialised")
-        return await self.download(file_id)
+        try:
+            return await self.download(file_id)
+        except BotApiError as exc:
+            self.metrics.download_errors.labels(exc.reason).inc()
+            raise
 
     async def _read(self, data: bytes, job: OcrJob) -> tuple[Status, TicketFields]:
         """(status, fields) of an image; never raises but Abandoned."""
@@ -207,25 +212,25 @@ class JobRunner:
             raise PublishFailed(f"publish {type(exc).__name__}") from None
 
     async def _patiently(self, what: str, attempt: Callable[[A], Awaitable[T]], arg: A) -> T:
-        """``attempt(arg)`` until it raises no outage, backing off in between."""
-        delay = FIRST_BACKOFF_SECONDS
-        while True:
-            if self.stopping.is_set():
-                raise Abandoned(what)
-            try:
-                return await attempt(arg)
-            except (TelegramDown, PublishFailed) as exc:
-                wait = exc.retry_after if exc.retry_after is not None else delay
-                wait = min(max(wait, 0.0), 60.0)
-                log.warning(
-                    f"{what} unavailable, retrying",
-                    extra={"error": exc.reason, "retry_in": round(wait, 2)},
-                )
-            try:
-                await asyncio.wait_for(self.stopping.wait(), wait)
-            except TimeoutError:
-                pass
-            delay = min(delay * 2, self.max_backoff)
+        """``attempt(arg)`` until it raises no outage, backing off in between (a 429's
+        ``retry_after`` instead, when Telegram gives one)."""
+        if self.stopping.is_set():
+            raise Abandoned(what)
+
+        def retrying(exc: BaseException, wait: float, tries: int) -> None:
+            log.warning(
+                f"{what} unavailable, retrying", extra={"error": str(exc), "retry_in": round(wait, 2)}
+            )
+
+        policy = RetryPolicy(
+            FIRST_BACKOFF_SECONDS, self.max_backoff, retry_on=(Unavailable, PublishFailed)
+        )
+        try:
+            return await policy.run(
+                lambda: attempt(arg), stopping=self.stopping, on_retry=retrying
+            )
+        except Stopped:
+            raise Abandoned(what) from None
 
 
 def build_router(topology: Topology, runner: JobRunner, prefetch: int) -> RabbitRouter:

@@ -1,139 +1,20 @@
-"""Schema of the session service, applied at start by ``services.common.db.migrate``."""
+"""Schema of the session service, applied at start by ``services.common.db.migrate``.
+
+The steps are the SQL files in ``services/session/sql/``, applied in the order of
+``MIGRATION_FILES`` and recorded by number: append a new file, never edit one that shipped.
+The compare-and-set of an update's session write is ``sql/003_write_session.sql``.
+"""
+
+from importlib.resources import files
 
 SCHEMA = "session"
 
-MIGRATIONS: list[str] = [
-    # 1: the seed's table, plus a version for compare-and-set writes.
-    """
-    CREATE TABLE session.bot_sessions (
-        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-        user_id bigint NOT NULL UNIQUE,
-        session_data jsonb NOT NULL DEFAULT '{}'::jsonb,
-        version bigint NOT NULL DEFAULT 1,
-        created_at timestamptz NOT NULL DEFAULT now(),
-        updated_at timestamptz NOT NULL DEFAULT now(),
-        expires_at timestamptz NOT NULL DEFAULT now() + interval '24 hours'
-    );
-    CREATE INDEX bot_sessions_expires_at_idx ON session.bot_sessions (expires_at);
-    """,
-    # 2: update ids already applied, written in the same transaction as the session, so a
-    # redelivered Telegram update is seen as done. Keyed by user too: an update_id is unique
-    # per bot, but a bot's ids restart at random after a week without updates, and two bots
-    # (or test runs) may share a database. Kept for DEDUPE_RETENTION_SECONDS; the
-    # applied_at index serves the cleanup's oldest-first batches.
-    """
-    CREATE TABLE session.applied_updates (
-        user_id bigint NOT NULL,
-        update_id bigint NOT NULL,
-        applied_at timestamptz NOT NULL DEFAULT now(),
-        PRIMARY KEY (user_id, update_id)
-    );
-    CREATE INDEX applied_updates_applied_at_idx ON session.applied_updates (applied_at);
-    """,
-    # 3: an update's whole compare-and-set in one round trip (``SessionStore.update``), with the
-    # statements, order and outcomes of the transaction the service used to run statement by
-    # statement.  Only a save is kept: a duplicate, a conflict or data over the size limit undoes
-    # everything the block did (the recorded update id above all) by raising ``PT001`` inside
-    # it, which rolls back its subtransaction; the OUT values set before that are kept.
-    r"""
-    CREATE FUNCTION session.write_session(
-        p_user_id bigint,
-        p_expected_version bigint,
-        p_data jsonb,
-        p_update_id bigint,
-        p_size integer,
-        p_max_bytes integer,
-        p_ttl interval,
-        p_extension_due interval,
-        OUT kind text,
-        OUT version bigint,
-        OUT expires_at timestamptz,
-        OUT written boolean,
-        OUT current_version bigint,
-        OUT reset_lived double precision
-    )
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        cur record;
-        found_row boolean;
-        live boolean;
-    BEGIN
-        written := false;
-        BEGIN
-            -- Duplicate first: a replayed update is reported as such even if the version
-            -- moved on.  Waits for a concurrent transaction that recorded the same id.
-            IF p_update_id IS NOT NULL THEN
-                INSERT INTO session.applied_updates (update_id, user_id)
-                VALUES (p_update_id, p_user_id)
-                ON CONFLICT (user_id, update_id) DO NOTHING;
-                IF NOT FOUND THEN
-                    kind := 'duplicate';
-                    RETURN;
-                END IF;
-            END IF;
-            SELECT s.version, s.session_data, s.created_at, s.expires_at,
-                   s.expires_at <= now() AS expired,
-                   s.expires_at < now() + p_extension_due AS extension_due
-            INTO cur
-            FROM session.bot_sessions s WHERE s.user_id = p_user_id
-            FOR UPDATE;
-            found_row := FOUND;
-            current_version := CASE WHEN found_row THEN cur.version ELSE 0 END;
-            IF current_version <> p_expected_version THEN
-                kind := 'conflict';
-                RAISE SQLSTATE 'PT001';
-            END IF;
-            live := found_row AND NOT cur.expired;
-            kind := 'saved';
-            IF p_data = (CASE WHEN live THEN cur.session_data ELSE '{}'::jsonb END) THEN
-                -- Nothing to write: extend a live session's expiry if due.
-                version := current_version;
-                IF live THEN
-                    expires_at := cur.expires_at;
-                    IF cur.extension_due THEN
-                        UPDATE session.bot_sessions s SET expires_at = now() + p_ttl
-                        WHERE s.user_id = p_user_id
-                        RETURNING s.expires_at INTO expires_at;
-                    END IF;
-                END IF;
-                RETURN;
-            END IF;
-            -- Checked only for a change: the data already stored can always be written back.
-            IF p_size > p_max_bytes THEN
-                kind := 'too_large';
-                RAISE SQLSTATE 'PT001';
-            END IF;
-            IF NOT found_row THEN
-                INSERT INTO session.bot_sessions AS s (user_id, session_data, version, expires_at)
-                VALUES (p_user_id, p_data, 1, now() + p_ttl)
-                ON CONFLICT (user_id) DO NOTHING
-                RETURNING s.version, s.expires_at INTO version, expires_at;
-            ELSE
-                IF cur.expired THEN
-                    -- An expired row written again starts a new session: its lifetime ends.
-                    reset_lived := extract(epoch FROM cur.expires_at - p_ttl - cur.created_at);
-                END IF;
-                UPDATE session.bot_sessions s
-                SET session_data = p_data,
-                    version = s.version + 1,
-                    updated_at = now(),
-                    created_at = CASE WHEN s.expires_at <= now() THEN now() ELSE s.created_at END,
-                    expires_at = now() + p_ttl
-                WHERE s.user_id = p_user_id AND s.version = p_expected_version
-                RETURNING s.version, s.expires_at INTO version, expires_at;
-            END IF;
-            IF NOT FOUND THEN  -- an insert raced by another first write
-                kind := 'conflict';
-                current_version := coalesce(
-                    (SELECT s.version FROM session.bot_sessions s WHERE s.user_id = p_user_id), 0);
-                RAISE SQLSTATE 'PT001';
-            END IF;
-            written := true;
-        EXCEPTION WHEN SQLSTATE 'PT001' THEN
-            NULL;  -- the outcome is in the OUT values; what the block wrote is undone
-        END;
-    END
-    $$;
-    REVOKE ALL ON FUNCTION session.write_session FROM PUBLIC;
-    """,
-]
+MIGRATION_FILES = (
+    "001_bot_sessions.sql",
+    "002_applied_updates.sql",
+    "003_write_session.sql",
+)
+
+_SQL = files("services.session").joinpath("sql")
+
+MIGRATIONS: list[str] = [_SQL.joinpath(name).read_text(encoding="utf-8") for name in MIGRATION_FILES]

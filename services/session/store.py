@@ -52,7 +52,7 @@ ORDER BY q.ord
 """
 
 # The writes of a batch in one statement, so one transaction: ``session.write_session``
-# (schema.py, migration 3) per item, in the order given, each all or
+# (services/session/sql/003_write_session.sql) per item, in the order given, each all or
 # nothing on its own (a refused item undoes only what it did).  A failure of the statement
 # rolls every item back, so the batch can be sent again.
 _WRITE_MANY = """

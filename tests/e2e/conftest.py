@@ -3,32 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import delete_topology, free_port, own_rabbitmq
+from devkit.processes import ServiceProcess, environment, http_ok, launch, log_says, stop_all, wait_ready
 from devkit.rabbitmq_node import PrivateRabbitMQ
+from tests.conftest import delete_topology, free_port, own_rabbitmq
 
 pytestmark = pytest.mark.e2e
-
-
-def _wait(check, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"{what} within {timeout}s")
 
 
 class Stack:
@@ -41,20 +27,19 @@ class Stack:
         self.gateway_port, self.telegram_port = free_port(), free_port()
         self.telegram_url = f"http://127.0.0.1:{self.telegram_port}"
         self.gateway_url = f"http://127.0.0.1:{self.gateway_port}"
-        self.env = {
-            **os.environ,
-            "AMQP_URL": amqp_url,
-            "AMQP_NAMESPACE": f"e2e-{uuid.uuid4().hex[:10]}",
-            "DATABASE_URL": database_url,
-            "BOT_TOKEN": self.token,
-            "FAKE_TELEGRAM_TOKEN": self.token,
-            "TELEGRAM_API_URL": self.telegram_url,
-            "WEBHOOK_SECRET": self.secret,
-            "GATEWAY_PORT": str(self.gateway_port),
-            "GATEWAY_HOST": "127.0.0.1",
-            "LOG_LEVEL": "INFO",
-        }
-        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.env = environment(
+            AMQP_URL=amqp_url,
+            AMQP_NAMESPACE=f"e2e-{uuid.uuid4().hex[:10]}",
+            DATABASE_URL=database_url,
+            BOT_TOKEN=self.token,
+            FAKE_TELEGRAM_TOKEN=self.token,
+            TELEGRAM_API_URL=self.telegram_url,
+            WEBHOOK_SECRET=self.secret,
+            GATEWAY_PORT=str(self.gateway_port),
+            GATEWAY_HOST="127.0.0.1",
+            LOG_LEVEL="INFO",
+        )
+        self.procs: dict[str, ServiceProcess] = {}
 
     def log_path(self, name: str) -> Path:
         return self.workdir / f"{name}.log"
@@ -71,37 +56,18 @@ class Stack:
                 pass
         return records
 
-    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> None:
-        with self.log_path(name).open("ab") as log:
-            self.procs[name] = subprocess.Popen(
-                [sys.executable, "-m", *args],
-                env={**self.env, **(env or {})},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                cwd=Path(__file__).resolve().parents[2],
-            )
-
-    def _alive(self, name: str) -> None:
-        code = self.procs[name].poll()
-        if code is not None:
-            raise AssertionError(f"{name} exited with {code}:\n{self.logs(name)[-3000:]}")
+    def start(self, name: str, module: str, *args: str, env: dict[str, str] | None = None) -> None:
+        """``python -m module *args``, its output appended to ``<name>.log``; with no session
+        of its own, so that Ctrl-C on the test run reaches it too."""
+        self.procs[name] = launch(name, module, *args, env={**self.env, **(env or {})},
+                                  log_path=self.log_path(name), own_session=False)  # fmt: skip
 
     def wait_started(self, name: str, timeout: float = 30.0) -> None:
-        def started() -> bool:
-            self._alive(name)
-            return "FastStream app started" in self.logs(name)
-
-        _wait(started, timeout, f"{name} did not start")
+        process = self.procs[name]
+        wait_ready(log_says(process, "FastStream app started"), timeout, f"{name} start", watch=[process])
 
     def wait_http(self, name: str, url: str, timeout: float = 30.0) -> None:
-        def ok() -> bool:
-            self._alive(name)
-            try:
-                return httpx.get(url, timeout=1).status_code == 200
-            except httpx.HTTPError:
-                return False
-
-        _wait(ok, timeout, f"{name} did not become ready at {url}")
+        wait_ready(lambda: http_ok(url), timeout, f"{name} at {url}", watch=[self.procs[name]])
 
     def start_session(self) -> None:
         self.start("session", "services.session")
@@ -154,24 +120,15 @@ class Stack:
         self.start_telegram(*telegram_args)
 
     def kill(self, name: str) -> None:
-        self.procs[name].send_signal(signal.SIGKILL)
-        self.procs[name].wait(10)
+        """SIGKILL: the process gets no chance to finish anything."""
+        self.procs[name].kill()
 
     def terminate(self, name: str, timeout: float = 60.0) -> int:
-        proc = self.procs[name]
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-        return proc.wait(timeout)
+        """SIGTERM and its exit status (SIGKILL if it is still running after ``timeout``)."""
+        return self.procs[name].stop(timeout)
 
     def shutdown(self) -> None:
-        for proc in self.procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in self.procs.values():
-            try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_all(self.procs.values(), timeout=30)
 
 
 @pytest.fixture

@@ -297,5 +297,5 @@ async def test_no_answer_in_time_exits_2_and_says_it_may_have_been_done() -> Non
 async def test_debug_log_scrubs_the_token_and_the_secret(telegram: Telegram) -> None:
     result = await telegram.admin("set-webhook", HOOK, LOG_LEVEL="DEBUG")
     assert result.code == 0, result
-    assert "HTTP Request" in result.err  # httpx's log line, with the URL that holds the token
+    assert "HTTP Request" in result.err  # the client's debug line for the URL that holds the token
     assert SECRET not in result.out + result.err

@@ -2,8 +2,9 @@
 load generator drives, as a player sees it.
 
 The peer runs as its own process against a database of this test's own, the local Redis
-(``TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/0``) and the benchmark's fake Bot API
-(``bench.fakebot``, no latency); updates are real Update JSON, as ``bench.loadgen`` sends them.
+(``TEST_REDIS_URL``, default ``redis://127.0.0.1:6379/0``) and the fake Bot API as the benchmark
+serves it (``devkit.fake_telegram``, not recording, no latency); updates are real Update JSON, as
+``bench.loadgen`` sends them.
 Needs the ``bench`` extra (``pip install -e .[test,bench]``, as ``scripts/test`` installs it) and
 a Redis server (``.ci/run`` starts one if none answers).
 """
@@ -28,8 +29,8 @@ import pytest
 import redis.asyncio as redis_asyncio
 import redis.exceptions as redis_exceptions
 
-from bench.fakebot import Call, FakeBotApi
 from bench.loadgen import FINAL_METHODS
+from devkit.fake_telegram import Call, FakeTelegram, FakeTelegramConfig, FakeTelegramServer
 from services.handler.domain.money import format_percent, format_signed
 from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 
@@ -59,8 +60,10 @@ async def own_database(database_url: str) -> AsyncIterator[str]:
 
 
 class Peer:
-    def __init__(self, proc: asyncio.subprocess.Process, url: str, log: Path, token: str, secret: str) -> None:
+    def __init__(self, proc: asyncio.subprocess.Process, url: str, log: Path, token: str, secret: str,
+                 telegram: FakeTelegram) -> None:
         self.proc, self.url, self.log, self.token, self.secret = proc, url, log, token, secret
+        self.telegram = telegram
         self.calls: list[Call] = []
 
     def logs(self) -> str:
@@ -75,10 +78,11 @@ class Peer:
 @pytest.fixture
 async def peer(own_database: str, redis_url: str, tmp_path: Path) -> AsyncIterator[Peer]:
     calls: list[Call] = []
-    bot = FakeBotApi(latency=0, on_call=calls.append)
+    token = f"{secrets.randbelow(10**9) + 10**9}:AA{secrets.token_urlsafe(24)[:33]}"
+    bot = FakeTelegramServer(FakeTelegramConfig(token=token, recording=False))
+    bot.fake.on_call = calls.append
     bot_url = await bot.start()
     port = free_port()
-    token = f"{secrets.randbelow(10**9) + 10**9}:AA{secrets.token_urlsafe(24)[:33]}"
     secret = secrets.token_urlsafe(36)
     env = {
         **os.environ,
@@ -97,7 +101,7 @@ async def peer(own_database: str, redis_url: str, tmp_path: Path) -> AsyncIterat
             sys.executable, "-m", "bench.aiogram_peer", env=env, cwd=REPO,
             stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )  # fmt: skip
-    peer = Peer(proc, f"http://127.0.0.1:{port}", log, token, secret)
+    peer = Peer(proc, f"http://127.0.0.1:{port}", log, token, secret, bot.fake)
     peer.calls = calls
     try:
         async with httpx.AsyncClient(timeout=5) as http:
@@ -170,6 +174,7 @@ class Player:
     async def send(self, update: dict[str, Any]) -> list[Call]:
         """The Bot API calls the update caused, up to and including its final reply."""
         seen = len(self.peer.calls)
+        self.peer.telegram.register_raw_update(update)  # as if Telegram had sent it
         response = await self.http.post(
             self.peer.url + "/telegram/webhook", content=json.dumps(update),
             headers={"X-Telegram-Bot-Api-Secret-Token": self.peer.secret, "Content-Type": "application/json"},

@@ -14,7 +14,8 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.common.telegram import open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.conversation.replies import Button, SendDocument, SendPhoto
 from services.handler.errors import DependencyUnavailable
 from tests.conftest import free_port
@@ -166,7 +167,7 @@ def file_server(file_size: int | None, status: int, content: bytes) -> Starlette
 
 async def download_through(app: Starlette, max_bytes: int) -> bytes | None | DependencyUnavailable:
     async with serving(app, free_port()) as url, open_session(10.0, 4) as http:
-        files = TelegramFiles(BotApi(http, url, TOKEN, max_attempts=1), http, url, TOKEN)
+        files = UserFiles(BotApi(http, url, TOKEN, max_attempts=1))
         try:
             return await files.download("f", max_bytes)
         except DependencyUnavailable as exc:
@@ -196,10 +197,17 @@ async def test_download_network_failure_is_a_dependency_failure_without_the_url(
     async def get_file(request: Request) -> JSONResponse:
         return JSONResponse({"ok": True, "result": {"file_id": "f", "file_path": "a.jpg"}})
 
-    app = Starlette(routes=[Route("/bot{token}/getFile", get_file, methods=["POST"])])
+    async def cut_short(request: Request) -> Response:
+        # Promises more than it sends: the connection closes in the middle of the body.
+        return Response(b"abc", headers={"content-length": "1000"}, media_type="image/jpeg")
+
+    app = Starlette(routes=[
+        Route("/bot{token}/getFile", get_file, methods=["POST"]),
+        Route("/file/bot{token}/{path:path}", cut_short, methods=["GET"]),
+    ])
     async with serving(app, free_port()) as url, open_session(10.0, 4) as http:
-        # getFile answers; the file server is somewhere unreachable.
-        files = TelegramFiles(BotApi(http, url, TOKEN), http, f"http://127.0.0.1:{free_port()}", TOKEN)
+        # getFile answers; the download breaks off on the network.
+        files = UserFiles(BotApi(http, url, TOKEN))
         with pytest.raises(DependencyUnavailable) as raised:
             await files.download("f", 4000)
     assert "AAAAAAAAAA" not in str(raised.value) and raised.value.__cause__ is None

@@ -1,5 +1,5 @@
 """A pool over several PostgreSQL hosts, and a pool whose server stops being the writable
-primary (services/common/db.py, services/common/failover.py), against the real PostgreSQL.
+primary (services/common/db/, services/common/failover.py), against the real PostgreSQL.
 
 A second server would take a private cluster; the read-only primary is staged on a database
 of the test's own instead: ``default_transaction_read_only`` set on it is what a server

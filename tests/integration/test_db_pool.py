@@ -1,4 +1,4 @@
-"""The services' connection pool (services/common/db.py) against the real PostgreSQL."""
+"""The services' connection pool (services/common/db/pool.py) against the real PostgreSQL."""
 
 from __future__ import annotations
 

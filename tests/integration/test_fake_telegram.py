@@ -1,4 +1,4 @@
-"""The fake Telegram (devkit/fake_telegram.py) over real HTTP, delivering to a real webhook receiver."""
+"""The fake Telegram (devkit/fake_telegram/) over real HTTP, delivering to a real webhook receiver."""
 
 from __future__ import annotations
 
@@ -292,7 +292,7 @@ def test_redacted_access_log_lines_still_format() -> None:
 
 @pytest.mark.parametrize(("header", "seconds"), [("2", 2.0), ("nan", None), ("inf", None), ("-3", 0.0), ("x", None)])
 def test_retry_after_from_a_webhook_is_bounded(header: str, seconds: float | None) -> None:
-    from devkit.fake_telegram import _parse_retry_after
+    from devkit.fake_telegram.webhook import _parse_retry_after
 
     assert _parse_retry_after(header) == seconds
 
@@ -373,7 +373,7 @@ async def test_file_errors_are_telegram_shaped(tg: Tg, monkeypatch: pytest.Monke
     assert wrong_token.status_code == 401 and wrong_token.json()["description"] == "Unauthorized"
     missing = await tg.http.get(f"/file/bot{tg.token}/documents/file_999999.bin")
     assert missing.status_code == 404 and missing.json()["description"] == "Not Found"
-    monkeypatch.setattr("devkit.fake_telegram.MAX_DOWNLOAD_BYTES", 99)
+    monkeypatch.setattr("devkit.fake_telegram.files.MAX_DOWNLOAD_BYTES", 99)
     too_big = (await tg.api("getFile", file_id=answer["file_id"])).json()
     assert too_big["description"] == "Bad Request: file is too big"
     assert (await tg.http.get("/_files/nothing")).status_code == 404

@@ -31,7 +31,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from services.ocr.engine import TesseractEngine, decode, grayscale, skew_angle
-from services.ocr.ticket_parser import has_fields, parse_ticket
+from services.ocr.ticket import has_fields, parse_ticket
 from shared.ocr_api import TicketFields
 
 pytestmark = pytest.mark.integration

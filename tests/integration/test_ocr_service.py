@@ -27,17 +27,28 @@ import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from PIL import Image
 from prometheus_client import CollectorRegistry
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 from yarl import URL
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig
 from devkit.fake_telegram import create_app as create_fake_telegram
+from devkit.processes import launch
 from services.common.amqp.connection import FailoverBroker
+from services.common.telegram import (
+    BotClient,
+    FileUnavailable,
+    TelegramFiles,
+    Unavailable,
+    open_session,
+)
 from services.ocr.app import create_app
 from services.ocr.engine import NotAnImage, OcrFailed, OcrTimeout, TesseractEngine
 from services.ocr.jobs import JobRunner
 from services.ocr.metrics import OcrMetrics
 from services.ocr.settings import OcrSettings
-from services.ocr.telegram_files import FileUnavailable, TelegramDown, TelegramFiles
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead, ticket_event_id
 from shared.topology import (
     HEADER_ACCEPTED_AT,
@@ -359,7 +370,7 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
         "LOG_LEVEL": "DEBUG", "PYTHONUNBUFFERED": "1",
     }  # fmt: skip
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ocr-{secrets.token_hex(4)}.log"
-    process = await asyncio.to_thread(start_service, environ, log_path)
+    process = await asyncio.to_thread(launch, "ocr", "services.ocr", env=environ, log_path=log_path, own_session=False)
     try:
         def lines() -> list[dict[str, Any]]:
             return [json.loads(line) for line in log_path.read_text().splitlines() if line.startswith("{")]
@@ -374,7 +385,7 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
         process.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(process.wait, 30) == 0
     finally:
-        if process.poll() is None:
+        if process.running:
             process.kill()
         await relay.cut()
     output = log_path.read_text()
@@ -382,12 +393,6 @@ async def test_python_m_services_ocr_reads_a_job_and_keeps_the_token_out_of_its_
     assert read.status == "read"
     assert all(r["service"] == "ocr" for r in lines_of(output))
     assert env.token not in output and env.token.partition(":")[2] not in output
-
-
-def start_service(environ: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
-    with open(log_path, "wb") as log_file:
-        return subprocess.Popen([sys.executable, "-m", "services.ocr"], cwd=ROOT, env=environ,
-                                stdout=log_file, stderr=subprocess.STDOUT)  # fmt: skip
 
 
 def lines_of(output: str) -> list[dict[str, Any]]:
@@ -405,28 +410,49 @@ def test_python_m_services_ocr_refuses_to_start_without_its_language_data(tmp_pa
 # ---------------------------------------------------------------------------- the pieces
 
 
-def bot_api(handler: Any) -> TelegramFiles:
-    client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    return TelegramFiles(client, "https://telegram.test", "1:secret", max_bytes=1000,
-                         metrics=OcrMetrics(CollectorRegistry()))  # fmt: skip
+@dataclass
+class ScriptedFiles:
+    """A TelegramFiles capped at 1000 bytes, against a server that answers every request
+    with ``handler(request)`` (``None``: no server at all)."""
+
+    handler: Any
+
+    async def download(self, file_id: str) -> bytes:
+        async def respond(request: Request) -> Response:
+            return self.handler(request)
+
+        app = Starlette(routes=[Route("/{path:path}", respond, methods=["GET", "POST"])])
+        async with contextlib.AsyncExitStack() as stack:
+            url = f"http://127.0.0.1:{free_port()}"
+            if self.handler is not None:
+                url = await stack.enter_async_context(serving(app, free_port()))
+            http = await stack.enter_async_context(open_session(10.0, 4))
+            return await TelegramFiles(BotClient(http, url, "1:secret", max_attempts=1)).download(file_id, 1000)
 
 
-def answer(status: int, body: Any = None, **kwargs: Any) -> httpx.Response:
-    return httpx.Response(status, json=body, **kwargs) if body is not None else httpx.Response(status, **kwargs)
+def bot_api(handler: Any) -> ScriptedFiles:
+    return ScriptedFiles(handler)
 
 
-def get_file(result: dict[str, Any]) -> httpx.Response:
+def answer(status: int, body: Any = None, *, text: str = "", content: bytes = b"",
+           headers: dict[str, str] | None = None) -> Response:  # fmt: skip
+    if body is not None:
+        return JSONResponse(body, status_code=status)
+    return Response(content or text.encode(), status_code=status, headers=headers)
+
+
+def get_file(result: dict[str, Any]) -> Response:
     return answer(200, {"ok": True, "result": {"file_id": "f", "file_unique_id": "u", **result}})
 
 
 @pytest.mark.parametrize(
     ("get_file_answer", "error", "retry_after"),
     [
-        (answer(429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}), TelegramDown, 3.0),
-        (answer(502, text="Bad Gateway"), TelegramDown, None),
-        (answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"}), TelegramDown, None),
-        (answer(404, {"ok": False, "error_code": 404, "description": "Not Found"}), TelegramDown, None),
-        (answer(200, text="<html>proxy</html>"), TelegramDown, None),
+        (answer(429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}), Unavailable, 3.0),
+        (answer(502, text="Bad Gateway"), Unavailable, None),
+        (answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"}), Unavailable, None),
+        (answer(404, {"ok": False, "error_code": 404, "description": "Not Found"}), Unavailable, None),
+        (answer(200, text="<html>proxy</html>"), Unavailable, None),
         (answer(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}),
          FileUnavailable, None),
         (get_file({"file_size": 30_000_000}), FileUnavailable, None),  # Telegram gives no path
@@ -434,11 +460,11 @@ def get_file(result: dict[str, Any]) -> httpx.Response:
         (get_file({"file_path": "../../etc/passwd"}), FileUnavailable, None),
     ],
 )  # fmt: skip
-async def test_get_file_answers(get_file_answer: httpx.Response, error: type[Exception], retry_after: float | None) -> None:
+async def test_get_file_answers(get_file_answer: Response, error: type[Exception], retry_after: float | None) -> None:
     files = bot_api(lambda request: get_file_answer)
     with pytest.raises(error) as raised:
         await files.download("f")
-    if isinstance(raised.value, TelegramDown):
+    if isinstance(raised.value, Unavailable):
         assert raised.value.retry_after == retry_after
 
 
@@ -446,13 +472,13 @@ async def test_get_file_answers(get_file_answer: httpx.Response, error: type[Exc
     ("download_answer", "error"),
     [
         (answer(404, {"ok": False, "error_code": 404, "description": "Not Found"}), FileUnavailable),
-        (answer(503), TelegramDown),
+        (answer(503), Unavailable),
         (answer(200, content=b"x" * 1001), FileUnavailable),  # over the cap, whatever it says
         (answer(200, content=b"x" * 10, headers={"content-length": "5000"}), FileUnavailable),
     ],
 )
-async def test_download_answers(download_answer: httpx.Response, error: type[Exception]) -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
+async def test_download_answers(download_answer: Response, error: type[Exception]) -> None:
+    def handler(request: Request) -> Response:
         if request.url.path.endswith("/getFile"):
             return get_file({"file_path": "photos/a.jpg", "file_size": 10})
         return download_answer
@@ -462,12 +488,9 @@ async def test_download_answers(download_answer: httpx.Response, error: type[Exc
 
 
 async def test_a_network_error_is_an_outage_and_names_no_url() -> None:
-    def handler(request: httpx.Request) -> httpx.Response:
-        raise httpx.ConnectError(f"cannot reach {request.url}")
-
-    with pytest.raises(TelegramDown) as raised:
-        await bot_api(handler).download("f")
-    assert str(raised.value) == "getFile ConnectError: network" and "secret" not in str(raised.value)
+    with pytest.raises(Unavailable) as raised:
+        await bot_api(None).download("f")  # nothing listens there
+    assert str(raised.value) == "getFile ClientConnectorError: network" and "secret" not in str(raised.value)
 
 
 async def test_the_engine_refuses_what_is_not_an_image_and_reports_tesseract_failing(tmp_path: Path) -> None:

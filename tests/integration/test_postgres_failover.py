@@ -29,8 +29,9 @@ from prometheus_client import CollectorRegistry
 from devkit.fake_telegram import FakeTelegramConfig
 from devkit.fake_telegram import create_app as fake_telegram
 from services.common import db
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
@@ -111,7 +112,7 @@ class Stack:
         )
 
 
-def processor_for(pool: asyncpg.Pool, sessions: SessionClient, bot: BotApi, files: TelegramFiles,
+def processor_for(pool: asyncpg.Pool, sessions: SessionClient, bot: BotApi, files: UserFiles,
                   dead: DeadLetters, metrics: HandlerMetrics) -> Settlement:
     limits = PipelineLimits(max_attempts=3, max_backoff=BACKOFF_MAX, failure_pause=0.05)
     applier = UpdateApplier(sessions, pool, files, Effects(bot, NoOcr()), limits=limits, metrics=metrics)
@@ -138,7 +139,7 @@ async def stack(
                     open_session(10.0, 8) as http:
                 bot = BotApi(http, api, TOKEN, max_attempts=2, max_backoff=0.1)
                 dead, metrics = DeadLetters(), HandlerMetrics(CollectorRegistry())
-                processor = processor_for(pool, sessions, bot, TelegramFiles(bot, http, api, TOKEN), dead, metrics)
+                processor = processor_for(pool, sessions, bot, UserFiles(bot), dead, metrics)
                 yield Stack(processor, metrics, telegram.state.fake, dead, admin, url)
         finally:
             await sessions.close()

@@ -17,8 +17,9 @@ from prometheus_client import CollectorRegistry
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
+from services.common.telegram import open_session
 from services.handler import bookkeeping
-from services.handler.bot_api import BotApi, TelegramFiles, open_session
+from services.handler.bot_api import BotApi, UserFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
@@ -128,7 +129,7 @@ class Parts:
     pool: Any
     bot: BotApi
     dead: DeadLetters
-    files: TelegramFiles
+    files: UserFiles
     ocr: OcrQueue
 
 
@@ -156,7 +157,7 @@ async def world(database_url: str):
     async with serving(telegram, free_port()) as url, open_session(10.0, 8) as http:
         sessions, dead = StagedSessions(), DeadLetters()
         bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
-        parts = Parts(sessions, pool, bot, dead, TelegramFiles(bot, http, url, TOKEN), OcrQueue())
+        parts = Parts(sessions, pool, bot, dead, UserFiles(bot), OcrQueue())
         processor = Processor(parts, PipelineLimits(
             max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
         ))
@@ -470,7 +471,7 @@ async def test_a_button_press_is_answered_together_with_its_first_message(databa
             sessions, dead = StagedSessions(), DeadLetters()
             bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
             processor = Processor(
-                Parts(sessions, pool, bot, dead, TelegramFiles(bot, http, url, TOKEN), OcrQueue()),
+                Parts(sessions, pool, bot, dead, UserFiles(bot), OcrQueue()),
                 PipelineLimits(),
             )
             fake = telegram.state.fake

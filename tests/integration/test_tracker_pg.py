@@ -1,59 +1,112 @@
-"""Tracker data on real PostgreSQL: idempotent writes and per-player scoping."""
+"""The tracker contract (tests/contract/tracker_contract.py) on real PostgreSQL, and one
+conversation that must read the same on PostgreSQL as on the in-memory tracker."""
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
+import contextlib
+import csv
+import io
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
 
 from services.common import db
-from services.handler.domain.records import Result, TournamentFields
-from services.handler.tracker.model import Player, RecordOutcome
+from services.handler.tracker.memory import MemoryStore
+from services.handler.tracker.model import Tracker
 from services.handler.tracker.postgres import PgTracker
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
+from services.handler.tracker.unit_of_work import UnitOfWork
 from tests.conftest import random_user_id
+from tests.contract.tracker_contract import TrackerContract
+from tests.unit.bot_user import BotUser, Replies
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture
-async def tracker(pg: asyncpg.Connection) -> PgTracker:
-    await db.migrate(pg, SCHEMA, MIGRATIONS)
-    return PgTracker(pg)
+class PgStore:
+    """``TrackerStore`` on a pool: each unit of work is the handler's ``UnitOfWork``."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[Tracker]:
+        async with UnitOfWork(self._pool) as work:
+            yield PgTracker(work)
 
 
-REG = TournamentFields(name="Sunday Major", played_on=date(2025, 3, 2), buy_in=Decimal("100.50"), venue="Casino")
+class TestPgTracker(TrackerContract):
+    refused = (asyncpg.PostgresError,)
+
+    @pytest.fixture
+    def store(self, tracker_pool: asyncpg.Pool) -> PgStore:
+        return PgStore(tracker_pool)
+
+    @pytest.fixture
+    async def tracker(self, pg: asyncpg.Connection) -> PgTracker:
+        await db.migrate(pg, SCHEMA, MIGRATIONS)
+        return PgTracker(pg)
 
 
-def res(place: int, prize: int) -> Result:
-    return Result(place=place, prize=Decimal(prize))
+async def converse_through_the_flows(user: BotUser) -> list[Any]:
+    """One scripted conversation touching every tracker method; what the user was sent, with
+    tournament ids replaced by their order of registration (the trackers number differently)."""
+    script: list[Replies] = [await user.send("/setvenue Casino Royal")]
+    for line in ("Main | 10.06.2025 | 100+10 | Casino | reentry", "Turbo | 01.06.2025 | 50 | Club"):
+        script.append(await user.send(f"/register {line}"))
+    ids = {t.name: t.id for t in await user.tournaments()}
+    main, turbo = ids["Main"], ids["Turbo"]
+    script.append(await user.send("/result"))
+    script.append(await user.press(script[-1].button("Main")))
+    script.append(await user.send("2 | 1000 | 200"))
+    script.append(await user.press(f"res:{main}"))  # already has a result
+    script.append(await user.send("/result"))
+    script.append(await user.send("/edit"))
+    script.append(await user.press(f"ed:{turbo}"))
+    script.append(await user.send("entries: 2\nfield: 120\nplace: 40\nprize: 0"))
+    script.append(await user.send("done"))
+    for command in ("/stats", "/stats 2025 venue", "/stats format reentry", "/tournaments", "/venue"):
+        script.append(await user.send(command))
+    script.append(await user.send("/export"))
+    rows = list(csv.DictReader(io.StringIO(script[-1].uploads[0][2].decode("utf-8-sig"))))
+    rows[0]["name"] = "Turbo edited"
+    new = {**rows[0], "id": "", "name": "New", "place": "", "prize": "", "bounty": ""}
+    script.append(await user.document(_csv([*rows, new, {**new, "id": str(main + 10**9)}]), "a.csv", "text/csv"))
+    script.append(await user.document(_csv([*rows, new]), "b.csv", "text/csv"))
+    (added,) = [t.id for t in await user.tournaments() if t.name == "New"]
+    script.append(await user.send("/delete"))
+    script.append(await user.press(f"del:{main}"))
+    script.append(await user.press(f"dx:r:{main}"))
+    script.append(await user.send("/delete"))
+    script.append(await user.press(f"del:{turbo}"))
+    script.append(await user.press(f"dx:t:{turbo}"))
+    script.append(await user.send("/tournaments"))
+    order = {str(tid): f"#{n}" for n, tid in enumerate([main, turbo, added, main + 10**9])}
+    # The query ids count the harness's updates, which differ between the two runs.
+    calls = [[(m, {k: v for k, v in p.items() if k != "callback_query_id"}) for m, p in r.calls] for r in script]
+    seen = [(c, [(m, name, content.decode("utf-8-sig")) for m, name, content, _ in r.uploads])
+            for c, r in zip(calls, script, strict=True)]
+    return json.loads(_IDS.sub(lambda m: m[1] + order.get(m[2], m[2]), json.dumps(seen)))
 
 
-async def test_register_is_idempotent_on_the_update(tracker: PgTracker) -> None:
-    player = Player(random_user_id(), "Ann", "en")
-    first = await tracker.register(player, REG, source_update_id=1)
-    again = await tracker.register(player, REG, source_update_id=1)
-    assert first == again and first.buy_in == Decimal("100.50")
-    assert len(await tracker.latest(player.user_id, 10)) == 1
+def _csv(rows: list[dict[str, str]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode()
 
 
-async def test_result_once_and_scoped_to_its_player(tracker: PgTracker) -> None:
-    owner, other = Player(random_user_id(), "A", None), Player(random_user_id(), "B", None)
-    t = await tracker.register(owner, REG, source_update_id=1)
-    assert await tracker.get(other.user_id, t.id) is None
-    assert await tracker.record_result(other.user_id, t.id, res(1, 1), 5) is RecordOutcome.ALREADY_RECORDED
-    assert await tracker.record_result(owner.user_id, t.id, res(3, 850), 6) is RecordOutcome.RECORDED
-    assert await tracker.record_result(owner.user_id, t.id, res(3, 850), 6) is RecordOutcome.RECORDED
-    assert await tracker.record_result(owner.user_id, t.id, res(1, 9), 7) is RecordOutcome.ALREADY_RECORDED
-    stored = await tracker.get(owner.user_id, t.id)
-    assert stored is not None and stored.result is not None
-    assert (stored.result.place, stored.result.prize) == (3, Decimal(850))
-    assert await tracker.pending(owner.user_id, 10) == []
-    assert [t.result for t in await tracker.all(owner.user_id)] == [res(3, 850)]
-    # Another player can neither change nor delete it.
-    assert await tracker.save(other.user_id, t.id, REG, None, 8) is None
-    assert not await tracker.delete_result(other.user_id, t.id)
-    assert not await tracker.delete(other.user_id, t.id)
-    assert (await tracker.get(owner.user_id, t.id)).result == res(3, 850)  # type: ignore[union-attr]
+# Where ids appear: button data, an exported row's first column, an import's error text.
+_IDS = re.compile(r"(res:|ed:|del:|dx:[rtk]:|\\r\\n|id )([0-9]+)")
+
+
+async def test_a_conversation_reads_the_same_on_both_trackers(tracker_pool: asyncpg.Pool) -> None:
+    user_id = random_user_id()
+    in_memory = await converse_through_the_flows(BotUser(MemoryStore(), user_id=user_id))
+    on_postgres = await converse_through_the_flows(BotUser(PgStore(tracker_pool), user_id=user_id))
+    assert on_postgres == in_memory

@@ -18,7 +18,7 @@ from services.handler.tracker.postgres import PgTracker
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from services.handler.tracker.unit_of_work import UnitOfWork
 from tests.conftest import random_user_id
-from tests.integration.bot_user import Files
+from tests.unit.bot_user import Files
 
 pytestmark = pytest.mark.integration
 

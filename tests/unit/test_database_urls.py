@@ -8,7 +8,7 @@ import logging
 import pytest
 from pydantic import ValidationError
 
-from devkit.stack import redact_url as devkit_redact_url
+from devkit.stack.preflight import redact_url as devkit_redact_url
 from services.admin.broker import redact_url
 from services.common.config import WorkerSettings, describe_error
 from services.common.db import migration_login_problem, url_login

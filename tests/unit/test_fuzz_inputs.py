@@ -1,7 +1,7 @@
 """Whatever a user types or a client forges, parsing answers with a value or an error code.
 
 Hypothesis strategies for what users type (shared with tests/unit/test_properties_parsing.py
-and tests/integration/test_conversation_fuzz.py):
+and tests/unit/test_conversation_fuzz.py):
 
 * ``tricky_text``: runs of the characters that matter to the parsers: ASCII digits and digits
   of other scripts, superscripts, fractions, separators ``| - – —``, signs, dots, commas,

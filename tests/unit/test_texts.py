@@ -50,3 +50,16 @@ def test_texts_fit_in_one_telegram_message() -> None:
     for catalogue in (EN, RU):
         for name, text in _texts(catalogue).items():
             assert 0 < len(text) < 3000, name
+
+
+def test_every_error_code_a_flow_can_meet_has_a_text_in_every_language() -> None:
+    from services.handler.domain.csv_io import FileError, RowProblem
+    from services.handler.domain.edits import EDIT_ERRORS
+    from services.handler.domain.parsing import REGISTER_ERRORS, RESULT_ERRORS
+
+    for catalogue in (EN, RU):
+        assert set(catalogue.register_errors) == REGISTER_ERRORS
+        assert set(catalogue.result_errors) == RESULT_ERRORS
+        assert set(catalogue.edit_errors) == EDIT_ERRORS
+        assert set(catalogue.import_errors) == set(FileError)
+        assert set(catalogue.import_row_errors) == set(RowProblem)

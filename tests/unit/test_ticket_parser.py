@@ -1,4 +1,4 @@
-"""services/ocr/ticket_parser.py: ticket fields out of OCR text, Russian and English, clean
+"""services/ocr/ticket/: ticket fields out of OCR text, Russian and English, clean
 and noisy, and never an exception whatever the text."""
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from services.ocr.ticket_parser import (
-    edit_distance,
-    find_amounts,
-    find_date,
-    fix_digits,
-    has_fields,
-    parse_price,
-    parse_ticket,
-    undo_ruble_misread,
-)
+from services.ocr.ticket import has_fields, parse_ticket
+from services.ocr.ticket.amounts import find_amounts, parse_price, undo_ruble_misread
+from services.ocr.ticket.dates import find_date
+from services.ocr.ticket.labels import edit_distance
+from services.ocr.ticket.text import fix_digits
 from shared.ocr_api import TicketFields
 
 

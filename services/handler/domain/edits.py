@@ -9,6 +9,7 @@ lines into changes, all or nothing: one bad line and the message changes nothing
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.handler.domain import parsing
-from services.handler.domain.parsing import ParseError
+from services.handler.domain.parsing import Amount, ErrorCode, ParseError
 from services.handler.domain.records import (
     ZERO,
     Format,
@@ -25,6 +26,7 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from shared.limits import MAX_ENTRIES, MAX_FIELD, MAX_PLACE, MAX_STACK
 
 MAX_EDIT_LINES = 20
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
@@ -55,6 +57,11 @@ FIELD_ALIASES: dict[str, str] = {
     "bounty": "bounty", "bounties": "bounty", "баунти": "bounty", "нокауты": "bounty",
 }
 REQUIRED = ("name", "played_on", "venue", "buy_in")
+# The codes ``parse_edit_lines`` returns.
+EDIT_ERRORS = frozenset({
+    ErrorCode.EDIT_EMPTY, ErrorCode.EDIT_TOO_MANY, ErrorCode.EDIT_BAD_LINE,
+    ErrorCode.EDIT_UNKNOWN_FIELD, ErrorCode.EDIT_EMPTY_VALUE, ErrorCode.EDIT_BAD_VALUE,
+})  # fmt: skip
 OPTIONAL = {"currency", "field_size", "starting_stack", "place", "prize", "bounty"}
 
 
@@ -119,85 +126,90 @@ class Draft(BaseModel):
             starting_stack=self.starting_stack,
         )
 
-    def result(self) -> Result | None | ParseError:
+    def result(self) -> Result | None | ParseError[ErrorCode]:
         """The result if place and prize are both set, ``None`` if neither; else an error."""
         if self.place is None and self.prize is None:
-            return ParseError("result_incomplete") if self.bounty else None
+            return ParseError(ErrorCode.RESULT_INCOMPLETE) if self.bounty else None
         if self.place is None or self.prize is None:
-            return ParseError("result_incomplete")
+            return ParseError(ErrorCode.RESULT_INCOMPLETE)
         return Result(place=self.place, prize=self.prize, bounty=self.bounty or ZERO)
 
 
-def _value(field: str, text: str) -> dict[str, Any] | ParseError:
+def _currency(text: str) -> str | ParseError[ErrorCode]:
+    c = text.strip()
+    return c.upper() if _CURRENCY.fullmatch(c) else ParseError(ErrorCode.BAD_CURRENCY, c)
+
+
+def _starting_stack(text: str) -> int | ParseError[ErrorCode]:
+    """Chips, ``20k`` / ``20к`` for thousands; the error quotes what was typed."""
+    s = text.strip().lower().replace("k", "000").replace("к", "000")
+    n = parsing.parse_count(s, 0, MAX_STACK, ErrorCode.BAD_STARTING_STACK)
+    return ParseError(ErrorCode.BAD_STARTING_STACK, text) if isinstance(n, ParseError) else n
+
+
+# The parser of each field whose value sets the draft attribute of the same name.
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "name": lambda t: parsing.parse_name(t, ErrorCode.BAD_NAME),
+    "venue": lambda t: parsing.parse_name(t, ErrorCode.BAD_VENUE),
+    "fee": lambda t: parsing.parse_money(t, Amount.FEE),
+    "rebuys": lambda t: parsing.parse_money(t, Amount.REBUYS),
+    "addons": lambda t: parsing.parse_money(t, Amount.ADDONS),
+    "prize": lambda t: parsing.parse_money(t, Amount.PAYOUT),
+    "bounty": lambda t: parsing.parse_money(t, Amount.BOUNTY),
+    "currency": _currency,
+    "game": parsing.parse_game,
+    "format": parsing.parse_format,
+    "entries": lambda t: parsing.parse_count(t, 1, MAX_ENTRIES, ErrorCode.BAD_ENTRIES),
+    "field_size": lambda t: parsing.parse_count(t, 1, MAX_FIELD, ErrorCode.BAD_FIELD_SIZE),
+    "starting_stack": _starting_stack,
+    "place": lambda t: parsing.parse_count(t, 1, MAX_PLACE, ErrorCode.BAD_PLACE),
+}
+
+
+def _value(field: str, text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     """Parse one field's value into the draft attributes it sets."""
     if field in OPTIONAL and text.lower() in _CLEAR:
         return {field: None}
-    match field:
-        case "name" | "venue":
-            v = parsing.parse_name(text, f"bad_{field}")
-            return v if isinstance(v, ParseError) else {field: v}
-        case "date":
-            d = parsing.parse_date(text)
-            return d if isinstance(d, ParseError) else {"played_on": d}
-        case "buy_in":
-            money = parsing.parse_buy_in(text)
-            if isinstance(money, ParseError):
-                return money
-            return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
-        case "fee" | "rebuys" | "addons" | "prize" | "bounty":
-            code = "payout" if field == "prize" else field
-            m = parsing.parse_money(text, code)
-            return m if isinstance(m, ParseError) else {field: m}
-        case "currency":
-            c = text.strip()
-            return {field: c.upper()} if _CURRENCY.fullmatch(c) else ParseError("bad_currency", c)
-        case "game":
-            g = parsing.parse_game(text)
-            return g if isinstance(g, ParseError) else {field: g}
-        case "format":
-            f = parsing.parse_format(text)
-            return f if isinstance(f, ParseError) else {field: f}
-        case "entries":
-            n = parsing.parse_count(text, 1, parsing.MAX_ENTRIES, "bad_entries")
-            return n if isinstance(n, ParseError) else {field: n}
-        case "field_size":
-            n = parsing.parse_count(text, 1, parsing.MAX_FIELD, "bad_field_size")
-            return n if isinstance(n, ParseError) else {field: n}
-        case "starting_stack":
-            s = text.strip().lower().replace("k", "000").replace("к", "000")
-            n = parsing.parse_count(s, 0, parsing.MAX_STACK, "bad_starting_stack")
-            return ParseError("bad_starting_stack", text) if isinstance(n, ParseError) else {field: n}
-        case "place":
-            n = parsing.parse_count(text, 1, parsing.MAX_PLACE, "bad_place")
-            return n if isinstance(n, ParseError) else {field: n}
-    return ParseError("unknown_field", field)
+    if field == "date":
+        d = parsing.parse_date(text)
+        return d if isinstance(d, ParseError) else {"played_on": d}
+    if field == "buy_in":
+        money = parsing.parse_buy_in(text)
+        if isinstance(money, ParseError):
+            return money
+        return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
+    parse = _PARSERS.get(field)
+    if parse is None:
+        return ParseError(ErrorCode.UNKNOWN_FIELD, field)
+    value = parse(text)
+    return value if isinstance(value, ParseError) else {field: value}
 
 
-def parse_edit_lines(text: str) -> dict[str, Any] | ParseError:
+def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     """``field: value`` lines (``=`` works too) into draft changes, or the first error.
 
     The error's ``value`` is the offending line, so the user knows which one to fix.
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
-        return ParseError("edit_empty")
+        return ParseError(ErrorCode.EDIT_EMPTY)
     if len(lines) > MAX_EDIT_LINES:
-        return ParseError("edit_too_many", str(MAX_EDIT_LINES))
+        return ParseError(ErrorCode.EDIT_TOO_MANY, str(MAX_EDIT_LINES))
     changes: dict[str, Any] = {}
     for line in lines:
         key, sep, raw = line.partition(":")
         if not sep:
             key, sep, raw = line.partition("=")
         if not sep:
-            return ParseError("edit_bad_line", line[:100])
+            return ParseError(ErrorCode.EDIT_BAD_LINE, line[:100])
         field = FIELD_ALIASES.get(" ".join(key.split()).lower())
         if field is None:
-            return ParseError("edit_unknown_field", key.strip()[:50])
+            return ParseError(ErrorCode.EDIT_UNKNOWN_FIELD, key.strip()[:50])
         value = raw.strip()
         if not value:
-            return ParseError("edit_empty_value", key.strip()[:50])
+            return ParseError(ErrorCode.EDIT_EMPTY_VALUE, key.strip()[:50])
         parsed = _value(field, value)
         if isinstance(parsed, ParseError):
-            return ParseError("edit_bad_value", line[:100], field)
+            return ParseError(ErrorCode.EDIT_BAD_VALUE, line[:100], field)
         changes |= parsed
     return changes

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from shared.limits import MAX_AMOUNT
+
 CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("1000000000")
 
 # 850, 850.5, 850,50 (decimal comma), 1,250.50 / 1.250,50 are not accepted: one reading only.
 _PLAIN = re.compile(r"[0-9]{1,10}(?:[.,][0-9]{1,2})?")

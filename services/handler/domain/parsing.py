@@ -11,15 +11,13 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
+from typing import Generic, TypeVar
 
 from services.handler.domain.money import looks_negative, parse_amount
 from services.handler.domain.records import ZERO, Format, Game, Result, TournamentFields
+from shared.limits import MAX_NAME_CHARS, MAX_PLACE, MAX_YEAR, MIN_YEAR
 
-MAX_NAME = 100
-MAX_PLACE = 1_000_000
-MAX_ENTRIES = 1000
-MAX_FIELD = 1_000_000
-MAX_STACK = 1_000_000_000
 # The longest piece of what the user typed that an error quotes back; longer ones are cut, so
 # the reply stays far below Telegram's 4096 characters whatever was sent.
 MAX_ERROR_VALUE = 64
@@ -33,9 +31,90 @@ _DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
 _PLACE = re.compile(r"[0-9]{1,7}")
 
 
+class ErrorCode(StrEnum):
+    """Why a line or value the user typed in a conversation step was refused.
+
+    The conversation says it with the text its flow's catalogue mapping holds for the code
+    (``Catalogue.register_errors``, ``result_errors``, ``edit_errors``); the codes a flow can
+    meet are the family sets below (``REGISTER_ERRORS``...), which a unit test checks each
+    language's mapping covers.
+    """
+
+    BAD_FORMAT = "bad_format"
+    BAD_NAME = "bad_name"
+    BAD_DATE = "bad_date"
+    BAD_BUY_IN = "bad_buy_in"
+    NEGATIVE_BUY_IN = "negative_buy_in"
+    BAD_VENUE = "bad_venue"
+    BAD_EXTRA = "bad_extra"
+    BAD_PLACE = "bad_place"
+    BAD_PAYOUT = "bad_payout"
+    NEGATIVE_PAYOUT = "negative_payout"
+    BAD_BOUNTY = "bad_bounty"
+    NEGATIVE_BOUNTY = "negative_bounty"
+    BAD_FEE = "bad_fee"
+    NEGATIVE_FEE = "negative_fee"
+    BAD_REBUYS = "bad_rebuys"
+    NEGATIVE_REBUYS = "negative_rebuys"
+    BAD_ADDONS = "bad_addons"
+    NEGATIVE_ADDONS = "negative_addons"
+    BAD_COUNT = "bad_count"
+    BAD_ENTRIES = "bad_entries"
+    BAD_FIELD_SIZE = "bad_field_size"
+    BAD_STARTING_STACK = "bad_starting_stack"
+    BAD_CURRENCY = "bad_currency"
+    BAD_GAME = "bad_game"
+    BAD_TOURNAMENT_FORMAT = "bad_tournament_format"
+    UNKNOWN_FIELD = "unknown_field"
+    RESULT_INCOMPLETE = "result_incomplete"
+    BAD_STATS_QUERY = "bad_stats_query"
+    EDIT_EMPTY = "edit_empty"
+    EDIT_TOO_MANY = "edit_too_many"
+    EDIT_BAD_LINE = "edit_bad_line"
+    EDIT_UNKNOWN_FIELD = "edit_unknown_field"
+    EDIT_EMPTY_VALUE = "edit_empty_value"
+    EDIT_BAD_VALUE = "edit_bad_value"
+
+
+class Amount(StrEnum):
+    """What an amount is for, which names its two errors (``parse_money``)."""
+
+    BUY_IN = "buy_in"
+    PAYOUT = "payout"
+    BOUNTY = "bounty"
+    FEE = "fee"
+    REBUYS = "rebuys"
+    ADDONS = "addons"
+
+
+# Per amount: its (bad, negative) error codes.
+_AMOUNT_ERRORS: dict[Amount, tuple[ErrorCode, ErrorCode]] = {
+    Amount.BUY_IN: (ErrorCode.BAD_BUY_IN, ErrorCode.NEGATIVE_BUY_IN),
+    Amount.PAYOUT: (ErrorCode.BAD_PAYOUT, ErrorCode.NEGATIVE_PAYOUT),
+    Amount.BOUNTY: (ErrorCode.BAD_BOUNTY, ErrorCode.NEGATIVE_BOUNTY),
+    Amount.FEE: (ErrorCode.BAD_FEE, ErrorCode.NEGATIVE_FEE),
+    Amount.REBUYS: (ErrorCode.BAD_REBUYS, ErrorCode.NEGATIVE_REBUYS),
+    Amount.ADDONS: (ErrorCode.BAD_ADDONS, ErrorCode.NEGATIVE_ADDONS),
+}
+
+# The codes ``parse_registration`` returns, and those ``parse_result`` returns.
+REGISTER_ERRORS = frozenset({
+    ErrorCode.BAD_FORMAT, ErrorCode.BAD_NAME, ErrorCode.BAD_DATE, ErrorCode.BAD_BUY_IN,
+    ErrorCode.NEGATIVE_BUY_IN, ErrorCode.BAD_VENUE, ErrorCode.BAD_EXTRA,
+})  # fmt: skip
+RESULT_ERRORS = frozenset({
+    ErrorCode.BAD_FORMAT, ErrorCode.BAD_PLACE, ErrorCode.BAD_PAYOUT, ErrorCode.NEGATIVE_PAYOUT,
+    ErrorCode.BAD_BOUNTY, ErrorCode.NEGATIVE_BOUNTY,
+})  # fmt: skip
+
+Code = TypeVar("Code", bound=StrEnum)
+
+
 @dataclass(frozen=True)
-class ParseError:
-    code: str
+class ParseError(Generic[Code]):
+    """A refused input: ``code`` says why, ``value`` quotes what was refused."""
+
+    code: Code
     value: str = ""
     field: str = ""  # for a ``field: value`` line, the field whose value was wrong
 
@@ -76,17 +155,17 @@ def _split(line: str) -> list[str]:
     return [part.strip() for part in _DASH_SEPARATOR.split(line.strip())]
 
 
-def parse_date(text: str) -> date | ParseError:
+def parse_date(text: str) -> date | ParseError[ErrorCode]:
     m = _DATE.fullmatch(text.strip())
     if not m:
-        return ParseError("bad_date", _quoted(text))
+        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
     day, month, year = (int(g) for g in m.groups())
     try:
         value = date(year, month, day)
     except ValueError:
-        return ParseError("bad_date", _quoted(text))
-    if not 1970 <= year <= 2100:
-        return ParseError("bad_date", _quoted(text))
+        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
     return value
 
 
@@ -95,61 +174,62 @@ def looks_like_one_line(text: str) -> bool:
     return "|" in text or bool(_DASH_SEPARATOR.search(text.strip()))
 
 
-def parse_name(text: str, code: str = "bad_name") -> str | ParseError:
+def parse_name(text: str, code: ErrorCode = ErrorCode.BAD_NAME) -> str | ParseError[ErrorCode]:
     """A name or venue: 1-100 characters, spaces collapsed, no control characters (NUL…)."""
     name = " ".join(text.split())
-    if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+    if not 1 <= len(name) <= MAX_NAME_CHARS or any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
         return ParseError(code)
     return name
 
 
-def parse_money(text: str, code: str) -> Decimal | ParseError:
-    """A non-negative amount; ``negative_<code>`` / ``bad_<code>`` otherwise."""
+def parse_money(text: str, amount: Amount) -> Decimal | ParseError[ErrorCode]:
+    """A non-negative amount; else the amount's negative or bad error (``_AMOUNT_ERRORS``)."""
+    bad, negative = _AMOUNT_ERRORS[amount]
     if looks_negative(text):
-        return ParseError(f"negative_{code}", _quoted(text))
+        return ParseError(negative, _quoted(text))
     value = parse_amount(text)
-    return ParseError(f"bad_{code}", _quoted(text)) if value is None else value
+    return ParseError(bad, _quoted(text)) if value is None else value
 
 
-def parse_buy_in(text: str) -> tuple[Decimal, Decimal] | ParseError:
+def parse_buy_in(text: str) -> tuple[Decimal, Decimal] | ParseError[ErrorCode]:
     """``100`` or ``100+10`` (buy-in + fee): the buy-in and the fee."""
     m = _BUY_IN_PLUS_FEE.fullmatch(text.strip())
     if m and not looks_negative(m.group(2)):
-        buy_in, fee = parse_money(m.group(1), "buy_in"), parse_money(m.group(2), "buy_in")
+        buy_in, fee = parse_money(m.group(1), Amount.BUY_IN), parse_money(m.group(2), Amount.BUY_IN)
         if isinstance(buy_in, ParseError):
             return buy_in
         if isinstance(fee, ParseError):
             return fee
         return buy_in, fee
-    buy_in = parse_money(text, "buy_in")
+    buy_in = parse_money(text, Amount.BUY_IN)
     return buy_in if isinstance(buy_in, ParseError) else (buy_in, ZERO)
 
 
-def parse_count(text: str, low: int, high: int, code: str) -> int | ParseError:
+def parse_count(text: str, low: int, high: int, code: Code) -> int | ParseError[Code]:
     s = text.strip().replace(" ", "").replace("\u00a0", "")
     if not _INT.fullmatch(s) or not low <= int(s) <= high:
         return ParseError(code, _quoted(text))
     return int(s)
 
 
-def parse_game(text: str) -> Game | ParseError:
+def parse_game(text: str) -> Game | ParseError[ErrorCode]:
     game = GAME_ALIASES.get(text.strip().lower())
-    return ParseError("bad_game", _quoted(text)) if game is None else game
+    return ParseError(ErrorCode.BAD_GAME, _quoted(text)) if game is None else game
 
 
-def parse_format(text: str) -> Format | ParseError:
+def parse_format(text: str) -> Format | ParseError[ErrorCode]:
     fmt = FORMAT_ALIASES.get(text.strip().lower())
-    return ParseError("bad_tournament_format", _quoted(text)) if fmt is None else fmt
+    return ParseError(ErrorCode.BAD_TOURNAMENT_FORMAT, _quoted(text)) if fmt is None else fmt
 
 
-def parse_registration(line: str) -> TournamentFields | ParseError:
+def parse_registration(line: str) -> TournamentFields | ParseError[ErrorCode]:
     """``Name | DD.MM.YYYY | buy-in[+fee] | venue [| game] [| format]``.
 
     ``|`` or `` - `` between the parts; game and format are optional, in either order.
     """
     parts = _split(line)
     if not 4 <= len(parts) <= 6:
-        return ParseError("bad_format")
+        return ParseError(ErrorCode.BAD_FORMAT)
     name_text, date_text, buy_in_text, venue_text, *extra = parts
     name = parse_name(name_text)
     if isinstance(name, ParseError):
@@ -160,7 +240,7 @@ def parse_registration(line: str) -> TournamentFields | ParseError:
     money = parse_buy_in(buy_in_text)
     if isinstance(money, ParseError):
         return money
-    venue = parse_name(venue_text, "bad_venue")
+    venue = parse_name(venue_text, ErrorCode.BAD_VENUE)
     if isinstance(venue, ParseError):
         return venue
     game, fmt = Game.NLHE, Format.FREEZEOUT
@@ -170,14 +250,14 @@ def parse_registration(line: str) -> TournamentFields | ParseError:
         elif (f := FORMAT_ALIASES.get(part.lower())) is not None:
             fmt = f
         else:
-            return ParseError("bad_extra", _quoted(part))
+            return ParseError(ErrorCode.BAD_EXTRA, _quoted(part))
     return TournamentFields(
         name=name, played_on=played_on, buy_in=money[0], fee=money[1], venue=venue,
         game=game, format=fmt,
     )
 
 
-def parse_result(line: str) -> Result | ParseError:
+def parse_result(line: str) -> Result | ParseError[ErrorCode]:
     """``place | prize [| bounty]``, with `` - `` or spaces instead of ``|`` too."""
     text = line.strip()
     if looks_like_one_line(text):
@@ -185,14 +265,14 @@ def parse_result(line: str) -> Result | ParseError:
     else:
         parts = text.split()
     if len(parts) not in (2, 3) or not all(parts):
-        return ParseError("bad_format")
+        return ParseError(ErrorCode.BAD_FORMAT)
     place_text, prize_text, *rest = parts
     if not _PLACE.fullmatch(place_text) or not 1 <= int(place_text) <= MAX_PLACE:
-        return ParseError("bad_place", _quoted(place_text))
-    prize = parse_money(prize_text, "payout")
+        return ParseError(ErrorCode.BAD_PLACE, _quoted(place_text))
+    prize = parse_money(prize_text, Amount.PAYOUT)
     if isinstance(prize, ParseError):
         return prize
-    bounty = parse_money(rest[0], "bounty") if rest else ZERO
+    bounty = parse_money(rest[0], Amount.BOUNTY) if rest else ZERO
     if isinstance(bounty, ParseError):
         return bounty
     return Result(place=int(place_text), prize=prize, bounty=bounty)

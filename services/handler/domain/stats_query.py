@@ -15,7 +15,7 @@ Grammar (words are case-insensitive, separated by spaces, in any order):
   ``format`` followed by anything else is the grouping.
 
 At most one period, one grouping, one venue and one format.  Anything else is
-``ParseError("bad_stats_query", <the offending word>)``; the parser never raises.
+``ParseError(ErrorCode.BAD_STATS_QUERY, <the offending word>)``; the parser never raises.
 """
 
 from __future__ import annotations
@@ -25,12 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from services.handler.domain.parsing import MAX_NAME, ParseError, parse_format
+from services.handler.domain.parsing import (
+    ErrorCode,
+    ParseError,
+    parse_format,
+)
 from services.handler.domain.records import Format, Tournament
 from services.handler.domain.stats import GroupBy, venue_key
+from shared.limits import MAX_NAME_CHARS, MAX_YEAR, MIN_YEAR
 
 MAX_DAYS = 3650
-MIN_YEAR, MAX_YEAR = 1970, 2100
 MAX_ERROR_VALUE = 64  # longer offending words are cut, so an error message stays short
 
 _ALL = {"all", "всё", "все", "всего"}
@@ -124,13 +128,13 @@ def _only_periods_and_formats(words: list[re.Match[str]], today: date) -> bool:
     return True
 
 
-def _error(word: str) -> ParseError:
+def _error(word: str) -> ParseError[ErrorCode]:
     if len(word) > MAX_ERROR_VALUE:
         word = word[: MAX_ERROR_VALUE - 1] + "…"
-    return ParseError("bad_stats_query", word)
+    return ParseError(ErrorCode.BAD_STATS_QUERY, word)
 
 
-def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError:
+def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError[ErrorCode]:
     words = list(_WORD.finditer(args))
     period: tuple[date | None, date | None] | None = None
     group_by: GroupBy | None = None
@@ -144,7 +148,7 @@ def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError:
 
         if w in _VENUE_FILTER and has_rest and not _only_periods_and_formats(words[i + 1 :], today):
             name = " ".join(args[words[i + 1].start() :].split())
-            if len(name) > MAX_NAME:
+            if len(name) > MAX_NAME_CHARS:
                 return _error(name)
             venue = name
             break

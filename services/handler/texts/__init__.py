@@ -2,7 +2,8 @@
 
 A catalogue is a frozen dataclass, so a language that misses a text fails at import, and
 placeholders are checked by a unit test against the English catalogue (the dictionaries too,
-key by key).
+key by key).  Error texts are mappings from the domain's error codes, which a unit test checks
+cover every code the flow can meet, in every language.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 
 
@@ -24,13 +27,7 @@ class Catalogue:
     # /register, one line
     register_prompt: str
     register_saved: str  # {card}
-    register_bad_format: str
-    register_bad_name: str
-    register_bad_date: str  # {value}
-    register_bad_buy_in: str  # {value}
-    register_negative_buy_in: str  # {value}
-    register_bad_venue: str
-    register_bad_extra: str  # {value}
+    register_errors: Mapping[ErrorCode, str]  # parsing.REGISTER_ERRORS -> text, {value}
 
     # /register, step by step
     step_ask_date: str  # {name}
@@ -52,12 +49,7 @@ class Catalogue:
     result_pick: str
     result_pick_first: str
     result_ask: str  # {name} {date}
-    result_bad_format: str
-    result_bad_place: str  # {value}
-    result_bad_payout: str  # {value}
-    result_negative_payout: str  # {value}
-    result_bad_bounty: str  # {value}
-    result_negative_bounty: str  # {value}
+    result_errors: Mapping[ErrorCode, str]  # parsing.RESULT_ERRORS -> text, {value}
     result_saved: str  # {name} {date} {place} {prize} {cost} {profit} {roi}
     result_saved_bounty: str  # {bounty}
     result_already: str  # {name}
@@ -69,12 +61,8 @@ class Catalogue:
     pick_first: str
     edit_intro: str  # {card}
     edit_help: str
-    edit_bad_value: str  # {line} {expected}
-    edit_empty: str  # {value}
-    edit_too_many: str  # {value}
-    edit_bad_line: str  # {value}
-    edit_unknown_field: str  # {value}
-    edit_empty_value: str  # {value}
+    # edits.EDIT_ERRORS -> text: {value}, but EDIT_BAD_VALUE's is {line} {expected}
+    edit_errors: Mapping[ErrorCode, str]
     edit_changed: str  # {card}
     edit_missing: str  # {fields}
     edit_result_incomplete: str
@@ -146,18 +134,13 @@ class Catalogue:
     export_caption: str  # {count}
     document_unsupported: str
     import_unavailable: str
-    import_too_large: str  # {value}
-    import_not_utf8: str  # {value}
-    import_empty: str  # {value}
-    import_bad_header: str  # {value}
-    import_too_many_rows: str  # {value}
-    import_malformed: str  # {value}
+    import_errors: Mapping[FileError, str]  # every file error -> text, {value}
     import_done: str  # {added} {updated}
     import_refused: str  # {bad} {total}
     import_row_line: str  # {line} {reason}
     import_more: str  # {count}
     import_fix_and_resend: str
-    import_row_errors: Mapping[str, str]  # row error code -> reason, {value}
+    import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
 
     cancelled: str
     nothing_to_cancel: str

@@ -1,3 +1,5 @@
+from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
 
@@ -43,22 +45,24 @@ EN = Catalogue(
         + "\n\nOr send just its name and I'll ask for the rest step by step. /cancel to stop."
     ),
     register_saved="Tournament registered ✅\n{card}\n\nAfter the game, send /result to log how it went.",
-    register_bad_format="I need four parts separated by |:\n" + _REGISTER_FORMAT,
-    register_bad_name="The name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
-    register_bad_date=(
-        "«{value}» is not a date I can use. Write it as DD.MM.YYYY, for example 02.03.2025.\n"
-        + _REGISTER_FORMAT
-    ),
-    register_bad_buy_in=(
-        "«{value}» is not a buy-in. Write an amount such as 100, 52.50 or 100+10 (with the fee).\n"
-        + _REGISTER_FORMAT
-    ),
-    register_negative_buy_in="The buy-in cannot be negative (you wrote {value}).\n" + _REGISTER_FORMAT,
-    register_bad_venue="The venue must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
-    register_bad_extra=(
-        "«{value}» is neither a game (NLHE, PLO, PLO5, Mixed, Other) nor a format "
-        "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
-    ),
+    register_errors={
+        ErrorCode.BAD_FORMAT: "I need four parts separated by |:\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_NAME: "The name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_DATE: (
+            "«{value}» is not a date I can use. Write it as DD.MM.YYYY, for example 02.03.2025.\n"
+            + _REGISTER_FORMAT
+        ),
+        ErrorCode.BAD_BUY_IN: (
+            "«{value}» is not a buy-in. Write an amount such as 100, 52.50 or 100+10 (with the fee).\n"
+            + _REGISTER_FORMAT
+        ),
+        ErrorCode.NEGATIVE_BUY_IN: "The buy-in cannot be negative (you wrote {value}).\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_VENUE: "The venue must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_EXTRA: (
+            "«{value}» is neither a game (NLHE, PLO, PLO5, Mixed, Other) nor a format "
+            "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
+        ),
+    },
     step_ask_date="{name}: when is it? Send the date as DD.MM.YYYY or tap a button.",
     step_bad_date="«{value}» is not a date I can use. Send it as DD.MM.YYYY, for example 02.03.2025.",
     step_ask_buy_in="The buy-in? For example 100, or 100+10 for buy-in plus fee.",
@@ -78,12 +82,14 @@ EN = Catalogue(
     result_pick="Which tournament? Tap it:",
     result_pick_first="Tap one of the tournament buttons above first, or /cancel.",
     result_ask="{name} ({date})\nSend your result as " + _RESULT_FORMAT + "\n\n/cancel to stop.",
-    result_bad_format="Send your result as " + _RESULT_FORMAT,
-    result_bad_place="«{value}» is not a place. The place is a whole number from 1, e.g. " + _RESULT_FORMAT,
-    result_bad_payout="«{value}» is not an amount. Send " + _RESULT_FORMAT,
-    result_negative_payout="The prize cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
-    result_bad_bounty="«{value}» is not a bounty amount. Send " + _RESULT_FORMAT,
-    result_negative_bounty="Bounties cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+    result_errors={
+        ErrorCode.BAD_FORMAT: "Send your result as " + _RESULT_FORMAT,
+        ErrorCode.BAD_PLACE: "«{value}» is not a place. The place is a whole number from 1, e.g. " + _RESULT_FORMAT,
+        ErrorCode.BAD_PAYOUT: "«{value}» is not an amount. Send " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_PAYOUT: "The prize cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+        ErrorCode.BAD_BOUNTY: "«{value}» is not a bounty amount. Send " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_BOUNTY: "Bounties cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+    },
     result_saved=(
         "Result saved ✅\n{name} ({date})\n🏆 Place: {place}\n💰 Payout: {prize}\n"
         "💵 Cost: {cost}\n📈 Profit: {profit}\n📊 ROI: {roi}"
@@ -96,12 +102,14 @@ EN = Catalogue(
     pick_first="Tap one of the tournament buttons above first, or /cancel.",
     edit_intro="{card}\n\n" + _EDIT_HELP,
     edit_help=_EDIT_HELP,
-    edit_bad_value="«{line}»: {expected} Nothing from this message was changed; send it again.",
-    edit_empty="Send field: value lines.{value}",
-    edit_too_many="At most {value} lines at a time, please.",
-    edit_bad_line="«{value}» is not a field: value line.",
-    edit_unknown_field="I don't know the field «{value}».",
-    edit_empty_value="«{value}» needs a value after the colon.",
+    edit_errors={
+        ErrorCode.EDIT_BAD_VALUE: "«{line}»: {expected} Nothing from this message was changed; send it again.",
+        ErrorCode.EDIT_EMPTY: "Send field: value lines.{value}",
+        ErrorCode.EDIT_TOO_MANY: "At most {value} lines at a time, please.",
+        ErrorCode.EDIT_BAD_LINE: "«{value}» is not a field: value line.",
+        ErrorCode.EDIT_UNKNOWN_FIELD: "I don't know the field «{value}».",
+        ErrorCode.EDIT_EMPTY_VALUE: "«{value}» needs a value after the colon.",
+    },
     edit_changed="So far:\n{card}\n\nMore lines, or done to save (/cancel drops the changes).",
     edit_missing="Still missing: {fields}. Send them as field: value lines, then done.",
     edit_result_incomplete=(
@@ -173,40 +181,38 @@ EN = Catalogue(
         "I can read CSV files in the /export format and ticket photos. This file is neither."
     ),
     import_unavailable="I couldn't download that file (it must be under 1 MB). Please send it again.",
-    import_too_large="The file is too large: at most 1 MB, please. {value}",
-    import_not_utf8="I can't read the file's text. Save it as CSV in UTF-8 and send it again. {value}",
-    import_empty="The file has no rows. {value}",
-    import_bad_header=(
-        "The file's header is not the /export format ({value}). Start from a file made by /export."
-    ),
-    import_too_many_rows="The file has too many rows (at most {value}). Split it and send the parts.",
-    import_malformed="I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again.",
+    import_errors={
+        FileError.TOO_LARGE: "The file is too large: at most 1 MB, please. {value}",
+        FileError.NOT_UTF8: "I can't read the file's text. Save it as CSV in UTF-8 and send it again. {value}",
+        FileError.EMPTY: "The file has no rows. {value}",
+        FileError.BAD_HEADER: "The file's header is not the /export format ({value}). Start from a file made by /export.",
+        FileError.TOO_MANY_ROWS: "The file has too many rows (at most {value}). Split it and send the parts.",
+        FileError.MALFORMED: "I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again.",
+    },
     import_done="Import done ✅ Added: {added}, updated: {updated}.",
     import_refused="Nothing was imported: {bad} of {total} rows need fixing.",
     import_row_line="Line {line}: {reason}",
     import_more="…and {count} more.",
     import_fix_and_resend="Fix these rows and send the file again.",
     import_row_errors={
-        "invalid": "«{value}» is not valid here",
-        "unknown_id": "id {value} is not one of your tournaments (leave id empty to add a new one)",
-        "bad_id": "«{value}» is not an id",
-        "duplicate_id": "id {value} appears twice",
-        "bad_date": "«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)",
-        "bad_name": "the name must be 1 to 100 characters",
-        "bad_venue": "the venue must be 1 to 100 characters",
-        "missing_value": "{value} is required",
-        "bad_amount": "«{value}» is not an amount",
-        "negative_amount": "«{value}» is negative",
-        "bad_place": "«{value}» is not a place (1 or more)",
-        "bad_count": "«{value}» is not a whole number in range",
-        "bad_entries": "«{value}» is not a number of entries (1 to 1000)",
-        "bad_field_size": "«{value}» is not a field size",
-        "bad_starting_stack": "«{value}» is not a starting stack",
-        "bad_currency": "«{value}» is not a currency code such as USD",
-        "bad_game": "«{value}» is not a game (NLHE, PLO, PLO5, Mixed, Other)",
-        "bad_format": "«{value}» is not a format (freezeout, reentry, rebuy, bounty, satellite)",
-        "result_incomplete": "place and prize go together (bounty needs them too)",
-        "too_many_columns": "the row has more cells than the header",
+        RowProblem.UNKNOWN_ID: "id {value} is not one of your tournaments (leave id empty to add a new one)",
+        RowProblem.BAD_ID: "«{value}» is not an id",
+        RowProblem.DUPLICATE_ID: "id {value} appears twice",
+        RowProblem.BAD_DATE: "«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)",
+        RowProblem.BAD_NAME: "the name must be 1 to 100 characters",
+        RowProblem.BAD_VENUE: "the venue must be 1 to 100 characters",
+        RowProblem.MISSING_VALUE: "{value} is required",
+        RowProblem.BAD_AMOUNT: "«{value}» is not an amount",
+        RowProblem.NEGATIVE_AMOUNT: "«{value}» is negative",
+        RowProblem.BAD_PLACE: "«{value}» is not a place (1 or more)",
+        RowProblem.BAD_ENTRIES: "«{value}» is not a number of entries (1 to 1000)",
+        RowProblem.BAD_FIELD_SIZE: "«{value}» is not a field size",
+        RowProblem.BAD_STARTING_STACK: "«{value}» is not a starting stack",
+        RowProblem.BAD_CURRENCY: "«{value}» is not a currency code such as USD",
+        RowProblem.BAD_GAME: "«{value}» is not a game (NLHE, PLO, PLO5, Mixed, Other)",
+        RowProblem.BAD_FORMAT: "«{value}» is not a format (freezeout, reentry, rebuy, bounty, satellite)",
+        RowProblem.RESULT_INCOMPLETE: "place and prize go together (bounty needs them too)",
+        RowProblem.TOO_MANY_COLUMNS: "the row has more cells than the header",
     },
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",

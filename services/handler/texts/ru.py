@@ -1,3 +1,5 @@
+from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
 
@@ -44,22 +46,24 @@ RU = Catalogue(
         + "\n\nИли отправьте только название — остальное я спрошу по шагам. /cancel — отмена."
     ),
     register_saved="Турнир зарегистрирован ✅\n{card}\n\nПосле игры отправьте /result, чтобы внести результат.",
-    register_bad_format="Нужно четыре части через |:\n" + _REGISTER_FORMAT,
-    register_bad_name="Название должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
-    register_bad_date=(
-        "«{value}» — не подходящая дата. Пишите ДД.ММ.ГГГГ, например 02.03.2025.\n"
-        + _REGISTER_FORMAT
-    ),
-    register_bad_buy_in=(
-        "«{value}» — не сумма бай-ина. Напишите сумму, например 100, 52.50 или 100+10 (с комиссией).\n"
-        + _REGISTER_FORMAT
-    ),
-    register_negative_buy_in="Бай-ин не может быть отрицательным (вы написали {value}).\n" + _REGISTER_FORMAT,
-    register_bad_venue="Место проведения должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
-    register_bad_extra=(
-        "«{value}» — ни игра (NLHE, PLO, PLO5, Mixed, Other), ни формат "
-        "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
-    ),
+    register_errors={
+        ErrorCode.BAD_FORMAT: "Нужно четыре части через |:\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_NAME: "Название должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_DATE: (
+            "«{value}» — не подходящая дата. Пишите ДД.ММ.ГГГГ, например 02.03.2025.\n"
+            + _REGISTER_FORMAT
+        ),
+        ErrorCode.BAD_BUY_IN: (
+            "«{value}» — не сумма бай-ина. Напишите сумму, например 100, 52.50 или 100+10 (с комиссией).\n"
+            + _REGISTER_FORMAT
+        ),
+        ErrorCode.NEGATIVE_BUY_IN: "Бай-ин не может быть отрицательным (вы написали {value}).\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_VENUE: "Место проведения должно быть от 1 до 100 символов.\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_EXTRA: (
+            "«{value}» — ни игра (NLHE, PLO, PLO5, Mixed, Other), ни формат "
+            "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
+        ),
+    },
     step_ask_date="{name}: когда турнир? Отправьте дату ДД.ММ.ГГГГ или нажмите кнопку.",
     step_bad_date="«{value}» — не подходящая дата. Отправьте ДД.ММ.ГГГГ, например 02.03.2025.",
     step_ask_buy_in="Бай-ин? Например 100 или 100+10 (бай-ин плюс комиссия).",
@@ -79,12 +83,14 @@ RU = Catalogue(
     result_pick="Какой турнир? Нажмите на него:",
     result_pick_first="Сначала нажмите на кнопку турнира выше или отправьте /cancel.",
     result_ask="{name} ({date})\nОтправьте результат: " + _RESULT_FORMAT + "\n\n/cancel — отмена.",
-    result_bad_format="Отправьте результат так: " + _RESULT_FORMAT,
-    result_bad_place="«{value}» — не место. Место — целое число от 1, " + _RESULT_FORMAT,
-    result_bad_payout="«{value}» — не сумма. Отправьте " + _RESULT_FORMAT,
-    result_negative_payout="Выплата не может быть отрицательной (вы написали {value}). Отправьте " + _RESULT_FORMAT,
-    result_bad_bounty="«{value}» — не сумма баунти. Отправьте " + _RESULT_FORMAT,
-    result_negative_bounty="Баунти не могут быть отрицательными (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+    result_errors={
+        ErrorCode.BAD_FORMAT: "Отправьте результат так: " + _RESULT_FORMAT,
+        ErrorCode.BAD_PLACE: "«{value}» — не место. Место — целое число от 1, " + _RESULT_FORMAT,
+        ErrorCode.BAD_PAYOUT: "«{value}» — не сумма. Отправьте " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_PAYOUT: "Выплата не может быть отрицательной (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+        ErrorCode.BAD_BOUNTY: "«{value}» — не сумма баунти. Отправьте " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_BOUNTY: "Баунти не могут быть отрицательными (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+    },
     result_saved=(
         "Результат сохранён ✅\n{name} ({date})\n🏆 Место: {place}\n💰 Выплата: {prize}\n"
         "💵 Затраты: {cost}\n📈 Прибыль: {profit}\n📊 ROI: {roi}"
@@ -97,12 +103,14 @@ RU = Catalogue(
     pick_first="Сначала нажмите на кнопку турнира выше или отправьте /cancel.",
     edit_intro="{card}\n\n" + _EDIT_HELP,
     edit_help=_EDIT_HELP,
-    edit_bad_value="«{line}»: {expected} Из этого сообщения ничего не изменено; отправьте его ещё раз.",
-    edit_empty="Пришлите строки вида поле: значение.{value}",
-    edit_too_many="Не больше {value} строк за раз, пожалуйста.",
-    edit_bad_line="«{value}» — не строка вида поле: значение.",
-    edit_unknown_field="Я не знаю поле «{value}».",
-    edit_empty_value="Для «{value}» нужно значение после двоеточия.",
+    edit_errors={
+        ErrorCode.EDIT_BAD_VALUE: "«{line}»: {expected} Из этого сообщения ничего не изменено; отправьте его ещё раз.",
+        ErrorCode.EDIT_EMPTY: "Пришлите строки вида поле: значение.{value}",
+        ErrorCode.EDIT_TOO_MANY: "Не больше {value} строк за раз, пожалуйста.",
+        ErrorCode.EDIT_BAD_LINE: "«{value}» — не строка вида поле: значение.",
+        ErrorCode.EDIT_UNKNOWN_FIELD: "Я не знаю поле «{value}».",
+        ErrorCode.EDIT_EMPTY_VALUE: "Для «{value}» нужно значение после двоеточия.",
+    },
     edit_changed="Сейчас так:\n{card}\n\nЕщё строки или «готово», чтобы сохранить (/cancel отменит изменения).",
     edit_missing="Не хватает: {fields}. Пришлите их строками поле: значение, затем «готово».",
     edit_result_incomplete=(
@@ -175,40 +183,38 @@ RU = Catalogue(
         "Я понимаю файлы CSV в формате /export и фото билетов. Этот файл — ни то, ни другое."
     ),
     import_unavailable="Не удалось скачать файл (он должен быть меньше 1 МБ). Пришлите его ещё раз.",
-    import_too_large="Файл слишком большой: не больше 1 МБ, пожалуйста. {value}",
-    import_not_utf8="Не удалось прочитать текст файла. Сохраните его как CSV в UTF-8 и пришлите снова. {value}",
-    import_empty="В файле нет строк. {value}",
-    import_bad_header=(
-        "Заголовок файла не в формате /export ({value}). Возьмите за основу файл из /export."
-    ),
-    import_too_many_rows="В файле слишком много строк (не больше {value}). Разделите его на части.",
-    import_malformed="Не удаётся прочитать файл как CSV (около строки {value}). Сохраните его как CSV из таблицы и пришлите снова.",
+    import_errors={
+        FileError.TOO_LARGE: "Файл слишком большой: не больше 1 МБ, пожалуйста. {value}",
+        FileError.NOT_UTF8: "Не удалось прочитать текст файла. Сохраните его как CSV в UTF-8 и пришлите снова. {value}",
+        FileError.EMPTY: "В файле нет строк. {value}",
+        FileError.BAD_HEADER: "Заголовок файла не в формате /export ({value}). Возьмите за основу файл из /export.",
+        FileError.TOO_MANY_ROWS: "В файле слишком много строк (не больше {value}). Разделите его на части.",
+        FileError.MALFORMED: "Не удаётся прочитать файл как CSV (около строки {value}). Сохраните его как CSV из таблицы и пришлите снова.",
+    },
     import_done="Импорт выполнен ✅ Добавлено: {added}, обновлено: {updated}.",
     import_refused="Ничего не импортировано: {bad} из {total} строк нужно исправить.",
     import_row_line="Строка {line}: {reason}",
     import_more="…и ещё {count}.",
     import_fix_and_resend="Исправьте эти строки и пришлите файл снова.",
     import_row_errors={
-        "invalid": "«{value}» здесь не подходит",
-        "unknown_id": "id {value} — не ваш турнир (оставьте id пустым, чтобы добавить новый)",
-        "bad_id": "«{value}» — не id",
-        "duplicate_id": "id {value} встречается дважды",
-        "bad_date": "«{value}» — не дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
-        "bad_name": "название должно быть от 1 до 100 символов",
-        "bad_venue": "площадка должна быть от 1 до 100 символов",
-        "missing_value": "{value} — обязательное поле",
-        "bad_amount": "«{value}» — не сумма",
-        "negative_amount": "«{value}» — отрицательная сумма",
-        "bad_place": "«{value}» — не место (от 1)",
-        "bad_count": "«{value}» — не целое число в допустимых пределах",
-        "bad_entries": "«{value}» — не число входов (от 1 до 1000)",
-        "bad_field_size": "«{value}» — не число участников",
-        "bad_starting_stack": "«{value}» — не стартовый стек",
-        "bad_currency": "«{value}» — не код валюты вроде USD",
-        "bad_game": "«{value}» — не игра (NLHE, PLO, PLO5, Mixed, Other)",
-        "bad_format": "«{value}» — не формат (freezeout, reentry, rebuy, bounty, satellite)",
-        "result_incomplete": "место и выплата указываются вместе (баунти — только с ними)",
-        "too_many_columns": "в строке больше ячеек, чем в заголовке",
+        RowProblem.UNKNOWN_ID: "id {value} — не ваш турнир (оставьте id пустым, чтобы добавить новый)",
+        RowProblem.BAD_ID: "«{value}» — не id",
+        RowProblem.DUPLICATE_ID: "id {value} встречается дважды",
+        RowProblem.BAD_DATE: "«{value}» — не дата (ГГГГ-ММ-ДД или ДД.ММ.ГГГГ)",
+        RowProblem.BAD_NAME: "название должно быть от 1 до 100 символов",
+        RowProblem.BAD_VENUE: "площадка должна быть от 1 до 100 символов",
+        RowProblem.MISSING_VALUE: "{value} — обязательное поле",
+        RowProblem.BAD_AMOUNT: "«{value}» — не сумма",
+        RowProblem.NEGATIVE_AMOUNT: "«{value}» — отрицательная сумма",
+        RowProblem.BAD_PLACE: "«{value}» — не место (от 1)",
+        RowProblem.BAD_ENTRIES: "«{value}» — не число входов (от 1 до 1000)",
+        RowProblem.BAD_FIELD_SIZE: "«{value}» — не число участников",
+        RowProblem.BAD_STARTING_STACK: "«{value}» — не стартовый стек",
+        RowProblem.BAD_CURRENCY: "«{value}» — не код валюты вроде USD",
+        RowProblem.BAD_GAME: "«{value}» — не игра (NLHE, PLO, PLO5, Mixed, Other)",
+        RowProblem.BAD_FORMAT: "«{value}» — не формат (freezeout, reentry, rebuy, bounty, satellite)",
+        RowProblem.RESULT_INCOMPLETE: "место и выплата указываются вместе (баунти — только с ними)",
+        RowProblem.TOO_MANY_COLUMNS: "в строке больше ячеек, чем в заголовке",
     },
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
@@ -85,3 +86,10 @@ class Tracker(Protocol):
     ) -> ImportOutcome:
         """All rows or none: rows whose id is not one of the player's make nothing change."""
         ...
+
+
+class TrackerStore(Protocol):
+    """Where one update's ``Tracker`` comes from: the tracker ``unit_of_work()`` yields has its
+    writes stand together when the block ends, and none of them when the block raises."""
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[Tracker]: ...

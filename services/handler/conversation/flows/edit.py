@@ -12,7 +12,7 @@ from services.handler.conversation.picking import offer_latest, pressed_tourname
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import draft_card, tournament_card
 from services.handler.domain.edits import Draft, parse_edit_lines
-from services.handler.domain.parsing import ParseError
+from services.handler.domain.parsing import ErrorCode, ParseError
 from services.handler.texts import Catalogue
 
 DONE_WORDS = {"done", "готово", "/done"}
@@ -42,10 +42,11 @@ def apply_lines(ctx: Context, draft: Draft) -> Draft | None:
     return draft.apply(changes)
 
 
-def edit_error(error: ParseError, texts: Catalogue) -> str:
-    if error.code == "edit_bad_value":
-        return texts.edit_bad_value.format(line=error.value, expected=texts.field_hints[error.field])
-    return getattr(texts, error.code).format(value=error.value) + "\n\n" + texts.edit_help
+def edit_error(error: ParseError[ErrorCode], texts: Catalogue) -> str:
+    text = texts.edit_errors[error.code]
+    if error.code is ErrorCode.EDIT_BAD_VALUE:
+        return text.format(line=error.value, expected=texts.field_hints[error.field])
+    return text.format(value=error.value) + "\n\n" + texts.edit_help
 
 
 async def on_lines(ctx: Context) -> None:

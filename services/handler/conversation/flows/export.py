@@ -43,7 +43,7 @@ async def on_document(ctx: Context) -> None:
         ctx.say(ctx.texts.document_unsupported)
         return
     if doc.file_size is not None and doc.file_size > MAX_IMPORT_BYTES:
-        ctx.say(ctx.texts.import_too_large.format(value=""))
+        ctx.say(ctx.texts.import_errors[csv_io.FileError.TOO_LARGE].format(value=""))
         return
     data = await ctx.files.download(doc.file_id, MAX_IMPORT_BYTES)
     if data is None:
@@ -51,7 +51,7 @@ async def on_document(ctx: Context) -> None:
         return
     plan = csv_io.parse_import(data, max_bytes=MAX_IMPORT_BYTES)
     if isinstance(plan, ParseError):
-        ctx.say(getattr(ctx.texts, plan.code).format(value=plan.value))
+        ctx.say(ctx.texts.import_errors[plan.code].format(value=plan.value))
         return
     problems = [(e.line, e.code, e.value) for e in plan.rejected]
     if not problems:
@@ -59,15 +59,15 @@ async def on_document(ctx: Context) -> None:
         if outcome.applied:
             ctx.say(ctx.texts.import_done.format(added=outcome.added, updated=outcome.updated))
             return
-        problems = [(line, "unknown_id", str(i)) for line, i in outcome.unknown_ids]
+        problems = [(line, csv_io.RowProblem.UNKNOWN_ID, str(i)) for line, i in outcome.unknown_ids]
     _refuse(ctx, problems, total=len(plan.rows) + len(plan.rejected))
 
 
-def _refuse(ctx: Context, problems: list[tuple[int, str, str]], total: int) -> None:
+def _refuse(ctx: Context, problems: list[tuple[int, csv_io.RowProblem, str]], total: int) -> None:
     texts = ctx.texts
     lines = [texts.import_refused.format(bad=len(problems), total=total)]
     for line, code, value in sorted(problems)[:MAX_LISTED_ERRORS]:
-        reason = texts.import_row_errors.get(code, texts.import_row_errors["invalid"])
+        reason = texts.import_row_errors[code]
         lines.append(texts.import_row_line.format(line=line, reason=reason.format(value=value[:60])))
     if len(problems) > MAX_LISTED_ERRORS:
         lines.append(texts.import_more.format(count=len(problems) - MAX_LISTED_ERRORS))

@@ -16,7 +16,7 @@ from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import draft_card
 from services.handler.domain import parsing
 from services.handler.domain.edits import Draft
-from services.handler.domain.parsing import ParseError
+from services.handler.domain.parsing import ErrorCode, ParseError
 from services.handler.domain.records import Format, Game, TournamentFields
 
 AWAITING_LINE = ConversationState(step=Step.REGISTER)
@@ -38,7 +38,7 @@ async def on_first_text(ctx: Context) -> None:
         return
     name = parsing.parse_name(text)
     if isinstance(name, ParseError):
-        ctx.say(ctx.texts.register_bad_name)
+        ctx.say(ctx.texts.register_errors[ErrorCode.BAD_NAME])
         return
     _next(ctx, Step.REG_DATE, Draft(name=name))
 
@@ -74,7 +74,7 @@ async def _ask_venue(ctx: Context, draft: Draft) -> None:
 
 
 async def on_venue(ctx: Context) -> None:
-    venue = parsing.parse_name(ctx.incoming.text, "bad_venue")
+    venue = parsing.parse_name(ctx.incoming.text, ErrorCode.BAD_VENUE)
     if isinstance(venue, ParseError):
         ctx.say(ctx.texts.step_bad_venue)
         return
@@ -156,7 +156,7 @@ async def _register_line(ctx: Context, line: str) -> None:
     parsed = parsing.parse_registration(line)
     if isinstance(parsed, ParseError):
         ctx.state = AWAITING_LINE  # the step stays open: the user corrects and resends
-        ctx.say(getattr(ctx.texts, f"register_{parsed.code}").format(value=parsed.value))
+        ctx.say(ctx.texts.register_errors[parsed.code].format(value=parsed.value))
         return
     await register(ctx, parsed)
 

@@ -44,7 +44,7 @@ async def on_text_while_picking(ctx: Context) -> None:
 async def on_score(ctx: Context) -> None:
     parsed = parse_result(ctx.incoming.text)
     if isinstance(parsed, ParseError):  # the step stays open
-        ctx.say(getattr(ctx.texts, f"result_{parsed.code}").format(value=parsed.value))
+        ctx.say(ctx.texts.result_errors[parsed.code].format(value=parsed.value))
         return
     tournament_id = ctx.state.tournament_id
     t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from services.handler.conversation.context import Context
 from services.handler.conversation.state import IDLE, ConversationState, Step
-from services.handler.domain.parsing import ParseError, parse_name
+from services.handler.domain.parsing import ErrorCode, ParseError, parse_name
 
 CLEAR = {"-", "—", "off", "none", "нет"}
 
@@ -36,7 +36,7 @@ async def _set(ctx: Context, text: str) -> None:
         ctx.state = IDLE
         ctx.say(ctx.texts.venue_cleared)
         return
-    venue = parse_name(text, "bad_venue")
+    venue = parse_name(text, ErrorCode.BAD_VENUE)
     if isinstance(venue, ParseError):
         ctx.state = ConversationState(step=Step.SET_VENUE)
         ctx.say(ctx.texts.setvenue_bad)

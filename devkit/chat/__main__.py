@@ -1,0 +1,5 @@
+"""``python -m devkit.chat``."""
+
+from devkit.chat.cli import main
+
+main()

@@ -1,0 +1,5 @@
+"""``python -m devkit.stack``."""
+
+from devkit.stack.cli import main
+
+main()

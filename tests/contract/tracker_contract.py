@@ -1,0 +1,243 @@
+"""What every ``Tracker`` promises, as one suite each implementation runs.
+
+A test module subclasses ``TrackerContract`` and provides two fixtures on the same data:
+``store``, a ``TrackerStore`` (units of work), and ``tracker``, a ``Tracker`` whose writes
+stand at once.  tests/unit/test_tracker_memory.py runs it on ``MemoryStore``,
+tests/integration/test_tracker_pg.py on PostgreSQL, so both pass the same assertions.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from services.handler.domain.csv_io import ImportRow
+from services.handler.domain.records import Format, Result, TournamentFields
+from services.handler.domain.stats import summarize
+from services.handler.domain.stats_query import StatsQuery
+from services.handler.tracker.model import (
+    ImportOutcome,
+    Player,
+    RecordOutcome,
+    Tracker,
+    TrackerStore,
+)
+from tests.conftest import random_user_id
+
+REG = TournamentFields(name="Sunday Major", played_on=date(2025, 3, 2), buy_in=Decimal("100.50"), venue="Casino")
+
+
+def res(place: int, prize: int) -> Result:
+    return Result(place=place, prize=Decimal(prize))
+
+
+def on(day: int, name: str = "T") -> TournamentFields:
+    return TournamentFields(name=name, played_on=date(2025, 3, day), buy_in=Decimal(10), venue="V")
+
+
+def player() -> Player:
+    return Player(random_user_id(), "Ann", "en")
+
+
+class TrackerContract:
+    """The tests; subclasses provide the ``store`` and ``tracker`` fixtures, and ``refused``:
+    the exceptions their tracker raises for a value the schema does not allow."""
+
+    refused: tuple[type[Exception], ...] = ()
+
+    async def test_register_is_idempotent_on_the_update(self, tracker: Tracker) -> None:
+        player = Player(random_user_id(), "Ann", "en")
+        first = await tracker.register(player, REG, source_update_id=1)
+        again = await tracker.register(player, REG, source_update_id=1)
+        assert first == again and first.buy_in == Decimal("100.50")
+        assert len(await tracker.latest(player.user_id, 10)) == 1
+
+    async def test_result_once_and_scoped_to_its_player(self, tracker: Tracker) -> None:
+        owner, other = Player(random_user_id(), "A", None), Player(random_user_id(), "B", None)
+        t = await tracker.register(owner, REG, source_update_id=1)
+        assert await tracker.get(other.user_id, t.id) is None
+        assert await tracker.record_result(other.user_id, t.id, res(1, 1), 5) is RecordOutcome.ALREADY_RECORDED
+        assert await tracker.record_result(owner.user_id, t.id, res(3, 850), 6) is RecordOutcome.RECORDED
+        assert await tracker.record_result(owner.user_id, t.id, res(3, 850), 6) is RecordOutcome.RECORDED
+        assert await tracker.record_result(owner.user_id, t.id, res(1, 9), 7) is RecordOutcome.ALREADY_RECORDED
+        stored = await tracker.get(owner.user_id, t.id)
+        assert stored is not None and stored.result is not None
+        assert (stored.result.place, stored.result.prize) == (3, Decimal(850))
+        assert await tracker.pending(owner.user_id, 10) == []
+        assert [t.result for t in await tracker.all(owner.user_id)] == [res(3, 850)]
+        # Another player can neither change nor delete it.
+        assert await tracker.save(other.user_id, t.id, REG, None, 8) is None
+        assert not await tracker.delete_result(other.user_id, t.id)
+        assert not await tracker.delete(other.user_id, t.id)
+        again = await tracker.get(owner.user_id, t.id)
+        assert again is not None and again.result == res(3, 850)
+
+    async def test_register_again_returns_the_tournament_as_it_is_now(self, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, source_update_id=3)
+        assert t.result is None and t.player_id == p.user_id
+        await tracker.record_result(p.user_id, t.id, res(2, 40), 4)
+        again = await tracker.register(p, REG, source_update_id=3)
+        assert again.id == t.id and again.result == res(2, 40)
+        # Another update registering the same fields is another tournament.
+        other = await tracker.register(p, REG, source_update_id=5)
+        assert other.id != t.id and len(await tracker.all(p.user_id)) == 2
+
+    async def test_money_is_kept_to_cents(self, tracker: Tracker) -> None:
+        p = player()
+        fields = TournamentFields(
+            name="Cents", played_on=date(2025, 1, 1), buy_in=Decimal("10.005"), fee=Decimal(1),
+            venue="V", rebuys=Decimal("0.004"),
+        )
+        t = await tracker.register(p, fields, 1)
+        assert (str(t.buy_in), str(t.fee), str(t.rebuys), str(t.addons)) == ("10.01", "1.00", "0.00", "0.00")
+        await tracker.record_result(p.user_id, t.id, Result(place=1, prize=Decimal("5.5")), 2)
+        stored = await tracker.get(p.user_id, t.id)
+        assert stored is not None and stored.result is not None
+        assert (str(stored.result.prize), str(stored.result.bounty)) == ("5.50", "0.00")
+
+    async def test_newest_first_and_oldest_first_by_date_then_id(self, tracker: Tracker) -> None:
+        p = player()
+        ids = {}
+        for update, (day, name) in enumerate([(5, "b"), (1, "a"), (5, "c"), (9, "d")], start=1):
+            ids[name] = (await tracker.register(p, on(day, name), update)).id
+        await tracker.record_result(p.user_id, ids["d"], res(1, 1), 10)
+        assert [t.name for t in await tracker.latest(p.user_id, 10)] == ["d", "c", "b", "a"]
+        assert [t.name for t in await tracker.latest(p.user_id, 2)] == ["d", "c"]
+        assert [t.name for t in await tracker.pending(p.user_id, 10)] == ["c", "b", "a"]
+        assert [t.name for t in await tracker.pending(p.user_id, 1)] == ["c"]
+        assert [t.name for t in await tracker.all(p.user_id)] == ["a", "b", "c", "d"]
+        assert await tracker.all(random_user_id()) == [] and await tracker.latest(random_user_id(), 5) == []
+
+    async def test_save_replaces_fields_and_result(self, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, 1)
+        changed = TournamentFields(
+            name="Renamed", played_on=date(2025, 3, 3), buy_in=Decimal(5), fee=Decimal(1), venue="Club",
+            currency="USD", format=Format.BOUNTY, entries=2, field_size=90, starting_stack=20000,
+        )
+        saved = await tracker.save(p.user_id, t.id, changed, Result(place=4, prize=Decimal(30), bounty=Decimal(7)), 2)
+        assert saved is not None and saved.editable == changed and saved.id == t.id
+        assert saved.result == Result(place=4, prize=Decimal(30), bounty=Decimal(7))
+        # Saving again with another result replaces it (an edit, unlike record_result).
+        saved = await tracker.save(p.user_id, t.id, changed, res(1, 100), 3)
+        assert saved is not None and saved.result == res(1, 100)
+        saved = await tracker.save(p.user_id, t.id, changed, None, 4)
+        assert saved is not None and saved.result is None
+        assert await tracker.save(p.user_id, t.id + 10**9, changed, None, 5) is None
+
+    async def test_delete_the_result_then_the_tournament(self, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, 1)
+        assert not await tracker.delete_result(p.user_id, t.id)  # nothing to delete yet
+        await tracker.record_result(p.user_id, t.id, res(2, 20), 2)
+        assert await tracker.delete_result(p.user_id, t.id)
+        assert [x.id for x in await tracker.pending(p.user_id, 5)] == [t.id]
+        assert await tracker.record_result(p.user_id, t.id, res(1, 50), 3) is RecordOutcome.RECORDED
+        assert await tracker.delete(p.user_id, t.id)  # its result goes with it
+        assert await tracker.get(p.user_id, t.id) is None and await tracker.all(p.user_id) == []
+        assert not await tracker.delete(p.user_id, t.id)
+        assert await tracker.record_result(p.user_id, t.id, res(1, 50), 4) is RecordOutcome.ALREADY_RECORDED
+
+    async def test_venue_is_the_players_own(self, tracker: Tracker) -> None:
+        a, b = player(), player()
+        assert await tracker.venue(a.user_id) is None
+        await tracker.set_venue(a, "Casino Royal")
+        await tracker.set_venue(b, "Club")
+        assert (await tracker.venue(a.user_id), await tracker.venue(b.user_id)) == ("Casino Royal", "Club")
+        await tracker.set_venue(a, None)
+        assert (await tracker.venue(a.user_id), await tracker.venue(b.user_id)) == (None, "Club")
+        # Registering a tournament keeps the current venue.
+        await tracker.set_venue(a, "Home")
+        await tracker.register(Player(a.user_id, "Renamed", None), REG, 1)
+        assert await tracker.venue(a.user_id) == "Home"
+
+    async def test_import_adds_and_updates_once_per_update(self, tracker: Tracker) -> None:
+        p = player()
+        mine = await tracker.register(p, REG, 1)
+        rows = [
+            ImportRow(line=2, id=mine.id, fields=on(7, "Edited"), result=res(3, 30)),
+            ImportRow(line=3, id=None, fields=on(8, "New"), result=None),
+            ImportRow(line=4, id=None, fields=on(9, "New with result"), result=res(1, 90)),
+        ]
+        assert await tracker.import_rows(p, rows, 2) == ImportOutcome(2, 1)
+        assert await tracker.import_rows(p, rows, 2) == ImportOutcome(2, 1)  # a redelivery
+        stored = await tracker.all(p.user_id)
+        assert [(t.name, t.result) for t in stored] == [
+            ("Edited", res(3, 30)), ("New", None), ("New with result", res(1, 90)),
+        ]
+        assert stored[0].id == mine.id
+        # The same file sent again (another update) adds its new rows again.
+        assert await tracker.import_rows(p, rows, 3) == ImportOutcome(2, 1)
+        assert len(await tracker.all(p.user_id)) == 5
+
+    async def test_import_naming_anothers_ids_changes_nothing(self, tracker: Tracker) -> None:
+        owner, intruder = player(), player()
+        theirs = await tracker.register(owner, REG, 1)
+        own = await tracker.register(intruder, on(1, "Own"), 1)
+        rows = [
+            ImportRow(line=2, id=None, fields=on(2, "Fine"), result=None),
+            ImportRow(line=3, id=theirs.id, fields=on(2, "Hijack"), result=res(1, 9)),
+            ImportRow(line=4, id=own.id, fields=on(2, "Own edited"), result=None),
+            ImportRow(line=5, id=theirs.id + 10**9, fields=on(2, "Nobody's"), result=None),
+        ]
+        outcome = await tracker.import_rows(intruder, rows, 2)
+        assert outcome == ImportOutcome(0, 0, ((3, theirs.id), (5, theirs.id + 10**9))) and not outcome.applied
+        assert [t.name for t in await tracker.all(intruder.user_id)] == ["Own"]
+        assert await tracker.all(owner.user_id) == [theirs]
+
+    async def test_stats_over_the_players_tournaments(self, tracker: Tracker) -> None:
+        p = player()
+        a = await tracker.register(p, on(1, "a"), 1)
+        await tracker.register(p, on(2, "b"), 2)
+        await tracker.register(player(), on(3, "someone else's"), 3)
+        await tracker.record_result(p.user_id, a.id, res(1, 50), 4)
+        summary = summarize(StatsQuery(since=date(2025, 3, 1)).select(await tracker.all(p.user_id)))
+        assert (summary.played, summary.pending, summary.total_cost, summary.profit) == (
+            1, 1, Decimal(10), Decimal(40),
+        )
+        assert summary.best_finish is not None and summary.best_finish.name == "a"
+
+    async def test_a_unit_of_work_that_raises_leaves_nothing(self, store: TrackerStore, tracker: Tracker) -> None:
+        p = player()
+        kept = await tracker.register(p, on(1, "kept"), 1)
+        with pytest.raises(RuntimeError):
+            async with store.unit_of_work() as work:
+                await work.set_venue(p, "Club")
+                await work.register(p, on(2, "gone"), 2)
+                await work.record_result(p.user_id, kept.id, res(1, 5), 2)
+                await work.import_rows(p, [ImportRow(line=2, id=None, fields=on(3, "gone too"), result=None)], 2)
+                assert len(await work.all(p.user_id)) == 3  # the unit sees its own writes
+                raise RuntimeError("the step failed after writing")
+        assert await tracker.venue(p.user_id) is None
+        assert await tracker.all(p.user_id) == [kept]
+        # The same update run again writes as if the failed run never happened.
+        async with store.unit_of_work() as work:
+            assert (await work.register(p, on(2, "gone"), 2)).name == "gone"
+        assert [t.name for t in await tracker.all(p.user_id)] == ["kept", "gone"]
+
+    async def test_a_unit_of_work_that_ends_keeps_every_write(self, store: TrackerStore, tracker: Tracker) -> None:
+        p = player()
+        async with store.unit_of_work() as work:
+            t = await work.register(p, REG, 1)
+            await work.set_venue(p, "Club")
+            await work.record_result(p.user_id, t.id, res(2, 20), 1)
+        assert await tracker.venue(p.user_id) == "Club"
+        assert [x.result for x in await tracker.all(p.user_id)] == [res(2, 20)]
+
+    async def test_a_value_the_schema_refuses_changes_nothing(self, store: TrackerStore, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, 1)
+        bad = TournamentFields(name="Bad", played_on=date(2025, 1, 1), buy_in=Decimal(-1), venue="V")
+        with pytest.raises(self.refused):
+            async with store.unit_of_work() as work:
+                await work.save(p.user_id, t.id, bad, None, 2)
+        with pytest.raises(self.refused):
+            async with store.unit_of_work() as work:
+                await work.record_result(p.user_id, t.id, res(0, 10), 3)
+        with pytest.raises(self.refused):
+            async with store.unit_of_work() as work:
+                await work.set_venue(p, "x" * 101)
+        assert await tracker.all(p.user_id) == [t] and await tracker.venue(p.user_id) is None
