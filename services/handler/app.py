@@ -25,7 +25,7 @@ from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
 from services.handler.partitions import PartitionConsumer
-from services.handler.processing import UpdateProcessor
+from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
 from services.handler.replicas import follow_assignment
 from services.handler.session_client import SessionClient
 from services.handler.settings import HandlerSettings
@@ -81,26 +81,19 @@ def create_app(settings: HandlerSettings) -> Service:
             metrics=metrics,
         )
         files = UserFiles(bot)
-        processor = UpdateProcessor(
-            sessions,
-            pool,
-            bot,
-            dead_letters,
-            files=files,
-            ocr=ocr_jobs,
-            instance=settings.instance_name,
-            max_attempts=settings.update_max_attempts,
-            max_redeliveries=settings.update_max_redeliveries,
-            max_backoff=settings.dependency_backoff_max_seconds,
-            session_max_bytes=settings.session_max_bytes,
-            metrics=metrics,
+        limits = PipelineLimits.from_settings(settings)
+        applier = UpdateApplier(
+            sessions, pool, files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics
+        )
+        settlement = Settlement(
+            applier, dead_letters, instance=settings.instance_name, limits=limits, metrics=metrics
         )
         # Before any partition is consumed (each subscription declares its own queue too).
         await until_up("RabbitMQ", lambda: declare_every_partition(connection, topology))
         consumer = PartitionConsumer(
             connection,
             topology,
-            processor.handle,
+            settlement.handle,
             prefetch=settings.partition_prefetch,
             hold=settings.partition_hold_seconds,
         )

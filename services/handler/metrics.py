@@ -13,6 +13,9 @@ KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsuppor
 
 class HandlerMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
+        # Here, not at the top: the pipeline's modules import this one.
+        from services.handler.pipeline.outcome import DeadLetterReason, Outcome
+
         common: dict[str, Any] = {"namespace": NAMESPACE, "subsystem": "handler", "registry": registry}
         self.processed = Counter(
             "updates_processed", "Updates finished and acknowledged, by kind and outcome "
@@ -58,8 +61,8 @@ class HandlerMetrics:
             "partitions_owned", "Update partitions this replica consumes", **common,
         )
         for kind in KINDS:
-            for outcome in ("applied", "duplicate", "session_too_large"):
-                self.processed.labels(kind, outcome)
+            for outcome in Outcome:
+                self.processed.labels(kind, outcome.value)
             self.failed.labels(kind)
-        for reason in ("failed", "redelivered", "invalid"):
-            self.dead_letters.labels(reason)
+        for reason in DeadLetterReason:
+            self.dead_letters.labels(reason.value)

@@ -25,7 +25,7 @@ run one at a time, in queue order, each replica's death happens while the one th
 it is in hand.  The partition's quorum queue counts every return of every delivery in hand
 (``x-delivery-count``), so an update that keeps killing its replica reaches the handler's
 limit and is dead-lettered; the deliveries that were in hand with it every time reach the
-same count, come after it, and are run (``processing.py``, ``_spared``).
+same count, come after it, and are run (``pipeline/settlement.py``, ``_spared``).
 
 RabbitMQ closes a channel that has held a delivery unacknowledged longer than its consumer
 timeout (30 minutes by default), which would return every delivery in hand at once.  An

@@ -2,7 +2,7 @@
 service wait the failover out, and each update is then done exactly once.
 
 The stack is real but for Telegram (the fake Bot API) and the dead-letter queue (in
-memory): an ``UpdateProcessor`` on a pool of its own, the session service running over
+memory): the update pipeline (``Settlement``) on a pool of its own, the session service running over
 RabbitMQ, both on a database of the test's own.  The failover is staged on that database as
 a client sees one: the backends are terminated (57P01, as when the old primary shuts down),
 and for a while every new connection is to a server that refuses writes (as a standby does:
@@ -34,7 +34,7 @@ from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, UserFiles
 from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
-from services.handler.processing import UpdateProcessor
+from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
 from services.handler.session_client import SessionClient
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
@@ -86,7 +86,7 @@ def register(user_id: int) -> Delivery:
 
 @dataclass
 class Stack:
-    processor: UpdateProcessor
+    processor: Settlement
     metrics: HandlerMetrics
     fake: Any
     dead: DeadLetters
@@ -113,11 +113,10 @@ class Stack:
 
 
 def processor_for(pool: asyncpg.Pool, sessions: SessionClient, bot: BotApi, files: UserFiles,
-                  dead: DeadLetters, metrics: HandlerMetrics) -> UpdateProcessor:
-    return UpdateProcessor(
-        sessions, pool, bot, dead, files=files, ocr=NoOcr(), instance="failover-test",
-        max_attempts=3, max_backoff=BACKOFF_MAX, failure_pause=0.05, metrics=metrics,
-    )
+                  dead: DeadLetters, metrics: HandlerMetrics) -> Settlement:
+    limits = PipelineLimits(max_attempts=3, max_backoff=BACKOFF_MAX, failure_pause=0.05)
+    applier = UpdateApplier(sessions, pool, files, Effects(bot, NoOcr()), limits=limits, metrics=metrics)
+    return Settlement(applier, dead, instance="failover-test", limits=limits, metrics=metrics)
 
 
 @contextlib.asynccontextmanager

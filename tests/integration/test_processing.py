@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from prometheus_client import CollectorRegistry
 
 from devkit.fake_telegram import FakeTelegramConfig, create_app
 from services.common import db
@@ -20,7 +21,8 @@ from services.common.telegram import open_session
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, UserFiles
 from services.handler.errors import DependencyUnavailable
-from services.handler.processing import UpdateProcessor
+from services.handler.metrics import HandlerMetrics
+from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
 from services.handler.texts.en import EN
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead, ticket_event_id
@@ -119,6 +121,32 @@ class Delivery:
         self.acked = True
 
 
+@dataclass
+class Parts:
+    """The pipeline's collaborators, as staged here."""
+
+    sessions: StagedSessions
+    pool: Any
+    bot: BotApi
+    dead: DeadLetters
+    files: UserFiles
+    ocr: OcrQueue
+
+
+class Processor(Settlement):
+    """The whole pipeline on staged parts, with metrics of its own."""
+
+    def __init__(self, parts: Parts, limits: PipelineLimits) -> None:
+        self.parts = parts
+        self.ocr_queue = parts.ocr  # for the tests to read
+        metrics = HandlerMetrics(CollectorRegistry())
+        applier = UpdateApplier(
+            parts.sessions, parts.pool, parts.files, Effects(parts.bot, parts.ocr),
+            limits=limits, metrics=metrics,
+        )
+        super().__init__(applier, parts.dead, instance="test", limits=limits, metrics=metrics)
+
+
 @pytest.fixture
 async def world(database_url: str):
     pool = await db.open_pool(
@@ -129,13 +157,10 @@ async def world(database_url: str):
     async with serving(telegram, free_port()) as url, open_session(10.0, 8) as http:
         sessions, dead = StagedSessions(), DeadLetters()
         bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
-        ocr = OcrQueue()
-        processor = UpdateProcessor(
-            sessions, pool, bot, dead,
-            files=UserFiles(bot), ocr=ocr,
-            instance="test", max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
-        )
-        processor.ocr_queue = ocr  # type: ignore[attr-defined]  # for the tests to read
+        parts = Parts(sessions, pool, bot, dead, UserFiles(bot), OcrQueue())
+        processor = Processor(parts, PipelineLimits(
+            max_attempts=3, max_redeliveries=2, max_backoff=0.2, failure_pause=0.05,
+        ))
         yield processor, sessions, telegram.state.fake, pool, dead
     await pool.close()
 
@@ -155,7 +180,7 @@ def sent_texts(fake, user_id: int) -> list[str]:
             if c["method"] == "sendMessage" and c["params"]["chat_id"] == user_id]
 
 
-async def handle(processor: UpdateProcessor, d: Delivery) -> Delivery:
+async def handle(processor: Settlement, d: Delivery) -> Delivery:
     await processor.handle(d, asyncio.Event())
     return d
 
@@ -314,13 +339,11 @@ async def test_a_reading_that_breaks_the_contract_is_dead_lettered(world) -> Non
 # ---------------------------------------------------------------- the session size limit
 
 
-def capped(processor: UpdateProcessor, session_max_bytes: int) -> UpdateProcessor:
+def capped(processor: Processor, session_max_bytes: int) -> Processor:
     """The world's processor with another SESSION_MAX_BYTES."""
-    return UpdateProcessor(
-        processor._sessions, processor._pool, processor._bot, processor._dead_letters,
-        files=processor._files, ocr=processor._ocr, instance="test",
+    return Processor(processor.parts, PipelineLimits(
         max_attempts=3, max_backoff=0.2, failure_pause=0.05, session_max_bytes=session_max_bytes,
-    )
+    ))
 
 
 def press(update_id: int, user_id: int, data: str) -> Delivery:
@@ -447,9 +470,9 @@ async def test_a_button_press_is_answered_together_with_its_first_message(databa
         async with serving(telegram, free_port()) as url, open_session(10.0, 8) as http:
             sessions, dead = StagedSessions(), DeadLetters()
             bot = BotApi(http, url, TOKEN, max_attempts=2, max_backoff=0.1)
-            processor = UpdateProcessor(
-                sessions, pool, bot, dead,
-                files=UserFiles(bot), ocr=OcrQueue(), instance="test",
+            processor = Processor(
+                Parts(sessions, pool, bot, dead, UserFiles(bot), OcrQueue()),
+                PipelineLimits(),
             )
             fake = telegram.state.fake
             uid = random_user_id()

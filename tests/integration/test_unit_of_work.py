@@ -12,7 +12,7 @@ import pytest
 from services.common import db
 from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.state import ConversationState
-from services.handler.processing import parse_delivery
+from services.handler.pipeline import parse_delivery
 from services.handler.tracker.model import Player
 from services.handler.tracker.postgres import PgTracker
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA

@@ -20,7 +20,7 @@ from services.handler.conversation.dispatcher import converse
 from services.handler.conversation.replies import RequestOcr, SendFile
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.domain.records import Tournament
-from services.handler.processing import parse_delivery
+from services.handler.pipeline import parse_delivery
 from services.handler.tracker.model import TrackerStore
 from shared.ocr_api import (
     KIND_TICKET_READ,
