@@ -29,6 +29,7 @@ from services.handler.pipeline import Effects, PipelineLimits, Settlement, Updat
 from services.handler.replicas import follow_assignment
 from services.handler.session_client import SessionClient
 from services.handler.settings import HandlerSettings
+from services.handler.tracker.postgres import PgStore
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def create_app(settings: HandlerSettings) -> Service:
         files = UserFiles(bot)
         limits = PipelineLimits.from_settings(settings)
         applier = UpdateApplier(
-            sessions, pool, files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics
+            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics
         )
         settlement = Settlement(
             applier, dead_letters, instance=settings.instance_name, limits=limits, metrics=metrics

@@ -36,6 +36,7 @@ from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
 from services.handler.session_client import SessionClient
+from services.handler.tracker.postgres import PgStore
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
 from shared.topology import HEADER_UPDATE_ID, Topology
@@ -115,7 +116,7 @@ class Stack:
 def processor_for(pool: asyncpg.Pool, sessions: SessionClient, bot: BotApi, files: UserFiles,
                   dead: DeadLetters, metrics: HandlerMetrics) -> Settlement:
     limits = PipelineLimits(max_attempts=3, max_backoff=BACKOFF_MAX, failure_pause=0.05)
-    applier = UpdateApplier(sessions, pool, files, Effects(bot, NoOcr()), limits=limits, metrics=metrics)
+    applier = UpdateApplier(sessions, PgStore(pool), files, Effects(bot, NoOcr()), limits=limits, metrics=metrics)
     return Settlement(applier, dead, instance="failover-test", limits=limits, metrics=metrics)
 
 

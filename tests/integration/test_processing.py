@@ -24,6 +24,7 @@ from services.handler.errors import DependencyUnavailable
 from services.handler.metrics import HandlerMetrics
 from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
 from services.handler.texts.en import EN
+from services.handler.tracker.postgres import PgStore
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from shared.ocr_api import KIND_TICKET_READ, OcrJob, TicketRead, ticket_event_id
 from shared.session_api import (
@@ -141,7 +142,7 @@ class Processor(Settlement):
         self.ocr_queue = parts.ocr  # for the tests to read
         metrics = HandlerMetrics(CollectorRegistry())
         applier = UpdateApplier(
-            parts.sessions, parts.pool, parts.files, Effects(parts.bot, parts.ocr),
+            parts.sessions, PgStore(parts.pool), parts.files, Effects(parts.bot, parts.ocr),
             limits=limits, metrics=metrics,
         )
         super().__init__(applier, parts.dead, instance="test", limits=limits, metrics=metrics)

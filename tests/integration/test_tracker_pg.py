@@ -3,12 +3,10 @@ conversation that must read the same on PostgreSQL as on the in-memory tracker."
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
 import json
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -16,27 +14,13 @@ import pytest
 
 from services.common import db
 from services.handler.tracker.memory import MemoryStore
-from services.handler.tracker.model import Tracker
-from services.handler.tracker.postgres import PgTracker
+from services.handler.tracker.postgres import PgStore, PgTracker
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
-from services.handler.tracker.unit_of_work import UnitOfWork
 from tests.conftest import random_user_id
 from tests.contract.tracker_contract import TrackerContract
 from tests.unit.bot_user import BotUser, Replies
 
 pytestmark = pytest.mark.integration
-
-
-class PgStore:
-    """``TrackerStore`` on a pool: each unit of work is the handler's ``UnitOfWork``."""
-
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
-    @contextlib.asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[Tracker]:
-        async with UnitOfWork(self._pool) as work:
-            yield PgTracker(work)
 
 
 class TestPgTracker(TrackerContract):

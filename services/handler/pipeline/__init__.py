@@ -42,7 +42,7 @@ How each update ended is an ``Outcome`` (``outcome.py``), the label of the handl
 The parts are built in ``services/handler/app.py``::
 
     effects = Effects(bot, ocr)
-    applier = UpdateApplier(sessions, pool, files, effects, limits=limits, metrics=metrics)
+    applier = UpdateApplier(sessions, PgStore(pool), files, effects, limits=limits, metrics=metrics)
     settlement = Settlement(applier, dead_letters, instance=..., limits=limits, metrics=metrics)
     # settlement.handle(delivery, stopping) for each delivery
 """

@@ -13,8 +13,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
-import asyncpg
-
 from services.common.logs import user_hash
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
@@ -27,8 +25,7 @@ from services.handler.pipeline.outcome import Outcome
 from services.handler.pipeline.waiting import Patience, SessionChanged
 from services.handler.telegram import Incoming
 from services.handler.texts import catalogue_for
-from services.handler.tracker.postgres import PgTracker
-from services.handler.tracker.unit_of_work import UnitOfWork
+from services.handler.tracker.model import TrackerStore
 from shared.session_api import (
     SessionConflict,
     SessionDuplicate,
@@ -67,7 +64,7 @@ class UpdateApplier:
     def __init__(
         self,
         sessions: SessionPort,
-        pool: asyncpg.Pool,
+        store: TrackerStore,
         files: FileSource,
         effects: Effects,
         *,
@@ -76,7 +73,7 @@ class UpdateApplier:
         metrics: HandlerMetrics,
     ) -> None:
         self._sessions = sessions
-        self._pool = pool
+        self._store = store
         self._files = files
         self._effects = effects
         self._today = today
@@ -93,8 +90,8 @@ class UpdateApplier:
         state = ConversationState.from_session(snapshot.data)
         limit = self._session_max_bytes
         try:
-            async with UnitOfWork(self._pool) as work:
-                outcome = await converse(incoming, state, PgTracker(work), self._files, self._today())
+            async with self._store.unit_of_work() as tracker:
+                outcome = await converse(incoming, state, tracker, self._files, self._today())
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back

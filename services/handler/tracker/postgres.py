@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -356,3 +357,16 @@ class PgTracker:
                 await self._set_result(new_id, r.result, source_update_id)
             added += 1
         return ImportOutcome(added, updated)
+
+
+class PgStore:
+    """The ``TrackerStore`` on PostgreSQL: each update's tracker runs in a ``UnitOfWork`` on
+    ``pool`` (a connection once it reads, a transaction once it writes)."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[PgTracker]:
+        async with UnitOfWork(self._pool) as work:
+            yield PgTracker(work)
