@@ -23,7 +23,7 @@ from bench.procs import Processes, free_port, last_partitions, say, wait_for
 from devkit.fake_telegram import FakeTelegram
 from devkit.processes import ServiceProcess, http_ok_async
 
-WEBHOOK_FLOOR_RATE = 2000  # issue 5: webhook answers at 2,000 updates/s offered
+WEBHOOK_FLOOR_RATE = 2000  # the webhook floor: its answers measured at 2,000 updates/s offered
 
 
 @dataclass

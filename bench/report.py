@@ -13,15 +13,15 @@ from typing import Any
 
 from bench.cpu import BENCH, PG, PG_SHARED, RABBITMQ, REDIS
 
-FORMAT = 2  # the report's shape; 2026-11-25 and before: no "format", no repeats
+FORMAT = 2  # the report's shape; a report without "format" is one run, with no repeats
 
 FLOORS = {
-    # issue 13
+    # the floors the report lists under issue 13
     "cpu_ms_at_300": 3.0,
     "vs_baseline": 0.8,
     "vs_peer": 1.0,
     "added_p99_ms": 100,
-    # issue 5
+    # the floors the report lists under issue 5
     "webhook_per_s": 2000,
     "webhook_p99_ms": 25,
     "sustained_2_replicas": 500,
@@ -153,7 +153,7 @@ def floors(report: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(_row(13, f"{s['name']}: added latency p99 <= 100 ms at half the sustained rate",
                          f"{fmt(h.get('added_p99_ms'), 1)} ms at {fmt(h.get('rate'), 0)}/s{_runs(s)}",
                          None if p99 is None else p99 <= FLOORS["added_p99_ms"]))  # fmt: skip
-    # Issue 5's floors, judged as before.
+    # Issue 5's floors: the webhook, two replicas end to end, memory, the session service.
     for s in stacks:
         w, f = s["summary"].get("webhook") or {}, s["summary"].get("webhook_at_floor") or {}
         rows.append(_webhook_row(s["name"] + ": webhook (handlers working)", med(w.get("answered_per_s")),
@@ -228,7 +228,7 @@ def _session_rows(sess: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def key_figures(report: dict[str, Any]) -> dict[str, Any]:
-    """The figures a before/after comparison shows; from this format or the one before."""
+    """The figures a before/after comparison shows; from a report of this format or one without."""
     systems = {}
     for s in report["systems"]:
         if "summary" in s:  # this format: medians over the repeats
@@ -242,7 +242,7 @@ def key_figures(report: dict[str, Any]) -> dict[str, Any]:
                 "added_p99_ms_at_half": med((sm.get("half") or {}).get("added_p99_ms")),
                 "webhook_max_per_s": med((sm.get("webhook") or {}).get("answered_per_s")),
             }
-        else:  # 2026-11-25: one run, CPU at the highest sustained step
+        else:  # no "format": one run, CPU at the highest sustained step
             cpu = sum(v for k, v in s["cpu_per_1000"].items() if not k.startswith("bench"))
             systems[s["name"]] = {
                 "sustained_per_s": s["sustained"],

@@ -8,8 +8,8 @@ from bench.report import before_after, fmt, not_the_system
 
 
 def _messaging(machine: dict[str, Any]) -> str:
-    """The messaging library a report was measured with: aio-pika, or FastStream before the
-    services left it (the reports keep what they measured)."""
+    """The messaging library a report was measured with: FastStream when the report names
+    it, else aio-pika (a report shows what it measured)."""
     if "faststream" in machine:
         return f"FastStream {machine['faststream']}"
     return f"aio-pika {machine.get('aio_pika', '?')}"

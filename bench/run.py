@@ -1,4 +1,4 @@
-"""Run the benchmark of issues 5 and 13: ``python -m bench.run [--quick] [--out bench/results]``.
+"""Run the benchmark (docs/benchmark.md): ``python -m bench.run [--quick] [--out bench/results]``.
 
 In one run on this machine, against the local PostgreSQL, RabbitMQ and Redis
 (``BENCH_DATABASE_URL``, default ``postgresql://postgres@127.0.0.1:5432/postgres`` as the admin

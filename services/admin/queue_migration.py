@@ -1,9 +1,9 @@
 """``broker migrate-queues``: turn a namespace's classic queues into the quorum queues of
 ``shared.topology``, keeping every message, in order.
 
-Why: releases before issue 14 declared classic queues with the names the quorum ones have
-now, and RabbitMQ refuses to re-declare a queue as another type (PRECONDITION_FAILED), so
-an upgraded stack would not start on them.  A queue's type cannot change in place.
+Why: RabbitMQ refuses to re-declare a queue as another type (PRECONDITION_FAILED), so a
+stack whose broker holds classic queues under the topology's names would not start on
+them.  A queue's type cannot change in place.
 
 How (a drained, stopped cut-over): with every service stopped, for each queue ``Q`` of the
 topology that is classic, declare the durable queue ``Q.migrating``, move every message
@@ -17,7 +17,8 @@ message, body and properties unchanged, through the default exchange with publis
 confirms and ``mandatory``; the source message is acknowledged only after its copy is
 confirmed.  One consumer and one publisher keep the order both ways.  A crash loses
 nothing; at worst the batch in flight (``BATCH`` messages) is in both queues, which the
-consumers take like any at-least-once redelivery (updates are deduplicated).  Running the command again finishes the job: a leftover ``Q.migrating`` is emptied into
+consumers take like any at-least-once redelivery (updates are deduplicated).  Running the
+command again finishes the job: a leftover ``Q.migrating`` is emptied into
 ``Q``, after whatever of a classic ``Q`` was not moved yet.  (aiormq gives a message without
 ``message_id`` a random one; every publisher of the stack sets one already.)
 

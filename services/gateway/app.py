@@ -5,7 +5,8 @@ route under load, and Starlette's Request and Response objects and middleware co
 per webhook than everything the route does itself.  Its answers are precomputed bytes.
 Every other request (``/healthz``, ``/readyz``, wrong methods and paths: 404, 405, the
 trailing-slash redirect) and the lifespan go to a Starlette app, which also holds the
-webhook route so that its routing answers stay what they were.
+webhook route so that its path answers another method (405) and a trailing slash (the
+redirect) as any Starlette route does.
 """
 
 from __future__ import annotations

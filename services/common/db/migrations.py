@@ -35,8 +35,8 @@ async def prepare(
     ``login`` is given when ``conn`` is a separate, privileged migration connection: the role is
     then ``login.user`` (``DATABASE_URL``'s), given ``login.password`` (one secret, kept where
     the service reads it), and ``conn`` must be able to create roles.  Without ``login``, a
-    connection that cannot create roles (a least-privilege ``DATABASE_URL``) only migrates, as
-    before roles existed: it owns its schemas after an earlier set-up, so that works.
+    connection that cannot create roles (a least-privilege ``DATABASE_URL``) only migrates:
+    it owns its schemas after an earlier set-up, so that works.
     """
     owner = None
     if role is not None:

@@ -27,10 +27,10 @@ async def create_pool(
     The reset of a connection going back to the pool does nothing beyond asyncpg's own
     rollback of a transaction left open (run before it) and that replacement.  asyncpg's
     default reset sends ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` on
-    every release: one more round trip per pooled query, about a tenth of the session
-    service's CPU per request.  Our code leaves nothing for it to undo: advisory locks,
-    ``SET ROLE`` and settings are all transaction-scoped (``pg_advisory_xact_lock``,
-    ``SET LOCAL``), and nothing listens or keeps a cursor open.
+    every release: one more round trip per pooled query, a share of the session service's
+    CPU per request that the benchmark shows (docs/benchmark.md).  Our code leaves nothing
+    for it to undo: advisory locks, ``SET ROLE`` and settings are all transaction-scoped
+    (``pg_advisory_xact_lock``, ``SET LOCAL``), and nothing listens or keeps a cursor open.
     """
 
     async def reset(conn: asyncpg.Connection) -> None:

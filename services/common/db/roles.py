@@ -207,7 +207,7 @@ ORDER BY t.oid
 
 async def hand_over(conn: asyncpg.Connection, schema: str, owner: str) -> None:
     """Make ``owner`` the owner of ``schema`` and of everything in it that is not its yet
-    (a database migrated before roles existed, or by hand)."""
+    (a database migrated with no role to own its schemas, or changed by hand)."""
     regrole = quote_ident(owner)
     changed = 0
     if await conn.fetchval(

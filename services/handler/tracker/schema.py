@@ -32,7 +32,7 @@ MIGRATIONS: list[str] = [
         created_at timestamptz NOT NULL DEFAULT now()
     );
     """,
-    # 2: full records (issue 6): fee, currency, game, format, re-entries, rebuys, add-ons,
+    # 2: full records: fee, currency, game, format, re-entries, rebuys, add-ons,
     # field size and starting stack; prize + bounty; the player's current venue.  An import
     # adds many tournaments from one update, so the idempotency key gains the file's row.
     """
