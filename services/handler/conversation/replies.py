@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.ocr_api import OcrJob
+
+if TYPE_CHECKING:  # the type only: the conversation does not load the HTTP client
+    from services.common.telegram.client import FilePart
 
 CALLBACK_DATA_MAX_BYTES = 64
 
@@ -22,10 +25,6 @@ class Button:
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
-
-# A file part of a multipart Bot API request: (field, (filename, bytes, content type)).
-FilePart = tuple[str, tuple[str, bytes, str]]
-
 
 def _markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
     if not keyboard:
