@@ -51,7 +51,7 @@ async def probe_postgres(url: str) -> Probe:
     admin = urlsplit(url)._replace(path="/postgres").geturl()
     try:
         conn = await asyncpg.connect(admin, timeout=10)
-    except (OSError, asyncio.TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         return Probe(False, why=f"{host}:{port} answers but turns us away ({type(exc).__name__}: {exc})")
     await conn.close()
     return Probe(True)
@@ -65,7 +65,7 @@ async def probe_rabbitmq(url: str) -> Probe:
         return Probe(False, answered=False, why=f"nothing answers at {host}:{port}")
     try:
         conn = await asyncio.wait_for(aiormq.connect(url), 15)
-    except (OSError, asyncio.TimeoutError, aiormq.exceptions.AMQPError) as exc:
+    except (TimeoutError, OSError, aiormq.exceptions.AMQPError) as exc:
         return Probe(False, why=f"{host}:{port} answers but turns us away ({type(exc).__name__}: {exc})")
     await conn.close()
     return Probe(True)

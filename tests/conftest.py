@@ -19,10 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from yarl import URL
 
 from devkit import rabbitmq_node
 from devkit.rabbitmq_node import PrivateRabbitMQ
-from yarl import URL
 
 
 def _from_env_or_container(env: str, start: Callable[[], tuple[Any, str]]) -> Iterator[str]:

@@ -280,7 +280,7 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `... | head`: the reader has seen enough; the work itself is done
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no error at exit flush
         return EXIT_OK
-    except Exception as exc:  # noqa: BLE001 - one line instead of a traceback full of URLs
+    except Exception as exc:  # one line instead of a traceback full of URLs
         text = f"{type(exc).__name__}: {exc}"
         for secret in _secrets(settings):
             if secret:

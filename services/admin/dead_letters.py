@@ -37,11 +37,11 @@ from services.admin.settings import AdminSettings
 from shared.topology import (
     DEAD_LETTER_HEADERS,
     HEADER_DEAD_AT,
-    HEADER_DELIVERY_COUNT,
     HEADER_DEAD_ATTEMPTS,
     HEADER_DEAD_ERROR,
     HEADER_DEAD_INSTANCE,
     HEADER_DEAD_REASON,
+    HEADER_DELIVERY_COUNT,
     HEADER_REPLAYED_AT,
     HEADER_UPDATE_ID,
     HEADER_USER_ID,
@@ -241,7 +241,7 @@ async def replay_command(settings: AdminSettings, args: argparse.Namespace) -> i
                 found.add(letter.update_id)
                 try:
                     await republish(exchange, topology, message, letter.update_id, letter.user_id)
-                except Exception as exc:  # noqa: BLE001 - reported below, the letter stays
+                except Exception as exc:  # reported below, the letter stays
                     failure = (
                         f"update {letter.update_id} was not replayed and stays in the dead letters: "
                         f"{publish_failure(exc, topology)}"

@@ -129,7 +129,7 @@ async def connect(database_url: str) -> AsyncIterator[asyncpg.Pool]:
         pool = await asyncio.wait_for(
             create_pool(database_url, min_size=1, max_size=1), CONNECT_TIMEOUT
         )
-    except Exception as exc:  # noqa: BLE001 - refused, DNS, login, no database, timeout, bad URL
+    except Exception as exc:  # refused, DNS, login, no database, timeout, bad URL
         where = redact_url(database_url, "DATABASE_URL") or "(empty DATABASE_URL)"
         why = _why(exc, url_password(database_url))
         raise AdminError(

@@ -18,6 +18,7 @@ import httpx
 import pytest
 from yarl import URL
 
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from services.handler.assignment import assign
 from shared.topology import Topology, partition_of
 from tests.admin_cli import run_admin
@@ -30,7 +31,6 @@ from tests.conftest import (
 )
 from tests.e2e.conftest import Stack
 from tests.e2e.players import PATIENT, assert_replies_in_order, conversation, stored
-from devkit.rabbitmq_node import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser, buttons
 
 pytestmark = pytest.mark.e2e

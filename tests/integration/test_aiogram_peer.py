@@ -34,7 +34,6 @@ from devkit.fake_telegram import Call, FakeTelegram, FakeTelegramConfig, FakeTel
 from services.handler.domain.money import format_percent, format_signed
 from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 
-
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]

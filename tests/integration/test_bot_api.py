@@ -165,7 +165,7 @@ def file_server(file_size: int | None, status: int, content: bytes) -> Starlette
     ])
 
 
-async def download_through(app: Starlette, max_bytes: int) -> bytes | None | DependencyUnavailable:
+async def download_through(app: Starlette, max_bytes: int) -> bytes | DependencyUnavailable | None:
     async with serving(app, free_port()) as url, open_session(10.0, 4) as http:
         files = UserFiles(BotApi(http, url, TOKEN, max_attempts=1))
         try:

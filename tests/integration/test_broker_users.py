@@ -34,6 +34,7 @@ from yarl import URL
 
 from devkit.fake_telegram import FakeTelegramConfig
 from devkit.fake_telegram import create_app as fake_telegram_app
+from devkit.rabbitmq_node import PrivateRabbitMQ
 from services.admin.broker_users import (
     SERVICES,
     password_variable,
@@ -48,11 +49,10 @@ from services.ocr.app import create_app as ocr_app
 from services.ocr.settings import OcrSettings
 from services.session.app import create_app as session_app
 from services.session.settings import SessionSettings
-from shared.topology import QUORUM, HEADER_REPLAYED_AT, Topology
+from shared.topology import HEADER_REPLAYED_AT, QUORUM, Topology
 from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import database_of_its_own, eventually, free_port, own_rabbitmq, random_user_id
 from tests.integration.conftest import running_app, serving
-from devkit.rabbitmq_node import PrivateRabbitMQ
 from tests.telegram_client import TelegramUser
 
 pytestmark = pytest.mark.integration

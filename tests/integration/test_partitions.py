@@ -70,7 +70,7 @@ def recording_handle(name: str, log: Log, work: Work):
                 try:
                     await message.ack()
                     entry.outcome = "acked"
-                except Exception:  # noqa: BLE001 - whatever the channel raises, it is lost
+                except Exception:  # whatever the channel raises, it is lost
                     entry.outcome = "ack failed"
             else:
                 entry.outcome = "left"

@@ -15,8 +15,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.admin.broker_policies import policies, policy_definitions
 from services.admin import cli
+from services.admin.broker_policies import policies, policy_definitions
 from services.admin.broker_users import (
     OPERATOR_DEV_PASSWORD,
     SERVICES,

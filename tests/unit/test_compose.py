@@ -314,9 +314,9 @@ def test_haproxy_balances_amqp_over_every_node() -> None:
     assert servers == {name: f"{name}:5672" for name in NODES}
     (default_server,) = [line for line in backend if line[0] == "default-server"]
     assert "check" in default_server and "resolvers" in default_server
-    assert ["on-marked-down", "shutdown-sessions"] == default_server[
+    assert default_server[
         default_server.index("on-marked-down") : default_server.index("on-marked-down") + 2
-    ]
+    ] == ["on-marked-down", "shutdown-sessions"]
     assert ["option", "tcp-check"] in backend
     checks = [line[1:] for line in backend if line[0] == "tcp-check"]
     assert checks[0] == ["connect", "port", "5672"], "the first check step must be the AMQP port"

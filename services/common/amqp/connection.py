@@ -199,7 +199,7 @@ class BrokerRing:
             index = self._next
             try:
                 connection = await aio_pika.connect(self.urls[index], timeout=timeout)
-            except Exception as exc:  # noqa: BLE001 - refused, timeout, login, ...: the next one
+            except Exception as exc:  # refused, timeout, login, ...: the next one
                 self._passed(index)
                 error = exc
                 continue

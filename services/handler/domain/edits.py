@@ -126,7 +126,7 @@ class Draft(BaseModel):
             starting_stack=self.starting_stack,
         )
 
-    def result(self) -> Result | None | ParseError[ErrorCode]:
+    def result(self) -> Result | ParseError[ErrorCode] | None:
         """The result if place and prize are both set, ``None`` if neither; else an error."""
         if self.place is None and self.prize is None:
             return ParseError(ErrorCode.RESULT_INCOMPLETE) if self.bounty else None
