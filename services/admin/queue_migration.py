@@ -17,7 +17,8 @@ message, body and properties unchanged, through the default exchange with publis
 confirms and ``mandatory``; the source message is acknowledged only after its copy is
 confirmed.  One consumer and one publisher keep the order both ways.  A crash loses
 nothing; at worst the batch in flight (``BATCH`` messages) is in both queues, which the
-consumers take like any at-least-once redelivery (updates are deduplicated).  Running the command again finishes the job: a leftover ``Q.migrating`` is emptied into
+consumers take like any at-least-once redelivery (updates are deduplicated).
+Running the command again finishes the job: a leftover ``Q.migrating`` is emptied into
 ``Q``, after whatever of a classic ``Q`` was not moved yet.  (aiormq gives a message without
 ``message_id`` a random one; every publisher of the stack sets one already.)
 
