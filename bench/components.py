@@ -44,15 +44,16 @@ async def gateway_alone(ctx: Context) -> dict[str, Any]:
         after = await probe.snapshot()
         out["max"] = summarise(phase, prof.latency, phase.ended)
         answered = max(out["max"]["answered_per_s"] * out["max"]["seconds"], 1)
-        out["cpu_ms_per_webhook"] = {k: round(v / answered * 1000, 3)
-                                     for k, v in delta(before, after).items() if k in ("gateway", RABBITMQ)}  # fmt: skip
+        out["cpu_ms_per_webhook"] = {
+            k: round(v / answered * 1000, 3) for k, v in delta(before, after).items() if k in ("gateway", RABBITMQ)
+        }
         await purge_partitions(ctx.amqp_url, ns, ctx.partitions)
         phase = await gen.run_fixed(WEBHOOK_FLOOR_RATE, prof.max_seconds, f"webhook at {WEBHOOK_FLOOR_RATE}/s")
         await gen.wait_answers(30)
         out["at_floor"] = {**summarise(phase, prof.latency, phase.ended + 30), "rate": WEBHOOK_FLOOR_RATE}
         m, f = out["max"], out["at_floor"]
         say(f"gateway alone: max {m['answered_per_s']}/s (p99 {m['webhook_p99_ms']} ms); at {WEBHOOK_FLOOR_RATE}/s "
-            f"answered {f['answered_per_s']}/s, p50 {f['webhook_p50_ms']} ms, p99 {f['webhook_p99_ms']} ms")  # fmt: skip
+            f"answered {f['answered_per_s']}/s, p50 {f['webhook_p50_ms']} ms, p99 {f['webhook_p99_ms']} ms")
         out["peak_rss_mb"] = ctx.procs.peak_rss_mb()["gateway"]
     finally:
         await gen.close()

@@ -36,7 +36,9 @@ async def redis_command(url: str, *args: str | int) -> Any:
     try:
         commands: list[tuple[str | int, ...]] = []
         if parts.password:
-            commands.append(("AUTH", parts.password) if not parts.username else ("AUTH", parts.username, parts.password))
+            commands.append(
+                ("AUTH", parts.password) if not parts.username else ("AUTH", parts.username, parts.password)
+            )
         db = (parts.path or "/0").strip("/") or "0"
         commands += [("SELECT", db), tuple(args)]
         reply: Any = None

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -299,6 +300,25 @@ class Repeat:
 
         for rate in prof.fixed_rates:
             await step(rate, fixed=True)
+        last_pass = await self.sustained(step, passed)
+        result["sustained"] = last_pass
+        steps = [*result["fixed"].values(), *result["ramp"]]
+        best = next((s for s in steps if s["rate"] == last_pass), None)
+        result["sustained_completed"] = best["completed_per_s"] if best else 0.0
+        result["cpu_at_sustained"] = best["cpu"] if best else None
+        if last_pass:
+            result["half"] = await self.hold(gen, probe, max(round(last_pass / 2), 10))
+        await self.drain(gen)  # nothing in flight when the processes are stopped
+        if self.system.kind == "stack":
+            await self.webhook_modes(gen)
+        measured = [*steps, *([result["half"]] if "half" in result else [])]
+        result["errors"] = sum(s["errors"] for s in measured) + sum(
+            result[k]["errors"] for k in ("webhook", "webhook_at_floor") if k in result)
+        result["throttled"] = sum(s["throttled"] for s in measured)
+
+    async def sustained(self, step: Callable[[float], Awaitable[None]], passed: dict[float, bool]) -> float:
+        """The largest rate held, from the results in ``passed`` on; ``step`` holds a rate and records its result."""
+        prof = self.prof
         # The sustained rate: from the fixed rates up (or down) in geometric steps, then bisect.
         last_pass = max((r for r, ok in passed.items() if ok), default=0.0)
         fails = [r for r, ok in passed.items() if not ok and r > last_pass]
@@ -319,26 +339,19 @@ class Repeat:
                     last_pass = rate
                     break
                 first_fail, rate = rate, round(rate / prof.ramp_factor)
-        for _ in range(prof.refine):
+        return await self.bisect(step, passed, last_pass, first_fail)
+
+    async def bisect(
+        self, step: Callable[[float], Awaitable[None]], passed: dict[float, bool], last_pass: float, first_fail: float
+    ) -> float:
+        """Halve the gap between the largest rate held and the smallest not held (``prof.refine`` times at most)."""
+        for _ in range(self.prof.refine):
             mid = round((last_pass + first_fail) / 2)
             if not last_pass or not first_fail or mid - last_pass < max(5, 0.04 * last_pass):
                 break
             await step(mid)
             last_pass, first_fail = (mid, first_fail) if passed[mid] else (last_pass, mid)
-        result["sustained"] = last_pass
-        steps = [*result["fixed"].values(), *result["ramp"]]
-        best = next((s for s in steps if s["rate"] == last_pass), None)
-        result["sustained_completed"] = best["completed_per_s"] if best else 0.0
-        result["cpu_at_sustained"] = best["cpu"] if best else None
-        if last_pass:
-            result["half"] = await self.hold(gen, probe, max(round(last_pass / 2), 10))
-        await self.drain(gen)  # nothing in flight when the processes are stopped
-        if self.system.kind == "stack":
-            await self.webhook_modes(gen)
-        measured = [*steps, *([result["half"]] if "half" in result else [])]
-        result["errors"] = sum(s["errors"] for s in measured) + sum(
-            result[k]["errors"] for k in ("webhook", "webhook_at_floor") if k in result)
-        result["throttled"] = sum(s["throttled"] for s in measured)
+        return last_pass
 
     async def webhook_modes(self, gen: LoadGen) -> None:
         """Our stack's webhook: answers as fast as 40 connections allow, then at 2,000/s."""

@@ -106,7 +106,9 @@ def summarise_system(system: dict[str, Any]) -> dict[str, Any]:
     for key in ("webhook", "webhook_at_floor"):
         modes = [r[key] for r in reps if key in r]
         if modes:
-            out[key] = {k: spread([m[k] for m in modes]) for k in ("answered_per_s", "webhook_p50_ms", "webhook_p99_ms")}
+            out[key] = {
+                k: spread([m[k] for m in modes]) for k in ("answered_per_s", "webhook_p50_ms", "webhook_p99_ms")
+            }
             out[key]["errors"] = sum(m["errors"] for m in modes)
     return out
 
@@ -191,8 +193,8 @@ def _rss_row(report: dict[str, Any], systems: list[dict[str, Any]]) -> dict[str,
                 over.append(f"{s['name']}/{proc} {mb} MB")
     for part in ("session", "gateway_alone"):
         worst = max(worst, (report.get(part) or {}).get("peak_rss_mb", 0))
-    return _row(5, "each of our services' peak RSS <= 150 MB", f"largest {worst} MB" + (f" ({', '.join(over)})" if over else ""),
-                not over and worst <= FLOORS["rss_mb"])  # fmt: skip
+    measured = f"largest {worst} MB" + (f" ({', '.join(over)})" if over else "")
+    return _row(5, "each of our services' peak RSS <= 150 MB", measured, not over and worst <= FLOORS["rss_mb"])
 
 
 def _session_rows(sess: dict[str, Any]) -> list[dict[str, Any]]:

@@ -27,7 +27,8 @@ def _header(report: dict[str, Any]) -> list[str]:
         f"fake Bot API, the systems, PostgreSQL, RabbitMQ, Redis) on this one machine. Run took "
         f"{report['duration_s']:.0f} s.",
         "",
-        f"Every system is measured {'once' if st['repeats'] == 1 else str(st['repeats']) + ' times'} (a repeat: its processes started fresh on a database of "
+        f"Every system is measured {'once' if st['repeats'] == 1 else str(st['repeats']) + ' times'} "
+        f"(a repeat: its processes started fresh on a database of "
         f"its own, warmed up, then measured); a figure is the median of the repeats with the smallest and largest "
         f"in brackets; *single run* marks a system measured once. Offered like Telegram: at most "
         f"{st['max_connections']} connections, latency counted from the offer (a wait for a free connection "
@@ -125,7 +126,9 @@ def _webhook(report: dict[str, Any]) -> list[str]:
 def _memory_and_session(report: dict[str, Any]) -> list[str]:
     lines = []
     if any(s["summary"].get("peak_rss_mb") for s in report["systems"]):
-        lines += ["", "## Peak RSS (largest over the repeats)", "", "| System | Process | Peak RSS MB |", "|---|---|---|"]
+        lines += [
+            "", "## Peak RSS (largest over the repeats)", "", "| System | Process | Peak RSS MB |", "|---|---|---|"
+        ]
     for s in report["systems"]:
         for proc, mb in (s["summary"].get("peak_rss_mb") or {}).items():
             lines.append(f"| {s['name']} | {proc} | {mb} |")
@@ -167,7 +170,7 @@ def _steps(report: dict[str, Any]) -> list[str]:
                 lines.append(f"| {s['name']} | {r['repeat']} | {st['rate']:g} | {st['completed_per_s']} | "
                              f"{st['cpu']['system_ms_per_update']} | {st['added_p50_ms']} / {st['added_p99_ms']} | "
                              f"{st['webhook_p99_ms']} | {st['mix']['max_share_in_a_second']:.0%} | "
-                             f"{'held' if st['passed'] else 'backlog'}{' (half)' if st is r.get('half') else ''} |")  # fmt: skip
+                             f"{'held' if st['passed'] else 'backlog'}{' (half)' if st is r.get('half') else ''} |")
     return lines
 
 

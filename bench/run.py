@@ -148,29 +148,17 @@ class Bench:
             token = self.token
             secret = secrets.token_urlsafe(36)
             bot_url = await self.bot.start()
-            ctx = Context(self.prof, self.admin_url, self.amqp_url, token, secret, self.bot.fake, bot_url, self.procs,
-                          self.fresh, self.partitions, self.pool_size, self.base_env(bot_url, token, secret))  # fmt: skip
-            # Repeats interleaved (every system once, then again), so that a change in the
-            # machine's load over the run falls on every system alike.
-            for number in range(1, self.prof.repeats + 1):
-                for system in chosen:
-                    if system.single_run and number > 1:
-                        continue
-                    results[system.name].append(await self.attempt(Repeat(ctx, system, number).run, number))
+            ctx = Context(self.prof, self.admin_url, self.amqp_url, token, secret, self.bot.fake, bot_url,
+                          self.procs, self.fresh, self.partitions, self.pool_size,
+                          self.base_env(bot_url, token, secret))  # fmt: skip
+            await self.repeats(ctx, chosen, results)
             only = self.args.only or []
             if not only or "gateway" in only:
                 gateway = await self.attempt(lambda: gateway_alone(ctx), 1)
             if (not only and not self.args.no_session) or "session" in only:
                 session = await self.attempt(lambda: session_latency(ctx), 1)
         finally:
-            await self.procs.stop_all()
-            for problem in await self.fresh.cleanup():
-                say(f"cleanup: {problem}")
-            await self.bot.close()
-            if self.args.keep_logs:
-                say(f"service logs kept in {self.workdir}")
-            else:
-                shutil.rmtree(self.workdir, ignore_errors=True)
+            await self.clean_up()
         report: dict[str, Any] = {
             "format": rpt.FORMAT,
             "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -179,7 +167,7 @@ class Bench:
             "settings": self.settings(),
             "machine": await machine_info(self.admin_url, self.amqp_url, self.redis_url),
             "systems": [{"name": s.name, "kind": s.kind, "replicas": s.replicas, "single_run": s.single_run,
-                         "repeats": results[s.name]} for s in chosen],  # fmt: skip
+                         "repeats": results[s.name]} for s in chosen],
             "skipped": skipped,
             "gateway_alone": gateway if "error" not in gateway else {},
             "session": session if "error" not in session else {},
@@ -190,6 +178,27 @@ class Bench:
         for s in report["systems"]:
             s["summary"] = rpt.summarise_system(s)
         return report
+
+    async def repeats(self, ctx: Context, chosen: list[System], results: dict[str, list[dict[str, Any]]]) -> None:
+        """Every chosen system's repeats, each one's figures (or error) appended to ``results``."""
+        # Repeats interleaved (every system once, then again), so that a change in the
+        # machine's load over the run falls on every system alike.
+        for number in range(1, self.prof.repeats + 1):
+            for system in chosen:
+                if system.single_run and number > 1:
+                    continue
+                results[system.name].append(await self.attempt(Repeat(ctx, system, number).run, number))
+
+    async def clean_up(self) -> None:
+        """Stop the processes, remove what ``Fresh`` made, close the fake Bot API; logs go unless kept."""
+        await self.procs.stop_all()
+        for problem in await self.fresh.cleanup():
+            say(f"cleanup: {problem}")
+        await self.bot.close()
+        if self.args.keep_logs:
+            say(f"service logs kept in {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     async def attempt(self, measure: Any, number: int) -> dict[str, Any]:
         """A measurement's figures, or its error: one system failing does not end the run."""

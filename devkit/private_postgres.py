@@ -67,9 +67,8 @@ def find_bindir() -> Path | None:
         if on_path:
             candidates.append(Path(on_path).resolve().parent)
     for bindir in candidates:
-        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists():
-            if _major(bindir) >= MIN_MAJOR:
-                return bindir
+        if (bindir / "initdb").exists() and (bindir / "pg_ctl").exists() and _major(bindir) >= MIN_MAJOR:
+            return bindir
     return None
 
 
@@ -160,10 +159,11 @@ class PrivatePostgres:
         command = [str(bindir / program), *args]
         options: dict[str, object] = dict(env=env, cwd="/", stdin=subprocess.DEVNULL,
                                           capture_output=True, text=True, timeout=120)  # fmt: skip
-        if self.account is not None:
-            done = self.account.run(command, **options)
-        else:
-            done = subprocess.run(command, **options)  # type: ignore[call-overload]
+        done = (
+            self.account.run(command, **options)
+            if self.account is not None
+            else subprocess.run(command, **options)  # type: ignore[call-overload]
+        )
         if check and done.returncode != 0:
             raise RuntimeError(f"{program} {' '.join(args)} failed:\n{done.stdout}{done.stderr}")
         return done

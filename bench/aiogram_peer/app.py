@@ -36,7 +36,9 @@ class JsonBodySession(AiohttpSession):
     """aiogram's session, posting methods without a file as JSON (the Bot API takes both;
     JSON is what our ``BotApi`` sends).  Everything else, responses included, is aiogram's."""
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None) -> TelegramType:
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
         files: dict[str, Any] = {}
         payload = self.prepare_value(method.model_dump(warnings=False), bot=bot, files=files, _dumps_json=False)
         if files:
@@ -79,7 +81,9 @@ def create_app(env: Mapping[str, str]) -> web.Application:
     app[READY] = False
 
     async def resources(app: web.Application) -> AsyncIterator[None]:
-        pool = await db.open_pool(env["DATABASE_URL"], max_size=int(env.get("DB_POOL_SIZE", "10")), schemas=bookkeeping.SCHEMAS)
+        pool = await db.open_pool(
+            env["DATABASE_URL"], max_size=int(env.get("DB_POOL_SIZE", "10")), schemas=bookkeeping.SCHEMAS
+        )
         try:
             await storage.redis.ping()  # type: ignore[misc]  # redis-py types it sync or async
             await bot.session.create_session()  # type: ignore[attr-defined]
@@ -105,7 +109,8 @@ def create_app(env: Mapping[str, str]) -> web.Application:
 
     app.cleanup_ctx.append(resources)
     app.router.add_get("/healthz", healthz)
-    SecretCheckedHandler(dp, bot, handle_in_background=False, secret_token=env["WEBHOOK_SECRET"]).register(app, path=WEBHOOK_PATH)
+    handler = SecretCheckedHandler(dp, bot, handle_in_background=False, secret_token=env["WEBHOOK_SECRET"])
+    handler.register(app, path=WEBHOOK_PATH)
     setup_application(app, dp, bot=bot)
     return app
 

@@ -91,7 +91,9 @@ async def _register(message: Message, state: FSMContext, pool: asyncpg.Pool, upd
 
 
 @router.message(Command("register"))
-async def register(message: Message, command: CommandObject, state: FSMContext, pool: asyncpg.Pool, event_update: Update) -> None:
+async def register(
+    message: Message, command: CommandObject, state: FSMContext, pool: asyncpg.Pool, event_update: Update
+) -> None:
     if command.args:
         await _register(message, state, pool, event_update.update_id, command.args)
         return
@@ -121,7 +123,9 @@ async def result(message: Message, state: FSMContext, pool: asyncpg.Pool) -> Non
 
 
 @router.callback_query(PickResult.filter())
-async def pick(callback: CallbackQuery, callback_data: PickResult, state: FSMContext, pool: asyncpg.Pool, bot: Bot) -> None:
+async def pick(
+    callback: CallbackQuery, callback_data: PickResult, state: FSMContext, pool: asyncpg.Pool, bot: Bot
+) -> None:
     """A tournament button, in any state: the button carries its own context."""
     texts = texts_of(callback.from_user)
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id

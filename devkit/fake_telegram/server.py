@@ -66,7 +66,7 @@ class FakeTelegramServer:
                 body = await reader.readexactly(length) if length else b""
                 status, answer = await self._answer(request_line, headers, body, arrived)
                 writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: "
-                             b"%d\r\n\r\n%s" % (status, _REASONS.get(status, b"Error"), len(answer), answer))  # fmt: skip
+                             b"%d\r\n\r\n%s" % (status, _REASONS.get(status, b"Error"), len(answer), answer))
                 await writer.drain()
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
             pass  # the client went away, or sent what this server does not read

@@ -161,30 +161,52 @@ async def inspect(db: asyncpg.Pool | asyncpg.Connection) -> RolesReport:
     owners: dict[str, set[str]] = {}
     for service, schema in wanted:
         row = rows.get(schema)
-        if row is None:
-            schemas.append(SchemaState(schema, service.name, None))
-            problems.append(
-                f"schema {schema} does not exist: the {service.name} service has not started "
-                "on this database"
-            )
-            continue
-        attributes = ["login"] if row["login"] else []
-        attributes += [name for column, name in _ATTRIBUTES.items() if row[column]]
-        state = SchemaState(schema, service.name, row["owner"], attributes, list(row["others"]))
+        state, wrong = _schema_state(service, schema, row)
         schemas.append(state)
-        owners.setdefault(service.name, set()).add(row["owner"])
-        privileged = [a for a in attributes if a != "login"]
-        if privileged:
-            problems.append(
-                f"schema {schema} is owned by {row['owner']} ({', '.join(privileged)}): the "
-                f"{service.name} service has no role of its own (start it with "
-                "MIGRATION_DATABASE_URL and DATABASE_URL naming its role)"
-            )
-        if state.others_with_access:
-            problems.append(
-                f"schema {schema} (or something in it) is open to "
-                f"{', '.join(state.others_with_access)} besides its owner"
-            )
+        problems += wrong
+        if row is not None:
+            owners.setdefault(service.name, set()).add(row["owner"])
+    problems += _owner_problems(owners)
+    tables: list[TableState] = []
+    for service in SERVICES:
+        owner = next(iter(owners.get(service.name, {""})))
+        for table in service.private_tables:
+            row = await db.fetchrow(_PRIVATE_TABLE, *table.split(".", 1))
+            table_state, wrong = _table_state(service, table, owner, row)
+            tables.append(table_state)
+            problems += wrong
+    return RolesReport(schemas, tables, problems)
+
+
+def _schema_state(service: Service, schema: str, row: asyncpg.Record | None) -> tuple[SchemaState, list[str]]:
+    """A schema's state from its catalog row (``None``: it does not exist), and what is wrong with it."""
+    if row is None:
+        return SchemaState(schema, service.name, None), [
+            f"schema {schema} does not exist: the {service.name} service has not started "
+            "on this database"
+        ]
+    problems: list[str] = []
+    attributes = ["login"] if row["login"] else []
+    attributes += [name for column, name in _ATTRIBUTES.items() if row[column]]
+    state = SchemaState(schema, service.name, row["owner"], attributes, list(row["others"]))
+    privileged = [a for a in attributes if a != "login"]
+    if privileged:
+        problems.append(
+            f"schema {schema} is owned by {row['owner']} ({', '.join(privileged)}): the "
+            f"{service.name} service has no role of its own (start it with "
+            "MIGRATION_DATABASE_URL and DATABASE_URL naming its role)"
+        )
+    if state.others_with_access:
+        problems.append(
+            f"schema {schema} (or something in it) is open to "
+            f"{', '.join(state.others_with_access)} besides its owner"
+        )
+    return state, problems
+
+
+def _owner_problems(owners: dict[str, set[str]]) -> list[str]:
+    """A service whose schemas have different owners, two services sharing an owner."""
+    problems: list[str] = []
     for service in SERVICES:
         if len(owners.get(service.name, set())) > 1:
             problems.append(
@@ -198,29 +220,26 @@ async def inspect(db: asyncpg.Pool | asyncpg.Connection) -> RolesReport:
                 f"the {one.name} and {other.name} services' schemas have the same owner "
                 f"{', '.join(sorted(shared))}: each service needs a role of its own"
             )
-    tables: list[TableState] = []
-    for service in SERVICES:
-        owner = next(iter(owners.get(service.name, {""})))
-        expected = [f"{PRIVATE_POLICY} ALL to {owner}"]
-        for table in service.private_tables:
-            row = await db.fetchrow(_PRIVATE_TABLE, *table.split(".", 1))
-            if row is None:
-                tables.append(TableState(table, service.name, False))
-                problems.append(f"table {table} does not exist")
-                continue
-            tables.append(
-                TableState(
-                    table, service.name, True, row["enabled"], row["forced"], list(row["policies"])
-                )
-            )
-            if not (row["enabled"] and row["forced"]):
-                problems.append(f"row level security on {table} is not enabled and forced")
-            if list(row["policies"]) != expected:
-                problems.append(
-                    f"the policies of {table} are not exactly {expected[0]!r}: "
-                    + ("; ".join(row["policies"]) or "none")
-                )
-    return RolesReport(schemas, tables, problems)
+    return problems
+
+
+def _table_state(
+    service: Service, table: str, owner: str, row: asyncpg.Record | None
+) -> tuple[TableState, list[str]]:
+    """A private table's state from its catalog row (``None``: it does not exist), and what is wrong with it."""
+    if row is None:
+        return TableState(table, service.name, False), [f"table {table} does not exist"]
+    problems: list[str] = []
+    expected = [f"{PRIVATE_POLICY} ALL to {owner}"]
+    state = TableState(table, service.name, True, row["enabled"], row["forced"], list(row["policies"]))
+    if not (row["enabled"] and row["forced"]):
+        problems.append(f"row level security on {table} is not enabled and forced")
+    if list(row["policies"]) != expected:
+        problems.append(
+            f"the policies of {table} are not exactly {expected[0]!r}: "
+            + ("; ".join(row["policies"]) or "none")
+        )
+    return state, problems
 
 
 def render(report: RolesReport) -> list[str]:

@@ -66,7 +66,9 @@ def _read_secret_file(variable: str, path: str) -> str | _BadSecretFile:
         with open(path, "rb") as f:
             data = f.read(MAX_SECRET_FILE_BYTES + 1)
     except OSError as exc:
-        return _BadSecretFile(f"{variable} names a file that cannot be read ({exc.strerror or type(exc).__name__}: {path})")
+        return _BadSecretFile(
+            f"{variable} names a file that cannot be read ({exc.strerror or type(exc).__name__}: {path})"
+        )
     if len(data) > MAX_SECRET_FILE_BYTES:
         return _BadSecretFile(f"{variable} names a file larger than {MAX_SECRET_FILE_BYTES} bytes ({path})")
     try:

@@ -217,9 +217,9 @@ class _Slot:
 
     def want(self, wanted: bool) -> None:
         self.wanted = wanted
-        if (self.subscription is not None) != wanted or self._renew:
-            if self._task is None or self._task.done():
-                self._task = asyncio.create_task(self._reconcile(), name=f"partition-{self.index}")
+        changes = (self.subscription is not None) != wanted or self._renew
+        if changes and (self._task is None or self._task.done()):
+            self._task = asyncio.create_task(self._reconcile(), name=f"partition-{self.index}")
 
     def renew(self) -> None:
         """Give the partition up and take it again (what it holds goes back in place)."""

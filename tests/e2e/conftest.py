@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import uuid
@@ -50,10 +51,8 @@ class Stack:
     def log_records(self, name: str) -> list[dict]:
         records = []
         for line in self.logs(name).splitlines():
-            try:
+            with contextlib.suppress(ValueError):
                 records.append(json.loads(line))
-            except ValueError:
-                pass
         return records
 
     def start(self, name: str, module: str, *args: str, env: dict[str, str] | None = None) -> None:

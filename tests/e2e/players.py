@@ -43,7 +43,7 @@ async def conversation(user: TelegramUser, n: int, progress: dict[str, int] | No
     await reply()
     listing = await user.http.get(f"/_users/{user.user_id}/messages", params={"after": 0})
     with_buttons = [m for m in listing.json()["messages"] if buttons(m)]
-    [(label, data)] = buttons(with_buttons[-1])
+    [(_label, data)] = buttons(with_buttons[-1])
     await user.press(with_buttons[-1]["message_id"], data)
     await user.send("3 | 850")
     await reply()

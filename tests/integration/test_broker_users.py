@@ -406,14 +406,16 @@ async def test_the_rabbitmqctl_script_sets_up_the_same_users_and_updates_existin
     assert script.code == 0, script.err
     passwords = {password_variable(s): secrets.token_urlsafe(12) for s in SERVICES}
     try:
-        missing = subprocess.run(
+        missing = await asyncio.to_thread(
+            subprocess.run,
             ["sh", "-c", script.out], env=admin_env(**broker.variables()),
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip
         assert missing.returncode != 0 and "RABBITMQ_GATEWAY_PASSWORD" in missing.stderr
         # One user already there (an earlier run, another password): it is updated, not an error.
         broker.ctl("add_user", ocr, stdin="an-older-password\n")
-        done = subprocess.run(
+        done = await asyncio.to_thread(
+            subprocess.run,
             ["sh", "-c", script.out], env=admin_env(**broker.variables(), **passwords),
             capture_output=True, text=True, timeout=300,
         )  # fmt: skip

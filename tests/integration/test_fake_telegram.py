@@ -351,8 +351,10 @@ async def test_a_user_document_is_kept_unchanged(tg: Tg) -> None:
     uid, content = random_user_id(), b"date,name\r\n2025-03-01,Main\r\n"
     answer = await tg.user(uid, "document", document=b64(content), file_name="mine.csv")
     message = tg.receiver.requests[-1]["json"]["message"]
-    assert message["document"] == {"file_id": answer["file_id"], "file_unique_id": message["document"]["file_unique_id"],
-                                   "file_name": "mine.csv", "mime_type": "text/csv", "file_size": len(content)}  # fmt: skip
+    assert message["document"] == {
+        "file_id": answer["file_id"], "file_unique_id": message["document"]["file_unique_id"],
+        "file_name": "mine.csv", "mime_type": "text/csv", "file_size": len(content),
+    }  # fmt: skip
     fetched = await download(tg, answer["file_id"])
     assert fetched.content == content and fetched.headers["content-type"].startswith("text/csv")
     fake_jpeg = await tg.user(uid, "document", document=b64(b"not a jpeg"), file_name="t.jpg",
@@ -396,7 +398,9 @@ async def test_uploads_by_the_bot_are_recorded_and_get_file_ids(tg: Tg) -> None:
                                files={"document": ("export.csv", csv_bytes, "text/csv")})).json()  # fmt: skip
     assert sent["ok"], sent
     document = sent["result"]["document"]
-    assert (document["file_name"], document["mime_type"], document["file_size"]) == ("export.csv", "text/csv", len(csv_bytes))
+    assert (document["file_name"], document["mime_type"], document["file_size"]) == (
+        "export.csv", "text/csv", len(csv_bytes)
+    )
     assert sent["result"]["caption"] == "Your tournaments" and sent["result"]["reply_markup"]["inline_keyboard"]
     photo = (await tg.http.post(f"/bot{tg.token}/sendPhoto", data={"chat_id": str(uid)},
                                 files={"photo": ("graph.png", chart, "image/png")})).json()["result"]  # fmt: skip

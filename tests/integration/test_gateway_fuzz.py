@@ -90,7 +90,8 @@ class Case:
 
     @property
     def declared(self) -> int:
-        return len(self.body) + (self.shift if self.framing == "longer" else -self.shift if self.framing == "shorter" else 0)
+        shift = self.shift if self.framing == "longer" else -self.shift if self.framing == "shorter" else 0
+        return len(self.body) + shift
 
     @property
     def seen(self) -> bytes:
@@ -510,7 +511,10 @@ async def test_a_sender_id_beyond_64_bits_is_refused_not_retried_forever(amqp_ur
     """It used to pass the checks and fail to publish (an AMQP header holds 64 bits): 503
     with Retry-After, which Telegram would have retried for a day."""
     port = free_port()
-    poison = b'{"update_id": 7, "message": {"message_id": 1, "from": {"id": 100000000000000000000000}, "chat": {"id": 1}}}'
+    poison = (
+        b'{"update_id": 7, "message": {"message_id": 1, "from": {"id": 100000000000000000000000}, '
+        b'"chat": {"id": 1}}}'
+    )
     valid, request = post_update(42, "after the poison")
     async with serving(await _gateway(amqp_url, namespace), port):
         await _until_ready(port)

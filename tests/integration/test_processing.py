@@ -221,7 +221,7 @@ async def test_an_outage_is_waited_out_until_the_partition_is_given_up(world) ->
 
 
 async def test_an_update_applied_before_is_acknowledged_without_doing_it_again(world) -> None:
-    processor, sessions, fake, pool, _ = world
+    processor, sessions, fake, _pool, _ = world
     uid = random_user_id()
     first = await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
     again = await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
@@ -263,7 +263,7 @@ def returned(update_id: int, user_id: int, text: str, times: int) -> Delivery:
 async def test_an_outage_of_session_writes_does_not_send_the_replies_again(world) -> None:
     """A failover can leave the session service able to read but not to write for a while:
     the step's replies went out once, and only the write is waited out."""
-    processor, sessions, fake, pool, dead = world
+    processor, sessions, fake, _pool, dead = world
     uid = random_user_id()
     sessions.fail_updates = 3
     assert (await handle(processor, delivery(uid % 10**9, uid, "/register"))).acked
@@ -279,7 +279,7 @@ async def test_an_outage_of_session_writes_does_not_send_the_replies_again(world
 
 
 async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(world) -> None:
-    processor, sessions, fake, pool, dead = world
+    processor, _sessions, fake, _pool, dead = world
     uid = random_user_id()
     update_id = uid % 10**9
     # Returned twice before (its replica died twice; max_redeliveries=2): still tried.
@@ -296,7 +296,7 @@ async def test_an_update_that_keeps_coming_back_unfinished_is_dead_lettered(worl
 async def test_updates_returned_with_a_poison_one_are_run_not_buried_with_it(world) -> None:
     """The queue counts every delivery in hand at each death: the updates that sat behind
     the poison one were returned as often, and are run once it is dead-lettered."""
-    processor, sessions, fake, pool, dead = world
+    processor, _sessions, fake, _pool, dead = world
     poison, innocent, later_poison = random_user_id(), random_user_id(), random_user_id()
     assert (await handle(processor, returned(poison % 10**9, poison, "/start", 3))).acked
     assert [letter["attempts"] for letter in dead.letters] == [4]
@@ -370,7 +370,7 @@ async def tournaments(pool, user_id: int) -> list[tuple]:
 
 async def editing(world, ids) -> tuple[int, int]:
     """A user with a tournament, in /edit with its draft open; (user, tournament id)."""
-    processor, sessions, fake, pool, _ = world
+    processor, sessions, fake, _pool, _ = world
     uid = random_user_id()
     await handle(processor, delivery(next(ids), uid, "/register Cup | 01.02.2025 | 10 | Club"))
     await handle(processor, delivery(next(ids), uid, "/edit"))
@@ -408,7 +408,7 @@ async def test_a_step_whose_session_would_be_too_large_is_refused_and_nothing_ch
 
 
 async def test_a_refused_button_press_is_still_answered(world) -> None:
-    processor, sessions, fake, pool, _ = world
+    processor, sessions, fake, _pool, _ = world
     uid = random_user_id()
     await handle(processor, delivery(uid % 10**9, uid, "/register Cup | 01.02.2025 | 10 | Club"))
     await handle(processor, delivery(uid % 10**9 + 1, uid, "/edit"))
@@ -436,7 +436,7 @@ async def test_a_refused_step_rolls_its_tracker_changes_back(world) -> None:
 
 
 async def test_the_session_services_refusal_is_handled_once_not_retried_or_dead_lettered(world) -> None:
-    processor, sessions, fake, pool, dead = world
+    processor, sessions, fake, _pool, dead = world
     ids = iter(range(random_user_id() % 10**9, 10**10))
     uid, _ = await editing(world, ids)
     before = sessions.store[uid][1]

@@ -63,7 +63,12 @@ def contents(topology: Topology) -> dict[str, list[tuple[bytes, spec.Basic.Prope
     dead.headers[HEADER_DEAD_REASON] = "failed"
     held[topology.dead_letters_queue.name] = [
         (dead_body, dead),
-        (b"not json \xff", spec.Basic.Properties(delivery_mode=2, message_id="raw", headers={"x-list": ["a", 1, True], "x-table": {"k": "v"}})),
+        (
+            b"not json \xff",
+            spec.Basic.Properties(
+                delivery_mode=2, message_id="raw", headers={"x-list": ["a", 1, True], "x-table": {"k": "v"}}
+            ),
+        ),
     ]
     held[topology.ocr_queue.name] = [
         (

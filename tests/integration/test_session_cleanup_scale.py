@@ -54,7 +54,8 @@ async def test_a_million_expired_sessions_go_in_batches_while_users_come_back(da
 
         assert deleted >= ROWS - len(returning)
         left = await pool.fetch(
-            "SELECT user_id, session_data FROM session.bot_sessions WHERE user_id > $1::bigint AND user_id <= $1::bigint + $2",
+            "SELECT user_id, session_data FROM session.bot_sessions "
+            "WHERE user_id > $1::bigint AND user_id <= $1::bigint + $2",
             base, ROWS,
         )
         # Every expired session went, except those written again meanwhile, which survived.
@@ -64,5 +65,7 @@ async def test_a_million_expired_sessions_go_in_batches_while_users_come_back(da
         assert max(waits) < 1.0, max(waits)
         print(f"cleanup of {ROWS} rows: writes meanwhile waited at most {max(waits) * 1000:.1f} ms")
     finally:
-        await pool.execute("DELETE FROM session.bot_sessions WHERE user_id > $1::bigint AND user_id <= $1::bigint + $2", base, ROWS)
+        await pool.execute(
+            "DELETE FROM session.bot_sessions WHERE user_id > $1::bigint AND user_id <= $1::bigint + $2", base, ROWS
+        )
         await pool.close()

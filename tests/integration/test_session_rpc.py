@@ -89,7 +89,9 @@ async def test_running_service_forgets_update_ids_past_the_retention(
         await client.update(uid, 1, {"n": 2}, update_id=recent)
         assert (await client.get(uid, update_id=old)).applied is True
         # Past the default retention of 48 hours.
-        await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '49 hours' WHERE update_id = $1", old)
+        await pg.execute(
+            "UPDATE session.applied_updates SET applied_at = now() - interval '49 hours' WHERE update_id = $1", old
+        )
 
         async def forgotten() -> bool:
             return not (await client.get(uid, update_id=old)).applied

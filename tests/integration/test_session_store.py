@@ -81,7 +81,9 @@ async def test_cleanup_deletes_expired_rows_only(store: SessionStore, pg: asyncp
     alive = random_user_id()
     for uid in [*expired, alive]:
         await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}))
-    await pg.execute("UPDATE session.bot_sessions SET expires_at = now() - interval '1 minute' WHERE user_id = ANY($1)", expired)
+    await pg.execute(
+        "UPDATE session.bot_sessions SET expires_at = now() - interval '1 minute' WHERE user_id = ANY($1)", expired
+    )
     deleted = await store.delete_expired(batch_size=7)
     assert deleted >= 25
     left = await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = ANY($1)", [*expired, alive])
@@ -187,14 +189,19 @@ async def test_retention_cleanup_deletes_only_old_update_ids(store: SessionStore
     users = {upd: random_user_id() for upd in [*old, *recent]}
     for upd, uid in users.items():
         await store.update(UpdateSession(user_id=uid, expected_version=0, data={"s": 0}, update_id=upd))
-    await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '3 days' WHERE update_id = ANY($1)", old)
+    await pg.execute(
+        "UPDATE session.applied_updates SET applied_at = now() - interval '3 days' WHERE update_id = ANY($1)", old
+    )
     # Just inside the retention: must stay.
-    await pg.execute("UPDATE session.applied_updates SET applied_at = now() - interval '47 hours' WHERE update_id = $1", recent[0])
+    await pg.execute(
+        "UPDATE session.applied_updates SET applied_at = now() - interval '47 hours' WHERE update_id = $1", recent[0]
+    )
     deleted = await store.delete_applied_before(timedelta(days=2), batch_size=7)
     assert deleted >= 25
     left = await pg.fetch("SELECT update_id FROM session.applied_updates WHERE update_id = ANY($1)", [*old, *recent])
     assert sorted(r["update_id"] for r in left) == sorted(recent)
-    assert await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = ANY($1)", list(users.values())) == 28
+    kept = await pg.fetchval("SELECT count(*) FROM session.bot_sessions WHERE user_id = ANY($1)", list(users.values()))
+    assert kept == 28
 
 
 async def test_migrations_racing_at_start_run_each_step_once(database_url: str) -> None:
@@ -218,11 +225,15 @@ def skipped(store: SessionStore) -> float:
 async def test_an_unchanged_session_is_not_written_again(store: SessionStore, pg: asyncpg.Connection) -> None:
     uid, upd = random_user_id(), random_update_id()
     await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "result"}))
-    before = await pg.fetchrow("SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
+    before = await pg.fetchrow(
+        "SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid
+    )
     count = skipped(store)
     saved = await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "result"}, update_id=upd))
     assert saved == SessionSaved(user_id=uid, version=1, expires_at=before["expires_at"], written=False)
-    after = await pg.fetchrow("SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
+    after = await pg.fetchrow(
+        "SELECT version, updated_at, expires_at FROM session.bot_sessions WHERE user_id = $1", uid
+    )
     assert after == before  # not written: same version, same updated_at, same expiry
     assert (await store.get(uid, upd)).applied is True  # but the update is on record
     assert skipped(store) == count + 1
@@ -237,7 +248,9 @@ async def test_an_unchanged_sessions_expiry_is_extended_only_when_due(
     uid = random_user_id()
     await store.update(UpdateSession(user_id=uid, expected_version=0, data={"step": "result"}))
     # Extended 30 minutes ago (default: extend once an hour): not due, left alone.
-    await pg.execute("UPDATE session.bot_sessions SET expires_at = now() + interval '23 hours 30 minutes' WHERE user_id = $1", uid)
+    await pg.execute(
+        "UPDATE session.bot_sessions SET expires_at = now() + interval '23 hours 30 minutes' WHERE user_id = $1", uid
+    )
     recent = await pg.fetchval("SELECT expires_at FROM session.bot_sessions WHERE user_id = $1", uid)
     await store.update(UpdateSession(user_id=uid, expected_version=1, data={"step": "result"}))
     assert await pg.fetchval("SELECT expires_at FROM session.bot_sessions WHERE user_id = $1", uid) == recent

@@ -51,7 +51,7 @@ def test_a_png_of_the_promised_size_in_russian_and_english() -> None:
 
 def test_different_data_makes_a_different_picture() -> None:
     base = render(POINTS, MONTHLY, EN)
-    assert render(POINTS[:-1] + [(date(2025, 3, 20), D("-950.25"))], MONTHLY, EN) != base
+    assert render([*POINTS[:-1], (date(2025, 3, 20), D("-950.25"))], MONTHLY, EN) != base
     assert render(POINTS, MONTHLY[:1], EN) != base
     assert render(POINTS, MONTHLY, EN) == base  # and the same data the same picture
 

@@ -398,9 +398,10 @@ def test_health_checks_see_the_service_answer_not_only_a_port() -> None:
 
 def test_the_operator_docs_cover_the_cluster() -> None:
     doc = CLUSTER_DOC.read_text(encoding="utf-8")
-    for words in ("--profile cluster", "AMQP_HOST=haproxy", "rabbitmq-queues grow", "rabbitmq-queues rebalance quorum",
-                  "rabbitmq-queues shrink", "forget_cluster_node", "join_cluster", "deploy/haproxy/haproxy.cfg",
-                  "deploy/rabbitmq/cluster.conf", "services/admin/broker_policies.py", "docs/reliability.md"):  # fmt: skip
+    for words in ("--profile cluster", "AMQP_HOST=haproxy", "rabbitmq-queues grow",
+                  "rabbitmq-queues rebalance quorum", "rabbitmq-queues shrink", "forget_cluster_node", "join_cluster",
+                  "deploy/haproxy/haproxy.cfg", "deploy/rabbitmq/cluster.conf", "services/admin/broker_policies.py",
+                  "docs/reliability.md"):  # fmt: skip
         assert words in doc, words
     assert "docs/cluster.md" in (ROOT / "README.md").read_text(encoding="utf-8")
     assert "cluster.md" in (ROOT / "docs" / "docker.md").read_text(encoding="utf-8")

@@ -63,7 +63,9 @@ def test_export_is_utf8_with_bom_crlf_and_exact_amounts() -> None:
     data = export_csv([MILLION, PENDING])
     assert data.startswith(b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n")
     lines = data.decode("utf-8-sig").split("\r\n")
-    assert lines[1] == "7,2025-03-02,Sunday Million,PokerStars,USD,NLHE,bounty,100,9.50,2,0,25,60000,50000,12,1500,52.50"
+    assert lines[1] == (
+        "7,2025-03-02,Sunday Million,PokerStars,USD,NLHE,bounty,100,9.50,2,0,25,60000,50000,12,1500,52.50"
+    )
     assert lines[2] == "8,2025-03-20,Турнир «Весна»,Казино Рояль,,NLHE,freezeout,3000,0,1,0,0,,,,,"
     assert lines[3] == ""
     assert export_csv([]) == b"\xef\xbb\xbf" + HEADER.encode() + b"\r\n"
@@ -124,7 +126,8 @@ def _random_tournament(rng: random.Random, tid: int) -> Tournament:
     if rng.random() < 0.7:
         result = Result(place=rng.randint(1, 1_000_000), prize=amount(), bounty=amount())
     return Tournament(
-        id=tid, player_id=1, name=name, venue=name.upper(), played_on=date(1970, 1, 1) + timedelta(days=rng.randint(0, 47000)),
+        id=tid, player_id=1, name=name, venue=name.upper(),
+        played_on=date(1970, 1, 1) + timedelta(days=rng.randint(0, 47000)),
         buy_in=amount(), fee=amount(), currency=rng.choice(["", "USD", "RUB", "EUR"]), game=rng.choice(list(Game)),
         format=rng.choice(list(Format)), entries=rng.randint(1, 1000), rebuys=amount(), addons=amount(),
         field_size=rng.choice([None, 1, 9, 1_000_000]), starting_stack=rng.choice([None, 0, 20000, 1_000_000_000]),
@@ -306,7 +309,9 @@ def test_file_level_errors() -> None:
     assert error("date,name".encode("utf-16")) == ParseError("import_not_utf8")
     assert error(b"date,name,venue,buy_in\n\x98\n") == ParseError("import_not_utf8")  # not even Windows-1251
 
-    for empty in [b"", b"\xef\xbb\xbf", b"\r\n\r\n  \n", b";;;\n;;;\n", b",,,\n", HEADER.encode(), f"{HEADER}\n,,,\n".encode()]:
+    for empty in [
+        b"", b"\xef\xbb\xbf", b"\r\n\r\n  \n", b";;;\n;;;\n", b",,,\n", HEADER.encode(), f"{HEADER}\n,,,\n".encode()
+    ]:
         assert error(empty) == ParseError("import_empty"), empty
 
     assert error(b"date,name,venue\n2025-01-01,N,V\n") == ParseError("import_bad_header", "buy_in")

@@ -39,12 +39,12 @@ def test_the_default_servers_turning_us_away_means_a_private_instance() -> None:
 
 
 def test_a_server_the_person_chose_that_turns_us_away_is_an_error_naming_the_variable() -> None:
-    with pytest.raises(ServersError, match="turns us away.*TEST_DATABASE_URL"):
+    with pytest.raises(ServersError, match=r"turns us away.*TEST_DATABASE_URL"):
         choose("PostgreSQL", LOCAL, True, REFUSING, "TEST_DATABASE_URL")
 
 
 def test_a_remote_server_not_answering_is_an_error_not_a_private_instance() -> None:
-    with pytest.raises(ServersError, match="only for a server on this machine.*DATABASE_URL"):
+    with pytest.raises(ServersError, match=r"only for a server on this machine.*DATABASE_URL"):
         choose("PostgreSQL", REMOTE, True, SILENT, "DATABASE_URL")
 
 

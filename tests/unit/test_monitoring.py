@@ -124,12 +124,8 @@ def expression_problems(expr: str, legend: str, series: dict[str, set[str]], job
             if name in series and label not in series[name] | TARGET_LABELS:
                 problems.append(f"{name} has no label {label!r}")
     available = set().union(*(series[name] for name in known)) | TARGET_LABELS
-    grouped: set[str] = set()
-    for group in GROUPING.findall(expr):
-        for label in filter(None, (part.strip() for part in group.split(","))):
-            grouped.add(label)
-            if known and label not in available:
-                problems.append(f"grouping by {label!r}, which none of {sorted(set(known))} has")
+    grouped, wrong = grouping_labels(expr, known, available)
+    problems += wrong
     for job in JOB_MATCHER.findall(expr):
         if job not in jobs:
             problems.append(f"job {job!r} is not scraped by monitoring/prometheus.yml")
@@ -139,6 +135,18 @@ def expression_problems(expr: str, legend: str, series: dict[str, set[str]], job
         if label not in shown:
             problems.append(f"legend uses {{{{{label}}}}}, which the result has not")
     return problems
+
+
+def grouping_labels(expr: str, known: list[str], available: set[str]) -> tuple[set[str], list[str]]:
+    """The labels ``expr`` groups by, and a problem for each one none of its ``known`` metrics has."""
+    problems = []
+    grouped: set[str] = set()
+    for group in GROUPING.findall(expr):
+        for label in filter(None, (part.strip() for part in group.split(","))):
+            grouped.add(label)
+            if known and label not in available:
+                problems.append(f"grouping by {label!r}, which none of {sorted(set(known))} has")
+    return grouped, problems
 
 
 def dashboard_problems(

@@ -169,7 +169,7 @@ def test_cumulative_profit_runs_in_date_then_id_order_over_finished_ones() -> No
 
 
 def test_monthly_roi_with_a_freeroll_month() -> None:
-    assert monthly_roi(ALL + [t(6, date(2025, 4, 30), "0", res(3, "0"))]) == [
+    assert monthly_roi([*ALL, t(6, date(2025, 4, 30), "0", res(3, "0"))]) == [
         (date(2025, 1, 1), D(150) * 100 / D(425)),  # 280 - 130 over 220 + 205
         (date(2025, 2, 1), D(-55) * 100 / D(75)),  # 20 - 75 over 0 + 75; the pending one is left out
         (date(2025, 4, 1), None),  # freerolls only

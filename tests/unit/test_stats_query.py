@@ -155,8 +155,8 @@ def test_select_filters_venue_case_insensitively_and_format() -> None:
     assert [x.id for x in q("format freezeout venue royal").select(ts)] == [3]
 
 
-ALPHABET = list("0123456789dд.-/ ") + ["н", "all", "всё", "venue", "место", "format", "pko", "2025", "03.",
-                                        "\u00a0", "\n", "²", "٣", "𝟘", "\x00", "|", "«"]
+ALPHABET = [*"0123456789dд.-/ ", "н", "all", "всё", "venue", "место", "format", "pko", "2025", "03.",
+            "\u00a0", "\n", "²", "٣", "𝟘", "\x00", "|", "«"]
 
 
 def test_a_whole_telegram_message_of_keywords_is_answered() -> None:

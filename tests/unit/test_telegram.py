@@ -33,7 +33,8 @@ def test_photo_takes_the_largest_size_and_documents_keep_name_and_type() -> None
     doc = {"file_id": "d", "file_name": "Export.CSV", "mime_type": "Text/CSV", "file_size": 10}
     inc = to_incoming(_message(None, document=doc))
     assert inc is not None and inc.kind == "document" and inc.attachment is not None
-    assert (inc.attachment.file_name, inc.attachment.mime_type, inc.attachment.file_size) == ("Export.CSV", "text/csv", 10)
+    attachment = inc.attachment
+    assert (attachment.file_name, attachment.mime_type, attachment.file_size) == ("Export.CSV", "text/csv", 10)
     assert not inc.attachment.is_image
 
 

@@ -70,10 +70,7 @@ def _expand(entry: str, position: int) -> list[str]:
             f"broker URL {position} has a comma after its hosts (list the hosts before the "
             "virtual host, or write full URLs)"
         )
-    if len(names) == 1:
-        urls = [entry]
-    else:
-        urls = [f"{scheme}://{credentials}{at}{name}{rest}" for name in names]
+    urls = [entry] if len(names) == 1 else [f"{scheme}://{credentials}{at}{name}{rest}" for name in names]
     for url in urls:
         try:
             parts = urlsplit(url)

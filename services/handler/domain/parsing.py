@@ -260,10 +260,7 @@ def parse_registration(line: str) -> TournamentFields | ParseError[ErrorCode]:
 def parse_result(line: str) -> Result | ParseError[ErrorCode]:
     """``place | prize [| bounty]``, with `` - `` or spaces instead of ``|`` too."""
     text = line.strip()
-    if looks_like_one_line(text):
-        parts = _split(text)
-    else:
-        parts = text.split()
+    parts = _split(text) if looks_like_one_line(text) else text.split()
     if len(parts) not in (2, 3) or not all(parts):
         return ParseError(ErrorCode.BAD_FORMAT)
     place_text, prize_text, *rest = parts

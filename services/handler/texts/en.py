@@ -127,7 +127,10 @@ EN = Catalogue(
     delete_kept="Nothing was deleted.",
     delete_tap_button="Tap one of the buttons above, or /cancel.",
     venue_none="You have no current venue. Set one with /setvenue <name>, e.g. /setvenue Casino Royal.",
-    venue_current="Your current venue: {venue}\nIt is offered when you register and replaces the venue read off ticket photos. /setvenue - clears it.",
+    venue_current=(
+        "Your current venue: {venue}\nIt is offered when you register and replaces the venue read off ticket photos. "
+        "/setvenue - clears it."
+    ),
     setvenue_prompt="Send the name of your current venue (1 to 100 characters), or - to clear it.",
     setvenue_bad="The venue must be 1 to 100 characters. Send it again, or /cancel.",
     venue_cleared="Your current venue is cleared.",
@@ -185,9 +188,13 @@ EN = Catalogue(
         FileError.TOO_LARGE: "The file is too large: at most 1 MB, please. {value}",
         FileError.NOT_UTF8: "I can't read the file's text. Save it as CSV in UTF-8 and send it again. {value}",
         FileError.EMPTY: "The file has no rows. {value}",
-        FileError.BAD_HEADER: "The file's header is not the /export format ({value}). Start from a file made by /export.",
+        FileError.BAD_HEADER: (
+            "The file's header is not the /export format ({value}). Start from a file made by /export."
+        ),
         FileError.TOO_MANY_ROWS: "The file has too many rows (at most {value}). Split it and send the parts.",
-        FileError.MALFORMED: "I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again.",
+        FileError.MALFORMED: (
+            "I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again."
+        ),
     },
     import_done="Import done ✅ Added: {added}, updated: {updated}.",
     import_refused="Nothing was imported: {bad} of {total} rows need fixing.",

@@ -87,9 +87,13 @@ RU = Catalogue(
         ErrorCode.BAD_FORMAT: "Отправьте результат так: " + _RESULT_FORMAT,
         ErrorCode.BAD_PLACE: "«{value}» — не место. Место — целое число от 1, " + _RESULT_FORMAT,
         ErrorCode.BAD_PAYOUT: "«{value}» — не сумма. Отправьте " + _RESULT_FORMAT,
-        ErrorCode.NEGATIVE_PAYOUT: "Выплата не может быть отрицательной (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_PAYOUT: (
+            "Выплата не может быть отрицательной (вы написали {value}). Отправьте " + _RESULT_FORMAT
+        ),
         ErrorCode.BAD_BOUNTY: "«{value}» — не сумма баунти. Отправьте " + _RESULT_FORMAT,
-        ErrorCode.NEGATIVE_BOUNTY: "Баунти не могут быть отрицательными (вы написали {value}). Отправьте " + _RESULT_FORMAT,
+        ErrorCode.NEGATIVE_BOUNTY: (
+            "Баунти не могут быть отрицательными (вы написали {value}). Отправьте " + _RESULT_FORMAT
+        ),
     },
     result_saved=(
         "Результат сохранён ✅\n{name} ({date})\n🏆 Место: {place}\n💰 Выплата: {prize}\n"
@@ -129,7 +133,10 @@ RU = Catalogue(
     delete_kept="Ничего не удалено.",
     delete_tap_button="Нажмите одну из кнопок выше или отправьте /cancel.",
     venue_none="Текущая площадка не задана. Задайте её: /setvenue <название>, например /setvenue Casino Royal.",
-    venue_current="Текущая площадка: {venue}\nОна предлагается при регистрации и заменяет площадку с фото билета. /setvenue - сбросит её.",
+    venue_current=(
+        "Текущая площадка: {venue}\nОна предлагается при регистрации и заменяет площадку с фото билета. "
+        "/setvenue - сбросит её."
+    ),
     setvenue_prompt="Отправьте название текущей площадки (от 1 до 100 символов) или -, чтобы сбросить.",
     setvenue_bad="Площадка должна быть от 1 до 100 символов. Отправьте ещё раз или /cancel.",
     venue_cleared="Текущая площадка сброшена.",
@@ -149,9 +156,14 @@ RU = Catalogue(
     button_cancel="✖️ Отмена",
     tournaments_empty="У вас пока нет турниров. Добавьте турнир командой /register.",
     tournaments_header="Ваши последние турниры:",
-    tournament_line_finished="{date} {name} ({venue}) — затраты {cost}, место {place}, выигрыш {winnings}, прибыль {profit}",
+    tournament_line_finished=(
+        "{date} {name} ({venue}) — затраты {cost}, место {place}, выигрыш {winnings}, прибыль {profit}"
+    ),
     tournament_line_pending="{date} {name} ({venue}) — затраты {cost}, результата пока нет",
-    stats_empty="За период «{period}» результатов нет: зарегистрируйте турнир командой /register и внесите результат через /result.",
+    stats_empty=(
+        "За период «{period}» результатов нет: зарегистрируйте турнир командой /register "
+        "и внесите результат через /result."
+    ),
     stats_header="📊 Ваша статистика: {period}",
     stats_all_time="всё время",
     stats_no_currency="валюта не указана",
@@ -189,7 +201,10 @@ RU = Catalogue(
         FileError.EMPTY: "В файле нет строк. {value}",
         FileError.BAD_HEADER: "Заголовок файла не в формате /export ({value}). Возьмите за основу файл из /export.",
         FileError.TOO_MANY_ROWS: "В файле слишком много строк (не больше {value}). Разделите его на части.",
-        FileError.MALFORMED: "Не удаётся прочитать файл как CSV (около строки {value}). Сохраните его как CSV из таблицы и пришлите снова.",
+        FileError.MALFORMED: (
+            "Не удаётся прочитать файл как CSV (около строки {value}). "
+            "Сохраните его как CSV из таблицы и пришлите снова."
+        ),
     },
     import_done="Импорт выполнен ✅ Добавлено: {added}, обновлено: {updated}.",
     import_refused="Ничего не импортировано: {bad} из {total} строк нужно исправить.",

@@ -9,7 +9,7 @@ async def start(ctx: Context) -> None:
     ctx.say(ctx.texts.start)
 
 
-async def help(ctx: Context) -> None:  # the command's name
+async def help(ctx: Context) -> None:  # shadows the builtin: it is the command's name
     ctx.say(ctx.texts.help)
 
 

@@ -70,5 +70,9 @@ async def on_score(ctx: Context) -> None:
             profit=format_signed(profit),
             roi=format_percent(stats.roi(profit, cost)),
         )
-        + ("" if not parsed.bounty else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency)))
+        + (
+            ""
+            if not parsed.bounty
+            else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency))
+        )
     )
