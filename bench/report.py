@@ -297,15 +297,6 @@ def before_after(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-# ------------------------------------------------------------------------------ markdown
-
-
-def markdown(report: dict[str, Any]) -> str:
-    from bench.report_markdown import render
-
-    return render(report)
-
-
 def chart(report: dict[str, Any], path: Path) -> None:
     """Added latency (left) and the system's CPU per update (right) against offered load:
     per system, the median over the repeats that measured a rate."""

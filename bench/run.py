@@ -44,6 +44,7 @@ from bench.components import gateway_alone, session_latency
 from bench.fresh import Fresh, redis_command
 from bench.measure import Context, Profile, Repeat, System
 from bench.procs import Processes, meminfo_kb, say
+from bench.report_markdown import render as render_markdown
 from devkit.fake_telegram import FakeTelegramConfig, FakeTelegramServer
 from devkit.processes import REPO_ROOT
 
@@ -294,10 +295,10 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     stem = datetime.now(UTC).strftime("%Y-%m-%d") + ("-quick" if args.quick else "")
     (args.out / f"{stem}.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (args.out / f"{stem}.md").write_text(rpt.markdown(report))
+    (args.out / f"{stem}.md").write_text(render_markdown(report))
     rpt.chart(report, args.out / f"{stem}.png")
     say(f"wrote {args.out / stem}.json, .md, .png")
-    print(rpt.markdown(report))
+    print(render_markdown(report))
 
 
 if __name__ == "__main__":

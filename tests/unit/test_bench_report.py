@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from bench import report as rpt
+from bench.report_markdown import render as render_markdown
 
 RESULTS = Path(__file__).resolve().parents[2] / "bench" / "results"
 
@@ -41,7 +42,7 @@ def test_the_newest_committed_report_is_what_its_json_says() -> None:
     for system in report["systems"]:
         assert system["summary"] == rpt.summarise_system(system), system["name"]
     assert rpt.floors(report) == report["floors"]
-    assert path.with_suffix(".md").read_text() == rpt.markdown(report)
+    assert path.with_suffix(".md").read_text() == render_markdown(report)
     assert path.with_suffix(".png").stat().st_size > 10_000
 
 
@@ -156,7 +157,7 @@ def test_a_skipped_peer_is_not_judged_and_says_why() -> None:
     report["skipped"] = [{"name": "aiogram peer", "reason": "the aiogram module is not installed"}]
     row = floor(report, "stack x2: sustained >= 1 x the aiogram peer's")
     assert row["met"] is None and "aiogram module is not installed" in row["value"]
-    assert "not installed" in rpt.markdown({**report, **_rendering(report)})
+    assert "not installed" in render_markdown({**report, **_rendering(report)})
 
 
 def test_added_latency_p99_at_half_the_sustained_rate() -> None:
@@ -198,7 +199,7 @@ def _rendering(report: dict[str, Any]) -> dict[str, Any]:
 
 def test_the_markdown_has_a_table_per_fixed_rate_with_every_system_and_process() -> None:
     report = made_up({"baseline": [500] * 3, "aiogram peer": [400] * 3, "stack x2": [400] * 3}, [2.0, 2.2, 2.4])
-    text = rpt.markdown({**report, **_rendering(report)})
+    text = render_markdown({**report, **_rendering(report)})
     for rate in ("150", "300"):
         section = text.split(f"## At {rate} updates/s offered")[1].split("\n## ")[0]
         for name in ("baseline", "aiogram peer", "stack x2"):
