@@ -210,7 +210,7 @@ class FakeTelegram:
             at = time.perf_counter() if arrived is None else arrived
             self.on_call(Call(at, method, _chat_id(params), recorded, message_id))
         if self.config.recording:
-            call = {"seq": seq, "ts": time.time(), "method": method, "params": recorded, "ok": ok}
+            call: JsonDict = {"seq": seq, "ts": time.time(), "method": method, "params": recorded, "ok": ok}
             if fault:
                 call["fault"] = True
             self.calls.append(call)
