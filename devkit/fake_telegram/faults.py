@@ -29,6 +29,7 @@ from devkit.fake_telegram.answers import JsonDict, RequestError
 FILE = "file"
 MAX_DELAY_SECONDS = 300.0
 _RAW_CONTENT_TYPE = "text/html; charset=utf-8"
+_TARGET = "a fault's target must be a method name, 'file' or 'file/<file_path>'"
 _FIELDS = {"status", "body", "raw", "raw_base64", "description", "retry_after", "content_type",
            "delay", "cut_after", "times"}  # fmt: skip
 
@@ -179,7 +180,7 @@ class _Queued:
 def _key(target: str) -> str:
     """Bot API methods are case-insensitive (as Telegram's); file paths are not."""
     if not isinstance(target, str) or not target.strip("/ "):
-        raise ValueError("a fault's target must be a method name, 'file' or 'file/<file_path>'")
+        raise ValueError(_TARGET)
     return target if target == FILE or target.startswith(FILE + "/") else target.lower()
 
 
@@ -232,11 +233,13 @@ class FaultScript:
     def script_json(self, body: JsonDict) -> None:
         """``POST /_faults`` ``{"target": ..., "faults": [{...}, ...]}``; a RequestError (400)
         names what is wrong, and then nothing is queued."""
-        faults = body.get("faults")
+        target, faults = body.get("target"), body.get("faults")
+        if not isinstance(target, str):
+            raise RequestError(_TARGET)
         if not isinstance(faults, list) or not faults:
             raise RequestError("faults must be a non-empty list of fault objects")
         try:
-            self.script(body.get("target"), *(Fault.from_json(fault) for fault in faults))
+            self.script(target, *(Fault.from_json(fault) for fault in faults))
         except (TypeError, ValueError) as err:
             raise RequestError(str(err)) from None
 

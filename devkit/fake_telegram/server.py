@@ -89,7 +89,7 @@ class FakeTelegramServer:
         path, _, query = target.partition("?")
         _, bot, method = path.split("/", 2) if path.count("/") == 2 else ("", "", "")
         if not bot.startswith("bot") or not method:
-            return 404, _NOT_FOUND
+            return _NOT_FOUND
         parse_error: BotApiError | None = None
         params: JsonDict = {}
         try:
