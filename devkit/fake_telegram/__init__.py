@@ -14,8 +14,19 @@ or build the app in-process with :func:`create_app`.
 
 Where things are: ``params`` (request parameters), ``formatting`` (HTML and MarkdownV2),
 ``chats``, ``files``, ``messages`` (the Bot API's message methods), ``webhook`` (setWebhook and
-delivery), ``users`` (simulated users' Updates), ``state`` (:class:`FakeTelegram`: dispatch and
-recording), ``routes`` (HTTP), ``server`` (served in-process), ``cli`` (the command line).
+delivery), ``users`` (simulated users' Updates), ``faults`` (scripted failures), ``state``
+(:class:`FakeTelegram`: dispatch and recording), ``routes`` (HTTP), ``server`` (served
+in-process), ``cli`` (the command line).
+
+Scripted faults make it fail as Telegram or the network does, for a client's retries, timeouts
+and refusals to be tested against this one fake: ``fake.faults.script("sendMessage",
+Fault(status=429, retry_after=1), Fault(status=500, times=2))`` answers the next sendMessage
+calls so, in order, each fault used up once (or ``times``), then normally again.  A fault is a
+status with Telegram's error body (or a JSON ``body`` of its own, or ``raw`` bytes), a
+``delay`` before answering, or an answer ``cut_after`` some bytes (the connection closes);
+``file`` or ``file/<file_path>`` targets file downloads.  Calls a fault answered are recorded
+(``"fault": true``).  Both :func:`create_app` and :class:`FakeTelegramServer` (Bot API only)
+honour them.
 
 HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 400/409 on misuse):
 
@@ -32,6 +43,11 @@ HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 4
 - ``GET /_calls?after=SEQ&method=M&chat_id=C&wait=S``: recorded calls ``{"calls": [{"seq", "ts",
   "method", "params", "ok"}]}``; ``wait`` long-polls until one matches.  ``POST /_reset`` forgets
   the calls (chats, users and the webhook stay; ``seq`` keeps counting).
+- ``POST /_faults`` ``{"target": "sendMessage" | "file" | "file/<path>", "faults": [{"status",
+  "body"?, "raw"? | "raw_base64"?, "content_type"?, "description"?, "retry_after"?, "delay"?,
+  "cut_after"?, "times"?}]}`` queues faults (see :class:`Fault`), ``DELETE /_faults`` forgets
+  them; both, and ``GET /_faults``, answer ``{"pending": [{"target", "times_left", "fault"}],
+  "answered": [{"target", "status", "at"}]}``.
 - ``GET /_webhook/attempts``: every webhook delivery attempt ``{"attempts": [{"update_id",
   "at", "status"}]}`` (``at``: unix time the answer came; ``status`` null when none came).
 - ``POST /_users/{id}/messages`` ``{"text", "language_code"?, "first_name"?, "username"?,
@@ -57,6 +73,7 @@ set), and sent messages carry their visible text without an ``entities`` array.
 
 from devkit.fake_telegram.cli import RedactingFilter, main
 from devkit.fake_telegram.config import FakeTelegramConfig
+from devkit.fake_telegram.faults import Fault, FaultScript
 from devkit.fake_telegram.routes import create_app
 from devkit.fake_telegram.server import FakeTelegramServer
 from devkit.fake_telegram.state import Call, FakeTelegram, OnCall
@@ -66,6 +83,8 @@ __all__ = [
     "FakeTelegram",
     "FakeTelegramConfig",
     "FakeTelegramServer",
+    "Fault",
+    "FaultScript",
     "OnCall",
     "RedactingFilter",
     "create_app",

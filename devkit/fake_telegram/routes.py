@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from devkit.fake_telegram.answers import BotApiError, JsonDict, RequestError
 from devkit.fake_telegram.config import FakeTelegramConfig
+from devkit.fake_telegram.faults import FILE, Answer, answer_with
 from devkit.fake_telegram.params import read_params
 from devkit.fake_telegram.state import FakeTelegram
 from devkit.fake_telegram.webhook import DEFAULT_MAX_ATTEMPTS
@@ -99,6 +100,7 @@ class FakeTelegramRoutes:
             Route("/_calls", self.calls, methods=["GET"]),
             Route("/_webhook/attempts", self.webhook_attempts, methods=["GET"]),
             Route("/_reset", self.reset, methods=["POST"]),
+            Route("/_faults", self.fault_script, methods=["GET", "POST", "DELETE"]),
             Route("/_updates", self.raw_update, methods=["POST"]),
             Route("/_users/{user_id:int}/messages", self.user_message, methods=["POST"]),
             Route("/_users/{user_id:int}/messages", self.bot_messages, methods=["GET"]),
@@ -119,10 +121,10 @@ class FakeTelegramRoutes:
             params, parse_error = {}, err
         if self.fake.config.latency > 0:
             await asyncio.sleep(self.fake.config.latency)
-        status, body = await self.fake.call(
+        answer = await self.fake.answer(
             request.path_params["token"], request.path_params["method"], params, parse_error, arrived
         )
-        return Response(body, status_code=status, media_type="application/json")
+        return _response(answer)
 
     async def healthz(self, request: Request) -> Response:
         return JSONResponse({"ok": True})
@@ -188,11 +190,25 @@ class FakeTelegramRoutes:
             await asyncio.sleep(self.fake.config.latency)
         if not self.fake.token_matches(request.path_params["token"]):
             return JSONResponse(BotApiError("Unauthorized", 401).payload(), status_code=401)
-        stored = self.fake.file_at(request.path_params["file_path"])
+        path = request.path_params["file_path"]
+        fault = self.fake.faults.take(f"{FILE}/{path}", FILE) if self.fake.faults else None
+        return _response(await answer_with(fault, partial(self._file, path)))
+
+    async def _file(self, path: str) -> Answer:
+        stored = self.fake.file_at(path)
         if stored is None:
-            return JSONResponse(BotApiError("Not Found", 404).payload(), status_code=404)
+            return Answer(404, json.dumps(BotApiError("Not Found", 404).payload()).encode())
         stored.downloads += 1
-        return Response(stored.data, media_type=stored.mime_type or "application/octet-stream")
+        return Answer(200, stored.data, stored.mime_type or "application/octet-stream")
+
+    async def fault_script(self, request: Request) -> Response:
+        """``POST /_faults`` queues faults, ``DELETE`` forgets them all; each answers, as ``GET``
+        does, with what is waiting and what has answered (``faults.py``)."""
+        if request.method == "POST":
+            self.fake.faults.script_json(await _json_object(request))
+        elif request.method == "DELETE":
+            self.fake.faults.clear()
+        return JSONResponse(self.fake.faults.state())
 
     async def _deliver_copies(self, update: JsonDict, attempts: int, copies: int) -> JsonDict:
         """Deliver ``copies`` times, as Telegram does when it never saw the webhook's answer."""
@@ -223,6 +239,15 @@ class FakeTelegramRoutes:
         wait = _wait_seconds(request)
         alerts = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
         return JSONResponse({"alerts": alerts})
+
+
+def _response(answer: Answer) -> Response:
+    """``answer`` over HTTP; one with ``cut_after`` declares its whole length and sends less,
+    so that the server closes the connection in the middle of the body."""
+    if answer.cut_after is None:
+        return Response(answer.body, status_code=answer.status, media_type=answer.content_type)
+    return Response(answer.body[: answer.cut_after], status_code=answer.status, media_type=answer.content_type,
+                    headers={"content-length": str(len(answer.body))})  # fmt: skip
 
 
 async def _request_error(request: Request, exc: Exception) -> Response:

@@ -4,7 +4,10 @@ the benchmark's load generator reads every call through ``FakeTelegram.on_call``
 run through the same :class:`FakeTelegram` as the full app's, so the answers are the same;
 the ``/_...`` routes and file downloads are the app's alone (:func:`create_app`).  A
 framework's request handling would cost several times the CPU of the fake's own work, and
-this process shares the machine with what it measures."""
+this process shares the machine with what it measures.
+
+Faults scripted in Python (``server.fake.faults.script(...)``) answer here as in the app, Bot
+API methods only; a call costs one more check while none is scripted."""
 
 from __future__ import annotations
 
@@ -15,12 +18,13 @@ from urllib.parse import parse_qsl
 
 from devkit.fake_telegram.answers import BotApiError, JsonDict
 from devkit.fake_telegram.config import FakeTelegramConfig
+from devkit.fake_telegram.faults import Answer
 from devkit.fake_telegram.params import parse_params
 from devkit.fake_telegram.state import FakeTelegram
 
-_NOT_FOUND = b'{"ok":false,"error_code":404,"description":"Not Found"}'
+_NOT_FOUND = Answer(404, b'{"ok":false,"error_code":404,"description":"Not Found"}')
 _REASONS = {200: b"OK", 400: b"Bad Request", 401: b"Unauthorized", 404: b"Not Found",
-            500: b"Internal Server Error"}  # fmt: skip
+            429: b"Too Many Requests", 500: b"Internal Server Error"}  # fmt: skip
 
 
 class FakeTelegramServer:
@@ -64,10 +68,13 @@ class FakeTelegramServer:
                     headers[name.strip().lower()] = value.strip()
                 length = int(headers.get("content-length") or 0)
                 body = await reader.readexactly(length) if length else b""
-                status, answer = await self._answer(request_line, headers, body, arrived)
-                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: application/json\r\nContent-Length: "
-                             b"%d\r\n\r\n%s" % (status, _REASONS.get(status, b"Error"), len(answer), answer))
+                status, answer, content_type, cut_after = await self._answer(request_line, headers, body, arrived)
+                writer.write(b"HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s" % (
+                    status, _REASONS.get(status, b"Error"), content_type.encode("latin-1"), len(answer),
+                    answer if cut_after is None else answer[:cut_after]))  # fmt: skip
                 await writer.drain()
+                if cut_after is not None and cut_after < len(answer):
+                    break  # a scripted fault: the body is cut short by closing the connection
         except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
             pass  # the client went away, or sent what this server does not read
         finally:
@@ -76,13 +83,13 @@ class FakeTelegramServer:
 
     async def _answer(
         self, request_line: str, headers: dict[str, str], body: bytes, arrived: float
-    ) -> tuple[int, bytes]:
+    ) -> Answer:
         """Run the call ``/bot{token}/{method}`` names, as the app's Bot API route does."""
         target = request_line.split(" ")[1] if request_line.count(" ") >= 2 else ""
         path, _, query = target.partition("?")
         _, bot, method = path.split("/", 2) if path.count("/") == 2 else ("", "", "")
         if not bot.startswith("bot") or not method:
-            return 404, _NOT_FOUND
+            return _NOT_FOUND
         parse_error: BotApiError | None = None
         params: JsonDict = {}
         try:
@@ -92,4 +99,6 @@ class FakeTelegramServer:
             parse_error = err
         if self.fake.config.latency > 0:
             await asyncio.sleep(self.fake.config.latency)
-        return await self.fake.call(bot.removeprefix("bot"), method, params, parse_error, arrived)
+        if self.fake.faults:
+            return await self.fake.answer(bot.removeprefix("bot"), method, params, parse_error, arrived)
+        return Answer(*await self.fake.call(bot.removeprefix("bot"), method, params, parse_error, arrived))

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from devkit.fake_telegram.answers import BotApiError, Described, JsonDict
 from devkit.fake_telegram.chats import Chat, Chats, UserProfile
 from devkit.fake_telegram.config import FakeTelegramConfig
+from devkit.fake_telegram.faults import Answer, FaultScript, answer_with
 from devkit.fake_telegram.files import FileStore, StoredFile
 from devkit.fake_telegram.messages import BotMessages
 from devkit.fake_telegram.params import INTEGER_RE
@@ -58,6 +59,8 @@ class FakeTelegram:
         self.call_count = 0  # every call answered, recorded or not
         # Told of every call as it is answered, with the time it arrived.
         self.on_call: OnCall | None = None
+        # Scripted answers given instead of the normal ones (``faults.py``).
+        self.faults = FaultScript()
         self._chats = Chats()
         self.chats: dict[int, Chat] = self._chats.chats
         self.users: dict[int, UserProfile] = self._chats.users
@@ -171,18 +174,47 @@ class FakeTelegram:
             if isinstance(result, Described):
                 payload = {"ok": True, "result": result.result, "description": result.description}
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        await self._record(seq, method, params, recorded_params, status == 200, message_id, arrived)
+        return status, body
+
+    async def answer(
+        self,
+        token: str,
+        method: str,
+        params: JsonDict,
+        parse_error: BotApiError | None = None,
+        arrived: float | None = None,
+    ) -> Answer:
+        """What the HTTP layer sends for a Bot API call: :meth:`call`'s answer, or a scripted
+        fault's (``self.faults``; a right token only).  A call a fault answered instead is
+        recorded like any other, with ``"fault": true``."""
+        async def normal() -> Answer:
+            return Answer(*await self.call(token, method, params, parse_error, arrived))
+
+        fault = self.faults.take(method) if self.faults and self.token_matches(token) else None
+        answer = await answer_with(fault, normal)
+        if fault is not None and fault.status is not None:
+            recorded = copy.deepcopy(params) if self.config.recording else params
+            await self._record(next(self._seq), method, params, recorded, answer.status == 200, None, arrived,
+                               fault=True)  # fmt: skip
+        return answer
+
+    async def _record(
+        self, seq: int, method: str, params: JsonDict, recorded: JsonDict, ok: bool,
+        message_id: int | None, arrived: float | None, fault: bool = False,
+    ) -> None:  # fmt: skip
+        """Count the call, tell ``on_call`` and keep it (``config.recording``)."""
         self.call_count += 1
         if self.on_call is not None:
-            message_id = result.get("message_id") if isinstance(result, dict) else None
             at = time.perf_counter() if arrived is None else arrived
-            self.on_call(Call(at, method, _chat_id(params), recorded_params, message_id))
+            self.on_call(Call(at, method, _chat_id(params), recorded, message_id))
         if self.config.recording:
-            self.calls.append(
-                {"seq": seq, "ts": time.time(), "method": method, "params": recorded_params,
-                 "ok": status == 200}
-            )  # fmt: skip
+            call: JsonDict = {"seq": seq, "ts": time.time(), "method": method, "params": recorded, "ok": ok}
+            if fault:
+                call["fault"] = True
+            self.calls.append(call)
             await self.notify()
-        return status, body
 
     # ---- chats, files and simulated users -------------------------------------------------
 

@@ -8,12 +8,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, create_app
+from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, Fault, create_app
 from services.admin.webhook import ALLOWED_UPDATES
 from services.gateway.settings import SECRET_PATTERN
 from tests.admin_cli import Result, environ_without, run_admin
@@ -246,21 +242,16 @@ async def test_a_wrong_token_is_telegrams_refusal_exit_1(
     assert telegram.fake.webhook.url is None
 
 
-async def test_telegrams_bad_request_is_reported_with_its_description() -> None:
+async def test_telegrams_bad_request_is_reported_with_its_description(telegram: Telegram) -> None:
     """What the real Telegram answers for a port it does not deliver to (the fake takes any)."""
     description = "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
-
-    async def refuse(request: Request) -> JSONResponse:
-        return JSONResponse({"ok": False, "error_code": 400, "description": description}, 400)
-
-    app = Starlette(routes=[Route("/bot{token}/{method}", refuse, methods=["POST"])])
-    async with serving(app, free_port()) as url:
-        result = await Telegram(url, FakeTelegram(FakeTelegramConfig(token=TOKEN))).admin(
-            "set-webhook", "https://bot.example.com:8080/telegram/webhook"
-        )
+    telegram.fake.faults.script("setWebhook", Fault(status=400, description=description))
+    result = await telegram.admin("set-webhook", "https://bot.example.com:8080/telegram/webhook")
     assert result.code == 1, result
     assert result.err == f"pokertracker-admin: Telegram refused setWebhook: {description}\n"
     assert result.out == ""
+    [call] = telegram.calls("setWebhook")
+    assert call["fault"] and not call["ok"] and telegram.fake.webhook.url is None
 
 
 @pytest.mark.parametrize(

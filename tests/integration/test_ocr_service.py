@@ -27,13 +27,9 @@ import pytest
 from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 from PIL import Image
 from prometheus_client import CollectorRegistry
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 from yarl import URL
 
-from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig
+from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, Fault
 from devkit.fake_telegram import create_app as create_fake_telegram
 from devkit.processes import launch
 from services.common.telegram import (
@@ -411,58 +407,44 @@ def test_python_m_services_ocr_refuses_to_start_without_its_language_data(tmp_pa
 
 @dataclass
 class ScriptedFiles:
-    """A TelegramFiles capped at 1000 bytes, against a server that answers every request
-    with ``handler(request)`` (``None``: no server at all)."""
+    """A TelegramFiles capped at 1000 bytes against the fake Telegram, which answers getFile
+    and then the download (any file path) with these faults first."""
 
-    handler: Any
+    get_file: Fault
+    download_answer: Fault | None = None
 
     async def download(self, file_id: str) -> bytes:
-        async def respond(request: Request) -> Response:
-            return self.handler(request)
-
-        app = Starlette(routes=[Route("/{path:path}", respond, methods=["GET", "POST"])])
-        async with contextlib.AsyncExitStack() as stack:
-            url = f"http://127.0.0.1:{free_port()}"
-            if self.handler is not None:
-                url = await stack.enter_async_context(serving(app, free_port()))
-            http = await stack.enter_async_context(open_session(10.0, 4))
-            return await TelegramFiles(BotClient(http, url, "1:secret", max_attempts=1)).download(file_id, 1000)
+        token = new_token()
+        app = create_fake_telegram(FakeTelegramConfig(token=token))
+        async with serving(app, free_port()) as url, open_session(10.0, 4) as http:
+            app.state.fake.faults.script("getFile", self.get_file)
+            if self.download_answer is not None:
+                app.state.fake.faults.script("file", self.download_answer)
+            return await TelegramFiles(BotClient(http, url, token, max_attempts=1)).download(file_id, 1000)
 
 
-def bot_api(handler: Any) -> ScriptedFiles:
-    return ScriptedFiles(handler)
-
-
-def answer(status: int, body: Any = None, *, text: str = "", content: bytes = b"",
-           headers: dict[str, str] | None = None) -> Response:  # fmt: skip
-    if body is not None:
-        return JSONResponse(body, status_code=status)
-    return Response(content or text.encode(), status_code=status, headers=headers)
-
-
-def get_file(result: dict[str, Any]) -> Response:
-    return answer(200, {"ok": True, "result": {"file_id": "f", "file_unique_id": "u", **result}})
+def said(**result: Any) -> Fault:
+    """getFile answering ``result`` (with the ids), whatever the fake holds."""
+    return Fault(status=200, body={"ok": True, "result": {"file_id": "f", "file_unique_id": "u", **result}})
 
 
 @pytest.mark.parametrize(
     ("get_file_answer", "error", "retry_after"),
     [
-        (answer(429, {"ok": False, "error_code": 429, "parameters": {"retry_after": 3}}), Unavailable, 3.0),
-        (answer(502, text="Bad Gateway"), Unavailable, None),
-        (answer(401, {"ok": False, "error_code": 401, "description": "Unauthorized"}), Unavailable, None),
-        (answer(404, {"ok": False, "error_code": 404, "description": "Not Found"}), Unavailable, None),
-        (answer(200, text="<html>proxy</html>"), Unavailable, None),
-        (answer(400, {"ok": False, "error_code": 400, "description": "Bad Request: invalid file_id"}),
-         FileUnavailable, None),
-        (get_file({"file_size": 30_000_000}), FileUnavailable, None),  # Telegram gives no path
-        (get_file({"file_path": "photos/a.jpg", "file_size": 1001}), FileUnavailable, None),
-        (get_file({"file_path": "../../etc/passwd"}), FileUnavailable, None),
+        (Fault(status=429, retry_after=3), Unavailable, 3.0),
+        (Fault(status=502, raw=b"Bad Gateway", content_type="text/plain"), Unavailable, None),
+        (Fault(status=401, description="Unauthorized"), Unavailable, None),
+        (Fault(status=404, description="Not Found"), Unavailable, None),
+        (Fault(status=200, raw=b"<html>proxy</html>"), Unavailable, None),
+        (Fault(status=400, description="Bad Request: invalid file_id"), FileUnavailable, None),
+        (said(file_size=30_000_000), FileUnavailable, None),  # Telegram gives no path
+        (said(file_path="photos/a.jpg", file_size=1001), FileUnavailable, None),
+        (said(file_path="../../etc/passwd"), FileUnavailable, None),
     ],
 )  # fmt: skip
-async def test_get_file_answers(get_file_answer: Response, error: type[Exception], retry_after: float | None) -> None:
-    files = bot_api(lambda request: get_file_answer)
+async def test_get_file_answers(get_file_answer: Fault, error: type[Exception], retry_after: float | None) -> None:
     with pytest.raises(error) as raised:
-        await files.download("f")
+        await ScriptedFiles(get_file_answer).download("f")
     if isinstance(raised.value, Unavailable):
         assert raised.value.retry_after == retry_after
 
@@ -470,25 +452,23 @@ async def test_get_file_answers(get_file_answer: Response, error: type[Exception
 @pytest.mark.parametrize(
     ("download_answer", "error"),
     [
-        (answer(404, {"ok": False, "error_code": 404, "description": "Not Found"}), FileUnavailable),
-        (answer(503), Unavailable),
-        (answer(200, content=b"x" * 1001), FileUnavailable),  # over the cap, whatever it says
-        (answer(200, content=b"x" * 10, headers={"content-length": "5000"}), FileUnavailable),
+        (Fault(status=404, description="Not Found"), FileUnavailable),
+        (Fault(status=503, raw=b""), Unavailable),
+        (Fault(status=200, raw=b"x" * 1001, content_type="image/jpeg"), FileUnavailable),  # over the cap
+        # 10 bytes sent under a Content-Length of 5000: refused for what it says.
+        (Fault(status=200, raw=b"x" * 5000, cut_after=10), FileUnavailable),
     ],
 )
-async def test_download_answers(download_answer: Response, error: type[Exception]) -> None:
-    def handler(request: Request) -> Response:
-        if request.url.path.endswith("/getFile"):
-            return get_file({"file_path": "photos/a.jpg", "file_size": 10})
-        return download_answer
-
+async def test_download_answers(download_answer: Fault, error: type[Exception]) -> None:
     with pytest.raises(error):
-        await bot_api(handler).download("f")
+        await ScriptedFiles(said(file_path="photos/a.jpg", file_size=10), download_answer).download("f")
 
 
 async def test_a_network_error_is_an_outage_and_names_no_url() -> None:
-    with pytest.raises(Unavailable) as raised:
-        await bot_api(None).download("f")  # nothing listens there
+    async with open_session(10.0, 4) as http:  # nothing listens there
+        files = TelegramFiles(BotClient(http, f"http://127.0.0.1:{free_port()}", "1:secret", max_attempts=1))
+        with pytest.raises(Unavailable) as raised:
+            await files.download("f", 1000)
     assert str(raised.value) == "getFile ClientConnectorError: network" and "secret" not in str(raised.value)
 
 
