@@ -51,8 +51,7 @@ class RpcClient:
         self._brokers = BrokerRing(amqp_url)
         self._timeout = timeout
         self._connection: AbstractConnection | None = None
-        self._channel: RawChannel | None = None
-        self._underlay: aiormq.Channel | None = None  # the aiormq channel under ``_channel``
+        self._channel: RawChannel | None = None  # its aiormq channel holds the reply consumer
         # ``expiration`` in milliseconds, as AMQP wants it: dropped unanswered after the timeout.
         self._expiration = str(max(1, round(timeout * 1000)))
         self._pending: dict[str, asyncio.Future[bytes]] = {}
@@ -101,18 +100,21 @@ class RpcClient:
     async def _forget_connection(self) -> None:
         """Drop a connection that failed under us, so the next call starts a fresh one."""
         connection, self._connection, self._channel = self._connection, None, None
-        self._underlay = None
         if connection is not None and not connection.is_closed:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(connection.close(), 1.0)
 
+    def _open_channel(self) -> aiormq.Channel | None:
+        """The aiormq channel calls go on and replies come back on, while it is open."""
+        channel = self._channel
+        return channel.current if channel is not None and channel.is_open else None
+
     async def _ensure_channel(self) -> aiormq.Channel:
-        channel, underlay = self._channel, self._underlay
-        if channel is not None and channel.is_open and underlay is not None:
-            return underlay
+        if (raw := self._open_channel()) is not None:
+            return raw
         async with self._lock:
-            if self._channel is not None and self._channel.is_open and self._underlay is not None:
-                return self._underlay
+            if (raw := self._open_channel()) is not None:
+                return raw
             if self._connection is None or self._connection.is_closed:
                 self._connection = await self._brokers.connect()
                 self._connection.close_callbacks.add(lambda *_: self._fail_pending())
@@ -127,7 +129,7 @@ class RpcClient:
                 await self._forget_connection()
                 raise
             opened.close_callbacks.add(lambda *_: self._fail_pending())
-            self._channel, self._underlay = channel, raw
+            self._channel = channel
             return raw
 
     async def _on_reply(self, message: DeliveredMessage) -> None:
