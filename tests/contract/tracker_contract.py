@@ -15,6 +15,7 @@ import pytest
 
 from services.handler.domain.csv_io import ImportRow
 from services.handler.domain.records import Format, Result, TournamentFields
+from services.handler.domain.settings import PlayerSettings
 from services.handler.domain.stats import summarize
 from services.handler.domain.stats_query import StatsQuery
 from services.handler.tracker.model import (
@@ -153,6 +154,27 @@ class TrackerContract:
         await tracker.set_venue(a, "Home")
         await tracker.register(Player(a.user_id, "Renamed", None), REG, 1)
         assert await tracker.venue(a.user_id) == "Home"
+
+    async def test_settings_are_the_players_own_and_survive_other_writes(self, tracker: Tracker) -> None:
+        a, b = player(), player()
+        assert await tracker.settings(a.user_id) == PlayerSettings()
+        chosen = PlayerSettings(language="ru", currency="EUR", reminder_hours=12)
+        await tracker.save_settings(a, chosen)
+        assert await tracker.settings(a.user_id) == chosen
+        assert await tracker.settings(b.user_id) == PlayerSettings()
+        # Registering, a venue and Telegram's own language code leave the choices alone.
+        await tracker.register(Player(a.user_id, "Renamed", "en"), REG, 1)
+        await tracker.set_venue(a, "Home")
+        assert await tracker.settings(a.user_id) == chosen
+        await tracker.save_settings(a, PlayerSettings())
+        assert await tracker.settings(a.user_id) == PlayerSettings()
+
+    async def test_settings_refuse_what_the_schema_refuses(self, store: TrackerStore, tracker: Tracker) -> None:
+        p = player()
+        with pytest.raises(self.refused):
+            async with store.unit_of_work() as work:
+                await work.save_settings(p, PlayerSettings(currency="euro"))
+        assert await tracker.settings(p.user_id) == PlayerSettings()
 
     async def test_import_adds_and_updates_once_per_update(self, tracker: Tracker) -> None:
         p = player()

@@ -78,13 +78,16 @@ async def test_steps_that_only_read_open_no_transaction(logged: LoggedConnection
     assert not logged.conn.is_in_transaction()
 
 
-async def test_a_step_that_does_not_touch_the_tracker_takes_no_connection() -> None:
+async def test_a_step_that_does_not_touch_the_tracker_takes_no_connection(logged: LoggedConnection) -> None:
     class NoConnections:
         async def acquire(self) -> asyncpg.Connection:
             raise AssertionError("the step took a database connection")
 
-    _, replies = await step(NoConnections(), random_user_id(), "/start", {})  # type: ignore[arg-type]
-    assert replies
+    uid = random_user_id()
+    session, _ = await step(logged, uid, "/start", {})  # the player's settings are read once...
+    assert "settings" in session
+    _, replies = await step(NoConnections(), uid, "/help", session)  # type: ignore[arg-type]
+    assert replies  # ...and kept in the session
 
 
 async def test_a_failing_step_rolls_its_writes_back(logged: LoggedConnection) -> None:

@@ -94,6 +94,11 @@ class BotUser:
     def step(self) -> Step:
         return ConversationState.from_session(self.session).step
 
+    @property
+    def conversation(self) -> dict[str, Any]:
+        """The session but for the copy of the player's settings: what the step holds."""
+        return {k: v for k, v in self.session.items() if k != "settings"}
+
     def _from(self) -> dict[str, Any]:
         return {"id": self.user_id, "is_bot": False, "first_name": "Ann", "language_code": self.language}
 

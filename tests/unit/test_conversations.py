@@ -40,7 +40,7 @@ async def test_seed_scenario_register_result_button_score(user: BotUser) -> None
     reply = await user.send("3 | 850")
     for expected in ["Place: 3", "Payout: 850", "Cost: 100", "Profit: +750", "ROI: +750%"]:
         assert expected in reply.text
-    assert user.step is Step.IDLE and user.session == {}
+    assert user.step is Step.IDLE and user.conversation == {}
     assert await result_of(user, int(data[4:])) == (3, Decimal("850"), Decimal("0"))
 
 
@@ -107,7 +107,7 @@ async def test_cancel_at_any_step_leaves_a_clean_session(user: BotUser) -> None:
     await user.send("/register")
     await user.send("Name only")
     assert "Cancelled" in (await user.send("/cancel")).text
-    assert user.session == {}
+    assert user.conversation == {}
     assert "Nothing to cancel" in (await user.send("/cancel")).text
 
 

@@ -17,6 +17,7 @@ from services.handler.conversation.replies import (
     SendPhoto,
 )
 from services.handler.conversation.state import ConversationState
+from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
 from services.handler.telegram import Incoming
 from services.handler.texts import Catalogue
 from services.handler.tracker.model import Player, Tracker
@@ -37,11 +38,19 @@ class Context:
     texts: Catalogue
     files: FileSource
     today: date
+    # What the player chose; a flow that changes it saves it with ``tracker.save_settings``
+    # and sets it here too, so the session's copy follows.
+    settings: PlayerSettings = DEFAULT_SETTINGS
     replies: list[Effect] = field(default_factory=list)
 
     @property
     def user_id(self) -> int:
         return self.incoming.user_id
+
+    @property
+    def language(self) -> str | None:
+        """The player's language: the one chosen with /language, else Telegram's."""
+        return self.settings.language or self.incoming.language_code
 
     @property
     def player(self) -> Player:
@@ -64,7 +73,7 @@ class Context:
             chat_id=inc.chat_id,
             update_id=inc.update_id,
             file_id=file_id,
-            language_code=inc.language_code,
+            language_code=self.language,
         )
         self.replies.append(RequestOcr(job))
 

@@ -106,8 +106,10 @@ async def converse(
     today: date,
 ) -> Outcome:
     """Run one update through the conversation: the new state and the replies to send."""
-    ctx = Context(incoming, state, tracker, catalogue_for(incoming.language_code), files, today)
+    settings = state.settings or await tracker.settings(incoming.user_id)
+    texts = catalogue_for(settings.language or incoming.language_code)
+    ctx = Context(incoming, state, tracker, texts, files, today, settings)
     await route(incoming, state)(ctx)
     if incoming.kind == "callback" and not any(isinstance(r, AnswerCallback) for r in ctx.replies):
         ctx.answer_callback()
-    return Outcome(ctx.state, ctx.replies)
+    return Outcome(ctx.state.model_copy(update={"settings": ctx.settings}), ctx.replies)

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from services.handler.domain.edits import Draft
+from services.handler.domain.settings import PlayerSettings
 
 
 class Step(StrEnum):
@@ -35,6 +36,10 @@ class ConversationState(BaseModel):
     step: Step = Step.IDLE
     tournament_id: int | None = None
     draft: Draft | None = None
+    # A copy of the player's settings (the tracker holds them), so that an update which does
+    # not touch the tracker needs no database read; ``None`` until read, or if the session
+    # was lost.  The dispatcher keeps it across steps: flows never set it.
+    settings: PlayerSettings | None = None
 
     @classmethod
     def from_session(cls, data: dict[str, Any]) -> ConversationState:

@@ -24,6 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
+from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
 from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
 
 if TYPE_CHECKING:
@@ -98,6 +99,7 @@ class PlayerRow:
     language_code: str | None
     venue: str | None = None
     revision: int = 0  # the store's write counter when the row last changed (``updated_at``)
+    settings: PlayerSettings = DEFAULT_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ class MemoryTracker:
             None if player.language_code is None else _text(player.language_code),
             None if old is None else old.venue,
             self._store.revision(),
+            DEFAULT_SETTINGS if old is None else old.settings,
         )
         self._store.put(self._store.players, player.user_id, row, self._undo)
 
@@ -333,6 +336,19 @@ class MemoryTracker:
         self._upsert_player(player)
         row = dataclasses.replace(
             self._store.players[player.user_id], venue=venue, revision=self._store.revision()
+        )
+        self._store.put(self._store.players, player.user_id, row, self._undo)
+
+    async def settings(self, player_id: int) -> PlayerSettings:
+        row = self._store.players.get(_bigint(player_id))
+        return DEFAULT_SETTINGS if row is None else row.settings
+
+    async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
+        if not CURRENCY.fullmatch(settings.currency):
+            raise ConstraintViolation("a currency is a three-letter code or empty")
+        self._upsert_player(player)
+        row = dataclasses.replace(
+            self._store.players[player.user_id], settings=settings, revision=self._store.revision()
         )
         self._store.put(self._store.players, player.user_id, row, self._undo)
 

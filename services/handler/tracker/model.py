@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
+from services.handler.domain.settings import PlayerSettings
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
@@ -86,6 +87,12 @@ class Tracker(Protocol):
     ) -> ImportOutcome:
         """All rows or none: rows whose id is not one of the player's make nothing change."""
         ...
+
+    async def settings(self, player_id: int) -> PlayerSettings:
+        """What the player chose; the defaults for a player never seen."""
+        ...
+
+    async def save_settings(self, player: Player, settings: PlayerSettings) -> None: ...
 
 
 class TrackerStore(Protocol):

@@ -15,6 +15,7 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
 from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
 from services.handler.tracker.unit_of_work import OnConnection, UnitOfWork
 
@@ -357,6 +358,28 @@ class PgTracker:
                 await self._set_result(new_id, r.result, source_update_id)
             added += 1
         return ImportOutcome(added, updated)
+
+    async def settings(self, player_id: int) -> PlayerSettings:
+        conn = await self._work.reading()
+        row = await conn.fetchrow(
+            "SELECT language, currency, reminder_hours FROM tracker.players WHERE user_id = $1",
+            player_id,
+        )
+        if row is None:
+            return DEFAULT_SETTINGS
+        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"])
+
+    async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
+        await self._upsert_player(player)
+        conn = await self._work.writing()
+        await conn.execute(
+            """UPDATE tracker.players SET language = $2, currency = $3, reminder_hours = $4,
+            updated_at = now() WHERE user_id = $1""",
+            player.user_id,
+            settings.language,
+            settings.currency,
+            settings.reminder_hours,
+        )
 
 
 class PgStore:

@@ -58,4 +58,11 @@ MIGRATIONS: list[str] = [
         ADD COLUMN bounty numeric(14, 2) NOT NULL DEFAULT 0 CHECK (bounty >= 0),
         ADD COLUMN updated_at timestamptz NOT NULL DEFAULT now();
     """,
+    # 3: what the player chose (domain/settings.py): /language, /currency, /reminders.
+    """
+    ALTER TABLE tracker.players
+        ADD COLUMN language text CHECK (language IN ('en', 'ru')),
+        ADD COLUMN currency text NOT NULL DEFAULT '' CHECK (currency ~ '^([A-Z]{3})?$'),
+        ADD COLUMN reminder_hours integer CHECK (reminder_hours IN (6, 12, 24));
+    """,
 ]
