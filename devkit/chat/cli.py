@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shlex
+import sys
+from pathlib import Path
 
 from devkit.chat.conversation import run_chat
-from devkit.chat.options import DEFAULT_TELEGRAM_URL, ChatOptions
+from devkit.chat.options import DEFAULT_RECEIVED_DIR, DEFAULT_TELEGRAM_URL, ChatOptions
 
 
 def _positive_int(value: str) -> int:
@@ -39,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds to wait for the bot's answer before prompting again (default: 1.5 on a "
         "terminal, 10 when input is piped)",
     )  # fmt: skip
+    parser.add_argument(
+        "--received-dir", type=Path, default=DEFAULT_RECEIVED_DIR, metavar="DIR",
+        help="where the photos and documents the bot sends are saved (default %(default)s, "
+        "relative to the current directory)",
+    )  # fmt: skip
     return parser
 
 
@@ -52,7 +60,28 @@ def options_from_args(args: argparse.Namespace) -> ChatOptions:
         username=args.username,
         max_attempts=args.max_attempts,
         settle_seconds=args.settle,
+        received_dir=args.received_dir,
     )
+
+
+def second_chat_command(options: ChatOptions, project_root: Path, python: str | None = None) -> str:
+    """The shell command that opens a chat as another user next to the one ``options`` play:
+    the same fake Telegram and received folder, user id one higher.  It changes to
+    ``project_root`` first, so it works as printed from any terminal; ``python`` (default this
+    interpreter) is shown relative to the project when it lies inside it."""
+    root = project_root.absolute()
+    executable = Path(python or sys.executable).absolute()
+    try:
+        shown = str(executable.relative_to(root))
+        shown = shown if "/" in shown else f"./{shown}"
+    except ValueError:
+        shown = str(executable)
+    argv = [shown, "-m", "devkit.chat", "--telegram", options.telegram_url,
+            "--user-id", str(options.user_id + 1), "--lang", options.language_code, "--name", "Bob"]  # fmt: skip
+    received = (root / options.received_dir).resolve()
+    if received != (root / DEFAULT_RECEIVED_DIR).resolve():
+        argv += ["--received-dir", str(received)]
+    return f"cd {shlex.quote(str(root))} && {shlex.join(argv)}"
 
 
 def run(options: ChatOptions) -> int:

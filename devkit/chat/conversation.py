@@ -13,6 +13,7 @@ from typing import TextIO
 import httpx
 
 from devkit.chat.options import ChatOptions, JsonDict
+from devkit.chat.received import fetch_sent_file, save_file, sent_file_kind, shown_path
 from devkit.chat.render import INDENT, PROMPT, Button, keyboard_buttons, render_alert, render_message
 from devkit.chat.terminal import LineReader, Screen, import_readline, terminal_restored
 
@@ -23,6 +24,7 @@ Chatting as {name} (user {user_id}, language {lang}) through {url}
   type a message and press Enter to send it; commands like /start go to the bot
   #N     press button N of the latest message with buttons (#  shows them again)
   !photo PATH   send an image as a photo (a ticket for OCR);  !file PATH  send a file (a CSV)
+  photos and files the bot sends are saved in {received}
   /quit  leave (Ctrl-D works too)"""
 
 
@@ -76,8 +78,22 @@ class Chat:
             data = await self._poll(f"{self.user_path}/messages", params)
             for entry in data.get("messages", []):
                 self.state.remember(entry)
-                self.screen.show(render_message(entry))
+                self.screen.show(render_message(entry) + await self.save_sent_file(entry))
                 self.state.activity.set()
+
+    async def save_sent_file(self, entry: JsonDict) -> list[str]:
+        """Save the photo or document a bot message brings; the line saying where it is."""
+        kind = sent_file_kind(entry)
+        if kind is None:
+            return []
+        try:
+            sent = await fetch_sent_file(self.client, self.options.user_id, entry, kind)
+            path = save_file(self.options.received_dir, sent)
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            return [f"!! could not fetch the {kind} from the fake Telegram ({type(exc).__name__})"]
+        except OSError as exc:
+            return [f"!! could not save the {kind} in {self.options.received_dir}: {exc.strerror}"]
+        return [f"{INDENT}saved to {shown_path(path)}"]
 
     async def poll_alerts(self) -> None:
         while True:
@@ -255,8 +271,8 @@ async def run_chat(options: ChatOptions, out: TextIO | None = None) -> int:
                   f"({type(exc).__name__}); is it running?", file=sys.stderr)  # fmt: skip
             return 1
         screen.show(BANNER.format(name=options.first_name, user_id=options.user_id,
-                                  lang=options.language_code, url=options.telegram_url
-                                  ).splitlines())  # fmt: skip
+                                  lang=options.language_code, url=options.telegram_url,
+                                  received=shown_path(options.received_dir)).splitlines())  # fmt: skip
         pollers = [asyncio.create_task(chat.poll_messages()),
                    asyncio.create_task(chat.poll_alerts())]  # fmt: skip
         try:

@@ -13,7 +13,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from devkit import chat
+from devkit.chat.cli import second_chat_command
 from devkit.local_servers import LocalServers, ServersError
+from devkit.processes import REPO_ROOT
 from devkit.stack.config import RUN_DIR, WEBHOOK_PATH, StackConfig, StackError, build_config
 from devkit.stack.console import say
 from devkit.stack.preflight import preflight
@@ -31,8 +33,7 @@ def announce(config: StackConfig) -> None:
         f"PostgreSQL {redact_url(config.database_url)}")  # fmt: skip
     if config.use_fake:
         say(f"fake Telegram at {config.fake_url}; chat as another user from a second "
-            f"terminal: python -m devkit.chat --telegram {config.fake_url} --user-id 1002 "
-            "--name Bob")  # fmt: skip
+            f"terminal: {second_chat_command(config.chat_options, REPO_ROOT)}")  # fmt: skip
     else:
         say("using the real Telegram Bot API. Telegram must reach the gateway over HTTPS: put "
             f"a TLS proxy or tunnel in front of port {config.gateway_port}, then register the "

@@ -116,6 +116,7 @@ def build_config(env: Mapping[str, str], args: argparse.Namespace) -> StackConfi
         user_id=args.user_id,
         language_code=args.lang,
         first_name=args.name,
+        received_dir=args.run_dir.absolute() / "received",
     )
     return StackConfig(
         amqp_url=env.get("AMQP_URL") or DEFAULT_AMQP_URL,
