@@ -20,11 +20,20 @@ import itertools
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
-from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+from services.handler.tracker.model import (
+    PURGE_AFTER,
+    UNDO_WINDOW,
+    ImportOutcome,
+    Player,
+    RecordOutcome,
+    Restored,
+    unchanged,
+)
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
@@ -108,6 +117,7 @@ class TournamentRow:
     source_update_id: int
     source_row: int
     revision: int = 0
+    updated_by: int | None = None  # the update that last replaced the fields
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,22 @@ class ResultRow:
     revision: int = 0
 
 
-Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow)
+@dataclass(frozen=True)
+class DeletedRow:
+    """A deletion kept for an Undo (``tracker.deleted``)."""
+
+    id: int
+    player_id: int
+    tournament_id: int
+    whole: bool
+    tournament: TournamentRow | None  # whole: the row as it was
+    result: ResultRow | None
+    source_update_id: int
+    deleted_at: datetime
+    restored_by: int | None = None
+
+
+Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow, DeletedRow)
 
 
 class MemoryStore:
@@ -128,7 +153,10 @@ class MemoryStore:
         self.players: dict[int, PlayerRow] = {}
         self.tournaments: dict[int, TournamentRow] = {}
         self.results: dict[int, ResultRow] = {}
+        self.deleted: dict[int, DeletedRow] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # PostgreSQL's now()
         self._ids = itertools.count(1)  # a sequence: ids are not reused after a rollback
+        self._deleted_ids = itertools.count(1)
         self._revisions = itertools.count(1)
 
     def tracker(self) -> MemoryTracker:
@@ -148,6 +176,9 @@ class MemoryStore:
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def next_deleted_id(self) -> int:
+        return next(self._deleted_ids)
 
     def revision(self) -> int:
         return next(self._revisions)
@@ -254,7 +285,9 @@ class MemoryTracker:
         stored = _stored_fields(fields)
         if result is not None:
             _stored_result(result)  # checked before anything changes, as one UPDATE would be
-        updated = dataclasses.replace(row, fields=stored, revision=self._store.revision())
+        updated = dataclasses.replace(
+            row, fields=stored, revision=self._store.revision(), updated_by=_bigint(source_update_id)
+        )
         self._store.put(self._store.tournaments, row.id, updated, self._undo)
         self._set_result(row.id, result, source_update_id)
         return True
@@ -308,19 +341,59 @@ class MemoryTracker:
             return None
         return await self.get(player_id, tournament_id)
 
-    async def delete_result(self, player_id: int, tournament_id: int) -> bool:
+    def _delete(self, player_id: int, tournament_id: int, source_update_id: int, whole: bool) -> int | None:
+        store = self._store
+        _bigint(source_update_id)
+        for kept in store.deleted.values():
+            if (kept.player_id, kept.source_update_id) == (player_id, source_update_id):
+                return kept.id  # this update deleted it before (a redelivery)
         row = self._owned(player_id, tournament_id)
-        if row is None or row.id not in self._store.results:
-            return False
-        self._store.put(self._store.results, row.id, None, self._undo)
-        return True
+        result = None if row is None else store.results.get(row.id)
+        if row is None or (not whole and result is None):
+            return None
+        now = store.clock()
+        for old in [d for d in store.deleted.values() if d.player_id == player_id and d.deleted_at < now - PURGE_AFTER]:
+            store.put(store.deleted, old.id, None, self._undo)
+        kept = DeletedRow(
+            store.next_deleted_id(), player_id, row.id, whole, row if whole else None, result, source_update_id, now
+        )
+        store.put(store.deleted, kept.id, kept, self._undo)
+        store.put(store.results, row.id, None, self._undo)  # ON DELETE CASCADE too
+        if whole:
+            store.put(store.tournaments, row.id, None, self._undo)
+        return kept.id
 
-    async def delete(self, player_id: int, tournament_id: int) -> bool:
-        row = self._owned(player_id, tournament_id)
-        if row is None:
+    async def delete_result(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        return self._delete(player_id, tournament_id, source_update_id, whole=False)
+
+    async def delete(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        return self._delete(player_id, tournament_id, source_update_id, whole=True)
+
+    async def undo_delete(self, player_id: int, undo_id: int, source_update_id: int) -> Restored | None:
+        store = self._store
+        kept = store.deleted.get(_bigint(undo_id))
+        if kept is None or kept.player_id != _bigint(player_id) or kept.restored_by not in (None, source_update_id):
+            return None
+        if kept.restored_by is None:
+            if kept.deleted_at < store.clock() - UNDO_WINDOW or not self._put_back(kept):
+                return None
+            store.put(store.deleted, kept.id, dataclasses.replace(kept, restored_by=source_update_id), self._undo)
+        t = await self.get(player_id, kept.tournament_id)
+        return None if t is None else Restored(t, kept.whole)
+
+    def _put_back(self, kept: DeletedRow) -> bool:
+        """The kept rows as they were; ``False`` (nothing changes) if their place is taken."""
+        store = self._store
+        if kept.tournament is not None:
+            t = kept.tournament
+            if t.id in store.tournaments or self._by_source(t.player_id, t.source_update_id, t.source_row):
+                return False
+            store.put(store.tournaments, t.id, t, self._undo)
+        if kept.result is None:
+            return True
+        if self._owned(kept.player_id, kept.tournament_id) is None or kept.tournament_id in store.results:
             return False
-        self._store.put(self._store.results, row.id, None, self._undo)  # ON DELETE CASCADE
-        self._store.put(self._store.tournaments, row.id, None, self._undo)
+        store.put(store.results, kept.tournament_id, kept.result, self._undo)
         return True
 
     async def venue(self, player_id: int) -> str | None:
@@ -342,17 +415,22 @@ class MemoryTracker:
         mine = {r.id for r in rows if r.id is not None and self._owned(player.user_id, r.id)}
         unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in mine)
         if unknown:
-            return ImportOutcome(0, 0, unknown)
+            return ImportOutcome(0, 0, unknown_ids=unknown)
         self._upsert_player(player)
-        added = updated = 0
+        added = updated = same = 0
         for r in rows:
             if r.id is not None:
+                # Unchanged rows are not written; a row this update changed stays "updated".
+                row = self._store.tournaments[r.id]
+                if row.updated_by != source_update_id and unchanged(self._store.tournament(row), r.fields, r.result):
+                    same += 1
+                    continue
                 self._replace(player.user_id, r.id, r.fields, r.result, source_update_id)
                 updated += 1
                 continue
             # Keyed on (update, line): the same file processed again adds nothing twice.
-            row = self._insert(player.user_id, r.fields, source_update_id, r.line)
+            new = self._insert(player.user_id, r.fields, source_update_id, r.line)
             if r.result is not None:
-                self._set_result(row.id, r.result, source_update_id)
+                self._set_result(new.id, r.result, source_update_id)
             added += 1
-        return ImportOutcome(added, updated)
+        return ImportOutcome(added, updated, same)

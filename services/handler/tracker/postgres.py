@@ -15,7 +15,15 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
-from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+from services.handler.tracker.model import (
+    PURGE_AFTER,
+    UNDO_WINDOW,
+    ImportOutcome,
+    Player,
+    RecordOutcome,
+    Restored,
+    unchanged,
+)
 from services.handler.tracker.unit_of_work import OnConnection, UnitOfWork
 
 if TYPE_CHECKING:
@@ -229,14 +237,15 @@ class PgTracker:
         conn = await self._work.writing()
         found = await conn.fetchval(
             f"""
-            UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at)
-                = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
+            UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at, updated_by)
+                = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now(), $16)
             WHERE player_id = $1 AND id = $2
             RETURNING id
             """,
             player_id,
             tournament_id,
             *_field_values(fields),
+            source_update_id,
         )
         if found is None:
             return False
@@ -282,25 +291,94 @@ class PgTracker:
             return None
         return await self.get(player_id, tournament_id)
 
-    async def delete_result(self, player_id: int, tournament_id: int) -> bool:
+    async def _kept_deletion(self, player_id: int, source_update_id: int) -> int | None:
+        """The deletion this update made before (a redelivery), if any."""
         conn = await self._work.writing()
-        deleted = await conn.fetchval(
-            """DELETE FROM tracker.results r USING tracker.tournaments t
-            WHERE r.tournament_id = t.id AND t.id = $2 AND t.player_id = $1
-            RETURNING r.tournament_id""",
+        return await conn.fetchval(
+            "SELECT id FROM tracker.deleted WHERE player_id = $1 AND source_update_id = $2",
             player_id,
-            tournament_id,
+            source_update_id,
         )
-        return deleted is not None
 
-    async def delete(self, player_id: int, tournament_id: int) -> bool:
+    async def _delete(self, player_id: int, tournament_id: int, source_update_id: int, whole: bool) -> int | None:
+        """Keep the rows as JSON in ``tracker.deleted`` (the player's older ones purged), then delete."""
+        if (kept := await self._kept_deletion(player_id, source_update_id)) is not None:
+            return kept
         conn = await self._work.writing()
-        deleted = await conn.fetchval(
-            "DELETE FROM tracker.tournaments WHERE player_id = $1 AND id = $2 RETURNING id",
+        await conn.execute(
+            "DELETE FROM tracker.deleted WHERE player_id = $1 AND deleted_at < now() - $2::interval",
+            player_id,
+            PURGE_AFTER,
+        )
+        undo_id = await conn.fetchval(
+            f"""
+            INSERT INTO tracker.deleted (player_id, tournament_id, whole, tournament, result, source_update_id)
+            SELECT t.player_id, t.id, $3, CASE WHEN $3 THEN to_jsonb(t) END,
+                CASE WHEN r.tournament_id IS NOT NULL THEN to_jsonb(r) END, $4
+            FROM tracker.tournaments t {"LEFT " if whole else ""}JOIN tracker.results r ON r.tournament_id = t.id
+            WHERE t.player_id = $1 AND t.id = $2
+            RETURNING id
+            """,
             player_id,
             tournament_id,
+            whole,
+            source_update_id,
         )
-        return deleted is not None
+        if undo_id is None:
+            return None
+        table, column = ("tracker.tournaments", "id") if whole else ("tracker.results", "tournament_id")
+        await conn.execute(f"DELETE FROM {table} WHERE {column} = $1", tournament_id)
+        return undo_id
+
+    async def delete_result(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        return await self._delete(player_id, tournament_id, source_update_id, whole=False)
+
+    async def delete(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        return await self._delete(player_id, tournament_id, source_update_id, whole=True)
+
+    async def undo_delete(self, player_id: int, undo_id: int, source_update_id: int) -> Restored | None:
+        conn = await self._work.writing()
+        kept = await conn.fetchrow(
+            """SELECT tournament_id, whole, tournament, result, restored_by,
+                deleted_at >= now() - $3::interval AS recent
+            FROM tracker.deleted WHERE id = $2 AND player_id = $1 FOR UPDATE""",
+            player_id,
+            undo_id,
+            UNDO_WINDOW,
+        )
+        if kept is None or kept["restored_by"] not in (None, source_update_id):
+            return None
+        if kept["restored_by"] is None:
+            if not kept["recent"] or not await self._put_back(player_id, kept):
+                return None
+            await conn.execute("UPDATE tracker.deleted SET restored_by = $2 WHERE id = $1", undo_id, source_update_id)
+        t = await self.get(player_id, kept["tournament_id"])
+        return None if t is None else Restored(t, kept["whole"])
+
+    async def _put_back(self, player_id: int, kept: asyncpg.Record) -> bool:
+        """The kept rows inserted again as they were; ``False`` (nothing inserted) if their
+        place is taken: a result recorded since, or the tournament gone."""
+        conn = await self._work.writing()
+        if kept["whole"]:
+            back = await conn.fetchval(
+                """INSERT INTO tracker.tournaments
+                SELECT * FROM jsonb_populate_record(NULL::tracker.tournaments, $1::jsonb)
+                ON CONFLICT DO NOTHING RETURNING id""",
+                kept["tournament"],
+            )
+            if back is None:
+                return False
+        if kept["result"] is None:
+            return True
+        back = await conn.fetchval(
+            """INSERT INTO tracker.results
+            SELECT r.* FROM jsonb_populate_record(NULL::tracker.results, $2::jsonb) r
+            JOIN tracker.tournaments t ON t.id = r.tournament_id AND t.player_id = $1
+            ON CONFLICT DO NOTHING RETURNING tournament_id""",
+            player_id,
+            kept["result"],
+        )
+        return back is not None
 
     async def venue(self, player_id: int) -> str | None:
         conn = await self._work.reading()
@@ -321,24 +399,27 @@ class PgTracker:
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int
     ) -> ImportOutcome:
         ids = sorted({r.id for r in rows if r.id is not None})
-        mine = set()
+        stored: dict[int, tuple[Tournament, int | None]] = {}
         if ids:
             conn = await self._work.reading()
-            mine = {
-                r["id"]
-                for r in await conn.fetch(
-                    "SELECT id FROM tracker.tournaments WHERE player_id = $1 AND id = ANY($2)",
-                    player.user_id,
-                    ids,
-                )
-            }
-        unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in mine)
+            found = await conn.fetch(
+                f"SELECT {_COLUMNS}, t.updated_by FROM {_FROM} WHERE t.player_id = $1 AND t.id = ANY($2)",
+                player.user_id,
+                ids,
+            )
+            stored = {r["id"]: (_tournament(r), r["updated_by"]) for r in found}
+        unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in stored)
         if unknown:
-            return ImportOutcome(0, 0, unknown)
+            return ImportOutcome(0, 0, unknown_ids=unknown)
         await self._upsert_player(player)
-        added = updated = 0
+        added = updated = same = 0
         for r in rows:
             if r.id is not None:
+                # Unchanged rows are not written; a row this update changed stays "updated".
+                t, updated_by = stored[r.id]
+                if updated_by != source_update_id and unchanged(t, r.fields, r.result):
+                    same += 1
+                    continue
                 await self._replace(player.user_id, r.id, r.fields, r.result, source_update_id)
                 updated += 1
                 continue
@@ -356,7 +437,7 @@ class PgTracker:
             if r.result is not None:
                 await self._set_result(new_id, r.result, source_update_id)
             added += 1
-        return ImportOutcome(added, updated)
+        return ImportOutcome(added, updated, same)
 
 
 class PgStore:
