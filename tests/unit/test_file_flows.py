@@ -91,7 +91,7 @@ async def test_excel_style_semicolons_and_file_level_problems(store: MemoryStore
     reply = await user.document(excel.encode("utf-8-sig"), "excel.csv", "text/csv")
     assert "Добавлено: 1" in reply.text
     assert (await tournaments(user))[0]["buy_in"] == Decimal("52.50")
-    assert "заголовок" in (await user.document(b"a,b\r\n1,2\r\n", "x.csv", "text/csv")).text.lower()
+    assert "заголовком" in (await user.document(b"a,b\r\n1,2\r\n", "x.csv", "text/csv")).text.lower()
     assert "CSV" in (await user.document(b"%PDF-1.4", "x.pdf", "application/pdf")).text
     assert "нет строк" in (await user.document(b"", "empty.csv", "text/csv")).text
 
