@@ -8,7 +8,8 @@ tests/integration/test_tracker_pg.py on PostgreSQL, so both pass the same assert
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,9 +20,12 @@ from services.handler.domain.settings import PlayerSettings
 from services.handler.domain.stats import summarize
 from services.handler.domain.stats_query import StatsQuery
 from services.handler.tracker.model import (
+    PURGE_AFTER,
+    UNDO_WINDOW,
     ImportOutcome,
     Player,
     RecordOutcome,
+    Restored,
     Tracker,
     TrackerStore,
 )
@@ -70,8 +74,8 @@ class TrackerContract:
         assert [t.result for t in await tracker.all(owner.user_id)] == [res(3, 850)]
         # Another player can neither change nor delete it.
         assert await tracker.save(other.user_id, t.id, REG, None, 8) is None
-        assert not await tracker.delete_result(other.user_id, t.id)
-        assert not await tracker.delete(other.user_id, t.id)
+        assert await tracker.delete_result(other.user_id, t.id, 9) is None
+        assert await tracker.delete(other.user_id, t.id, 10) is None
         again = await tracker.get(owner.user_id, t.id)
         assert again is not None and again.result == res(3, 850)
 
@@ -132,15 +136,60 @@ class TrackerContract:
     async def test_delete_the_result_then_the_tournament(self, tracker: Tracker) -> None:
         p = player()
         t = await tracker.register(p, REG, 1)
-        assert not await tracker.delete_result(p.user_id, t.id)  # nothing to delete yet
+        assert await tracker.delete_result(p.user_id, t.id, 10) is None  # nothing to delete yet
         await tracker.record_result(p.user_id, t.id, res(2, 20), 2)
-        assert await tracker.delete_result(p.user_id, t.id)
+        undo_result = await tracker.delete_result(p.user_id, t.id, 11)
+        assert undo_result is not None
+        assert await tracker.delete_result(p.user_id, t.id, 11) == undo_result  # a redelivery
         assert [x.id for x in await tracker.pending(p.user_id, 5)] == [t.id]
         assert await tracker.record_result(p.user_id, t.id, res(1, 50), 3) is RecordOutcome.RECORDED
-        assert await tracker.delete(p.user_id, t.id)  # its result goes with it
+        undo_whole = await tracker.delete(p.user_id, t.id, 12)  # its result goes with it
+        assert undo_whole is not None and undo_whole != undo_result
         assert await tracker.get(p.user_id, t.id) is None and await tracker.all(p.user_id) == []
-        assert not await tracker.delete(p.user_id, t.id)
+        assert await tracker.delete(p.user_id, t.id, 13) is None
         assert await tracker.record_result(p.user_id, t.id, res(1, 50), 4) is RecordOutcome.ALREADY_RECORDED
+
+    async def age_deletions(self, tracker: Tracker, by: timedelta) -> None:
+        """Make every kept deletion ``by`` older (the implementation's clock or rows)."""
+        raise NotImplementedError
+
+    async def test_undo_puts_back_the_same_rows_once(self, tracker: Tracker) -> None:
+        p, other = player(), player()
+        t = await tracker.register(p, replace(REG, field_size=90, currency="EUR"), 1)
+        await tracker.record_result(p.user_id, t.id, res(2, 20), 2)
+        before = await tracker.get(p.user_id, t.id)
+        undo_id = await tracker.delete(p.user_id, t.id, 3)
+        assert undo_id is not None
+        assert await tracker.undo_delete(other.user_id, undo_id, 4) is None  # not theirs
+        restored = await tracker.undo_delete(p.user_id, undo_id, 5)
+        assert restored == Restored(before, whole=True)  # assert the same id, fields and result
+        assert await tracker.undo_delete(p.user_id, undo_id, 5) == restored  # a redelivery
+        assert await tracker.undo_delete(p.user_id, undo_id, 6) is None  # pressed again
+        assert await tracker.all(p.user_id) == [before]
+        # Only the result: back on the same tournament, unless a new result took its place.
+        undo_result = await tracker.delete_result(p.user_id, t.id, 7)
+        assert undo_result is not None
+        assert await tracker.undo_delete(p.user_id, undo_result, 8) == Restored(before, whole=False)
+        undo_result = await tracker.delete_result(p.user_id, t.id, 9)
+        assert undo_result is not None
+        await tracker.record_result(p.user_id, t.id, res(7, 0), 10)
+        assert await tracker.undo_delete(p.user_id, undo_result, 11) is None
+        again = await tracker.get(p.user_id, t.id)
+        assert again is not None and again.result == res(7, 0)
+
+    async def test_undo_works_only_within_the_window(self, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, 1)
+        undo_id = await tracker.delete(p.user_id, t.id, 2)
+        assert undo_id is not None
+        await self.age_deletions(tracker, UNDO_WINDOW + timedelta(seconds=5))
+        assert await tracker.undo_delete(p.user_id, undo_id, 3) is None
+        assert await tracker.all(p.user_id) == []
+        # Kept deletions are purged after PURGE_AFTER, at the player's next deletion.
+        t2 = await tracker.register(p, on(2), 4)
+        await self.age_deletions(tracker, PURGE_AFTER)
+        assert await tracker.delete(p.user_id, t2.id, 5) is not None
+        assert await tracker.undo_delete(p.user_id, undo_id, 6) is None
 
     async def test_venue_is_the_players_own(self, tracker: Tracker) -> None:
         a, b = player(), player()
@@ -191,9 +240,27 @@ class TrackerContract:
             ("Edited", res(3, 30)), ("New", None), ("New with result", res(1, 90)),
         ]
         assert stored[0].id == mine.id
-        # The same file sent again (another update) adds its new rows again.
-        assert await tracker.import_rows(p, rows, 3) == ImportOutcome(2, 1)
+        # The same file sent again (another update) adds its new rows again; the row with an
+        # id holds what is stored: unchanged, and reported so again on a redelivery.
+        assert await tracker.import_rows(p, rows, 3) == ImportOutcome(2, 0, 1)
+        assert await tracker.import_rows(p, rows, 3) == ImportOutcome(2, 0, 1)
         assert len(await tracker.all(p.user_id)) == 5
+
+    async def test_import_counts_rows_that_change_nothing_as_unchanged(self, tracker: Tracker) -> None:
+        p = player()
+        a = await tracker.register(p, replace(REG, fee=Decimal(10)), 1)
+        await tracker.record_result(p.user_id, a.id, res(3, 30), 2)
+        b = await tracker.register(p, on(5, "B"), 3)
+        same = ImportRow(line=2, id=a.id, fields=replace(REG, fee=Decimal("10.00")), result=res(3, 30))
+        edited = ImportRow(line=3, id=b.id, fields=on(5, "B edited"), result=None)
+        assert await tracker.import_rows(p, [same, edited], 4) == ImportOutcome(0, 1, 1)
+        assert await tracker.import_rows(p, [same, edited], 4) == ImportOutcome(0, 1, 1)  # a redelivery
+        assert await tracker.import_rows(p, [same, edited], 5) == ImportOutcome(0, 0, 2)
+        # A changed result alone makes the row updated.
+        prize = replace(same, result=res(3, 31))
+        assert await tracker.import_rows(p, [prize], 6) == ImportOutcome(0, 1, 0)
+        stored = await tracker.get(p.user_id, a.id)
+        assert stored is not None and stored.result == res(3, 31)
 
     async def test_import_naming_anothers_ids_changes_nothing(self, tracker: Tracker) -> None:
         owner, intruder = player(), player()
@@ -206,7 +273,8 @@ class TrackerContract:
             ImportRow(line=5, id=theirs.id + 10**9, fields=on(2, "Nobody's"), result=None),
         ]
         outcome = await tracker.import_rows(intruder, rows, 2)
-        assert outcome == ImportOutcome(0, 0, ((3, theirs.id), (5, theirs.id + 10**9))) and not outcome.applied
+        unknown = ((3, theirs.id), (5, theirs.id + 10**9))
+        assert outcome == ImportOutcome(0, 0, unknown_ids=unknown) and not outcome.applied
         assert [t.name for t in await tracker.all(intruder.user_id)] == ["Own"]
         assert await tracker.all(owner.user_id) == [theirs]
 

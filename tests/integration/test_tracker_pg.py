@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -14,6 +15,7 @@ import pytest
 
 from services.common import db
 from services.handler.tracker.memory import MemoryStore
+from services.handler.tracker.model import Tracker
 from services.handler.tracker.postgres import PgStore, PgTracker
 from services.handler.tracker.schema import MIGRATIONS, SCHEMA
 from tests.conftest import random_user_id
@@ -33,7 +35,11 @@ class TestPgTracker(TrackerContract):
     @pytest.fixture
     async def tracker(self, pg: asyncpg.Connection) -> PgTracker:
         await db.migrate(pg, SCHEMA, MIGRATIONS)
+        self._conn = pg
         return PgTracker(pg)
+
+    async def age_deletions(self, tracker: Tracker, by: timedelta) -> None:
+        await self._conn.execute("UPDATE tracker.deleted SET deleted_at = deleted_at - $1::interval", by)
 
 
 async def converse_through_the_flows(user: BotUser) -> list[Any]:
@@ -65,16 +71,23 @@ async def converse_through_the_flows(user: BotUser) -> list[Any]:
     script.append(await user.send("/delete"))
     script.append(await user.press(f"del:{main}"))
     script.append(await user.press(f"dx:r:{main}"))
+    undo_result = script[-1].button("Undo")
     script.append(await user.send("/delete"))
     script.append(await user.press(f"del:{turbo}"))
     script.append(await user.press(f"dx:t:{turbo}"))
+    undo_whole = script[-1].button("Undo")
+    script.append(await user.send("/tournaments"))
+    for undo in (undo_whole, undo_whole, undo_result):  # the second press finds nothing to undo
+        script.append(await user.press(undo))
     script.append(await user.send("/tournaments"))
     order = {str(tid): f"#{n}" for n, tid in enumerate([main, turbo, added, main + 10**9])}
+    undos = {undo_result.partition(":")[2]: "r", undo_whole.partition(":")[2]: "t"}
     # The query ids count the harness's updates, which differ between the two runs.
     calls = [[(m, {k: v for k, v in p.items() if k != "callback_query_id"}) for m, p in r.calls] for r in script]
     seen = [(c, [(m, name, content.decode("utf-8-sig")) for m, name, content, _ in r.uploads])
             for c, r in zip(calls, script, strict=True)]
-    return json.loads(_IDS.sub(lambda m: m[1] + order.get(m[2], m[2]), json.dumps(seen)))
+    text = _IDS.sub(lambda m: m[1] + order.get(m[2], m[2]), json.dumps(seen))
+    return json.loads(_UNDO_IDS.sub(lambda m: m[1] + undos.get(m[2], m[2]), text))
 
 
 def _csv(rows: list[dict[str, str]]) -> bytes:
@@ -87,6 +100,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
 
 # Where ids appear: button data, an exported row's first column, an import's error text.
 _IDS = re.compile(r"(res:|ed:|del:|dx:[rtk]:|\\r\\n|id )([0-9]+)")
+_UNDO_IDS = re.compile(r"(un:)([0-9]+)")  # the deletions' numbering differs too
 
 
 async def test_a_conversation_reads_the_same_on_both_trackers(tracker_pool: asyncpg.Pool) -> None:

@@ -315,11 +315,11 @@ def test_file_level_errors() -> None:
         assert error(empty) == ParseError("import_empty"), empty
 
     assert error(b"date,name,venue\n2025-01-01,N,V\n") == ParseError("import_bad_header", "buy_in")
-    assert error(b"date,name,venue,buy_in,price\n") == ParseError("import_bad_header", "price")
-    assert error(b"Date,NAME,name,venue,buy_in\n") == ParseError("import_bad_header", "name")
-    assert error(b"when,what\n") == ParseError("import_bad_header", "date, name, venue, buy_in, when, what")
+    assert error(b"date,name,venue,buy_in,price\n") == ParseError("import_bad_header", "", "price")
+    assert error(b"Date,NAME,name,venue,buy_in\n") == ParseError("import_bad_header", "", "name")
+    assert error(b"when,what\n") == ParseError("import_bad_header", "date, name, venue, buy_in", "when, what")
     header_of_data = error(b"2025-01-01,N,V,1\n2025-01-01,N,V,1\n")
-    assert header_of_data.code == "import_bad_header" and header_of_data.value.startswith("date, name, venue, buy_in")
+    assert header_of_data.code == "import_bad_header" and header_of_data.value == "date, name, venue, buy_in"
 
     three = f"{HEADER}\n" + ",2025-01-01,N,V,,,,1,,,,,,,,,\n" * 3
     assert error(three.encode(), max_rows=2) == ParseError("import_too_many_rows", "2")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
+
 import pytest
 
 from services.handler.tracker.memory import (
@@ -9,6 +12,7 @@ from services.handler.tracker.memory import (
     MemoryStore,
     MemoryTracker,
 )
+from services.handler.tracker.model import Tracker
 from tests.contract.tracker_contract import TrackerContract
 
 
@@ -22,3 +26,8 @@ class TestMemoryTracker(TrackerContract):
     @pytest.fixture
     def tracker(self, store: MemoryStore) -> MemoryTracker:
         return store.tracker()
+
+    async def age_deletions(self, tracker: Tracker, by: timedelta) -> None:
+        assert isinstance(tracker, MemoryTracker)
+        store = tracker._store
+        store.deleted = {k: replace(d, deleted_at=d.deleted_at - by) for k, d in store.deleted.items()}

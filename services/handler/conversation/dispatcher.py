@@ -72,6 +72,8 @@ CALLBACKS: dict[str, Handler] = {
     kb.REG_GAME: register.on_game_button,
     kb.REG_FORMAT: register.on_format_button,
     kb.TICKET: ticket.on_button,
+    kb.UNDO: delete.on_undo,
+    kb.TOURNAMENTS_PAGE: overview.on_page,
 }
 
 # Everything else a user (or our OCR service) can send.

@@ -24,6 +24,8 @@ REG_VENUE = "rv"  # rv:cur  the current venue
 REG_GAME = "rg"  # rg:<Game>
 REG_FORMAT = "rf"  # rf:<Format>
 TICKET = "tk"  # tk:ok | tk:edit | tk:no
+UNDO = "un"  # un:<undo id>  put back what a /delete removed
+TOURNAMENTS_PAGE = "tp"  # tp:<offset>  the page of /tournaments starting at that (newest-first) offset
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -61,6 +63,20 @@ def delete_choices(t: Tournament, texts: Catalogue) -> Keyboard:
     rows.append((Button(texts.button_delete_tournament, f"{DELETE}:t:{t.id}"),))
     rows.append((Button(texts.button_keep, f"{DELETE}:k:{t.id}"),))
     return tuple(rows)
+
+
+def undo(undo_id: int, texts: Catalogue) -> Keyboard:
+    return ((Button(texts.button_undo, f"{UNDO}:{undo_id}"),),)
+
+
+def tournament_pages(newer: int | None, older: int | None, texts: Catalogue) -> Keyboard | None:
+    """« Newer / Older » for the pages at those offsets (``None``: no such page)."""
+    buttons = []
+    if newer is not None:
+        buttons.append(Button(texts.button_newer, f"{TOURNAMENTS_PAGE}:{newer}"))
+    if older is not None:
+        buttons.append(Button(texts.button_older, f"{TOURNAMENTS_PAGE}:{older}"))
+    return (tuple(buttons),) if buttons else None
 
 
 def dates(texts: Catalogue) -> Keyboard:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from services.handler.conversation.context import fmt_date
 from services.handler.domain import stats
@@ -18,6 +18,12 @@ def money(value: Decimal | None, currency: str = "") -> str:
     if value is None:
         return _NONE
     return f"{format_amount(value)} {currency}".rstrip()
+
+
+def one_decimal(value: Decimal) -> str:
+    """12.25 -> '12.3', 4.0 -> '4' (an average place)."""
+    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return str(q.quantize(Decimal(1))) if q == q.to_integral_value() else str(q)
 
 
 def draft_card(d: Draft, texts: Catalogue) -> str:
@@ -105,6 +111,8 @@ def summary_text(s: stats.Summary, texts: Catalogue) -> str:
                 date=fmt_date(s.best_finish.played_on),
             )
         )
+    if s.avg_finish is not None:
+        lines.append(texts.stats_avg_finish.format(avg=one_decimal(s.avg_finish), finished=s.played))
     if s.with_field_size:
         lines.append(texts.stats_final_tables.format(final_tables=s.final_tables, known=s.with_field_size))
     return "\n".join(lines)

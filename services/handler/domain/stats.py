@@ -11,6 +11,9 @@ Standard tournament maths, exact decimals throughout:
   (ties: the most recent)
 * best finish = the lowest place (ties: the larger known field, then the most recent)
 * final tables = finished tournaments with a known field size and place <= 9
+* average finish = the mean place of finished tournaments
+* buy-in level, on the per-entry buy-in + fee, whatever the currency: micro under 10, low
+  10 to under 50, mid 50 to under 200, high 200 and more (``LEVELS``)
 
 Every total in a ``Summary`` covers finished tournaments only (those with a result);
 registered tournaments without a result are only counted, as ``pending``.
@@ -30,7 +33,15 @@ ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 FINAL_TABLE_PLACES = 9
 
-GroupBy = Literal["venue", "format"]
+GroupBy = Literal["venue", "format", "level", "game"]
+
+# Buy-in levels: (name, the per-entry buy-in + fee it starts at), cheapest first.
+LEVELS: tuple[tuple[str, Decimal], ...] = (
+    ("micro", ZERO),
+    ("low", Decimal(10)),
+    ("mid", Decimal(50)),
+    ("high", Decimal(200)),
+)
 
 
 def cost(t: TournamentFields) -> Decimal:
@@ -57,6 +68,12 @@ def roi(total_profit: Decimal, total_cost: Decimal) -> Decimal | None:
     return total_profit * HUNDRED / total_cost
 
 
+def level(t: TournamentFields) -> str:
+    """The buy-in level (``LEVELS``) of the per-entry buy-in + fee."""
+    per_entry = t.buy_in + t.fee
+    return next(name for name, start in reversed(LEVELS) if per_entry >= start)
+
+
 def venue_key(venue: str) -> str:
     """How venues are compared: case-insensitively, runs of whitespace counting as one space."""
     return " ".join(venue.split()).casefold()
@@ -79,6 +96,7 @@ class Summary:
     best_finish: Tournament | None
     final_tables: int
     with_field_size: int  # finished tournaments whose field size is known
+    avg_finish: Decimal | None = None  # mean place of finished tournaments; None when none is
 
 
 def _recency(t: Tournament) -> tuple[date, int]:
@@ -93,7 +111,7 @@ def _finish_rank(t: Tournament) -> tuple[int, int, int, int]:
 
 
 def summarize(tournaments: Iterable[Tournament]) -> Summary:
-    played = pending = entries = itm = final_tables = with_field = 0
+    played = pending = entries = itm = final_tables = with_field = places = 0
     total_cost = total_winnings = total_bounty = ZERO
     biggest: Tournament | None = None
     biggest_key: tuple[Decimal, date, int] | None = None
@@ -104,6 +122,7 @@ def summarize(tournaments: Iterable[Tournament]) -> Summary:
             pending += 1
             continue
         played += 1
+        places += result.place
         entries += t.entries
         c = cost(t)
         w = winnings(result)
@@ -138,28 +157,36 @@ def summarize(tournaments: Iterable[Tournament]) -> Summary:
         best_finish=best,
         final_tables=final_tables,
         with_field_size=with_field,
+        avg_finish=None if played == 0 else Decimal(places) / played,
     )
 
 
 def breakdown(tournaments: Iterable[Tournament], by: GroupBy) -> list[tuple[str, Summary]]:
-    """One ``Summary`` per venue or per format, the most profitable first.
+    """One ``Summary`` per venue, format, game or buy-in level.
 
-    Venues are grouped case-insensitively and shown as first seen; formats are keyed by the
-    ``Format`` member itself (a ``str``), so the caller can translate it.  Groups holding only
-    pending tournaments are included (profit 0).  Ties: more finished tournaments first, then
-    by name.
+    Venues are grouped case-insensitively and shown as first seen; formats and games are
+    keyed by their enum member (a ``str``) and levels by their name in ``LEVELS``, so the
+    caller can translate them.  Groups holding only pending tournaments are included
+    (profit 0).  Levels come cheapest first; the others the most profitable first (ties: more
+    finished tournaments first, then by name).
     """
     groups: dict[str, tuple[str, list[Tournament]]] = {}
     for t in tournaments:
         if by == "venue":
             key, label = venue_key(t.venue), t.venue
+        elif by == "level":
+            key = label = level(t)
         else:
-            key, label = str(t.format), t.format
+            key = label = t.format if by == "format" else t.game
         if key not in groups:
             groups[key] = (label, [])
         groups[key][1].append(t)
     rows = [(label, summarize(items)) for label, items in groups.values()]
-    rows.sort(key=lambda row: (-row[1].profit, -row[1].played, row[0].casefold()))
+    if by == "level":
+        order = [name for name, _ in LEVELS]
+        rows.sort(key=lambda row: order.index(row[0]))
+    else:
+        rows.sort(key=lambda row: (-row[1].profit, -row[1].played, row[0].casefold()))
     return rows
 
 

@@ -6,7 +6,9 @@ Grammar (words are case-insensitive, separated by spaces, in any order):
   ``2025`` (a year, 1970..2100), ``03.2025`` or ``2025-03`` (a month), ``all`` / ``всё`` /
   ``все`` (all time, the same as no period);
 * grouping: ``venue`` ``venues`` ``место`` ``места`` ``площадки`` (by venue), ``format``
-  ``formats`` ``формат`` ``форматы`` (by format);
+  ``formats`` ``формат`` ``форматы`` (by format), ``level`` ``levels`` ``limit`` ``limits``
+  ``уровень`` ``уровни`` ``лимит`` ``лимиты`` (by buy-in level, ``stats.LEVELS``), ``game``
+  ``games`` ``игра`` ``игры`` (by game);
 * filter ``venue <name>`` / ``место <name>``: the rest of the line is the venue name (runs of
   whitespace collapsed; matched case-insensitively, as ``stats.venue_key``), so it comes last: ``/stats 30d venue Casino
   Royal``.  ``venue`` followed only by periods and format filters (``/stats venue 2025``,
@@ -40,6 +42,15 @@ MAX_ERROR_VALUE = 64  # longer offending words are cut, so an error message stay
 _ALL = {"all", "всё", "все", "всего"}
 _GROUP_VENUE = {"venue", "venues", "место", "места", "площадка", "площадки"}
 _GROUP_FORMAT = {"format", "formats", "формат", "форматы"}
+_GROUP_LEVEL = {"level", "levels", "limit", "limits", "уровень", "уровни", "лимит", "лимиты"}
+_GROUP_GAME = {"game", "games", "игра", "игры"}
+_GROUP_WORDS: tuple[tuple[set[str], GroupBy], ...] = (
+    (_GROUP_VENUE, "venue"),
+    (_GROUP_FORMAT, "format"),
+    (_GROUP_LEVEL, "level"),
+    (_GROUP_GAME, "game"),
+)
+_GROUPS: dict[str, GroupBy] = {word: group for words, group in _GROUP_WORDS for word in words}
 _VENUE_FILTER = {"venue", "место", "площадка"}
 _FORMAT_FILTER = {"format", "формат"}
 
@@ -160,10 +171,10 @@ def parse_stats_query(args: str, today: date) -> StatsQuery | ParseError[ErrorCo
             i += 2
             continue
 
-        if w in _GROUP_VENUE or w in _GROUP_FORMAT:
+        if w in _GROUPS:
             if group_by is not None:
                 return _error(word)
-            group_by = "venue" if w in _GROUP_VENUE else "format"
+            group_by = _GROUPS[w]
         elif (p := parse_period(word, today)) is not None:
             if period is not None:
                 return _error(word)

@@ -102,7 +102,6 @@ class Catalogue:
 
     # /tournaments
     tournaments_empty: str
-    tournaments_header: str
     tournament_line_finished: str  # {date} {name} {venue} {cost} {place} {winnings} {profit}
     tournament_line_pending: str  # {date} {name} {venue} {cost}
 
@@ -134,13 +133,29 @@ class Catalogue:
     export_caption: str  # {count}
     document_unsupported: str
     import_unavailable: str
-    import_errors: Mapping[FileError, str]  # every file error -> text, {value}
-    import_done: str  # {added} {updated}
+    import_errors: Mapping[FileError, str]  # every file error -> text, {value} (BAD_HEADER's: the /export columns)
+    import_done: str  # {added} {updated} {unchanged}
     import_refused: str  # {bad} {total}
     import_row_line: str  # {line} {reason}
     import_more: str  # {count}
     import_fix_and_resend: str
     import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
+
+    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    step_ask_venue_or_current: str  # the venue question when there is a current venue button
+    ticket_venue_replaced: str  # {venue} {read}
+    import_missing_columns: str  # {columns}
+    import_unknown_columns: str  # {columns}
+    delete_undo_hint: str  # {minutes}
+    button_undo: str
+    undo_result_done: str  # {card}
+    undo_tournament_done: str  # {card}
+    undo_unavailable: str  # {minutes}
+    tournaments_page_header: str  # {first} {last} {total}
+    button_newer: str
+    button_older: str
+    stats_avg_finish: str  # {avg} {finished}
+    level_names: Mapping[str, str]  # each of stats.LEVELS -> its name (the bounds are added in digits)
 
     cancelled: str
     nothing_to_cancel: str

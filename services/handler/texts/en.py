@@ -2,14 +2,15 @@ from services.handler.domain.csv_io import FileError, RowProblem
 from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
+from services.handler.tracker.model import UNDO_MINUTES
 
 _COMMANDS = (
     "/register — add a tournament (or just send a photo of the ticket)\n"
     "/result — enter the result of a tournament\n"
     "/edit — change a tournament or its result\n"
-    "/delete — delete a result or a tournament\n"
-    "/tournaments — your latest tournaments\n"
-    "/stats — profit, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format)\n"
+    f"/delete — delete a result or a tournament (Undo for {UNDO_MINUTES} minutes)\n"
+    "/tournaments — your tournaments, newest first (buttons page through all)\n"
+    "/stats — profit, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format, /stats level, /stats game)\n"
     "/graph — a chart of your profit\n"
     "/export — all your tournaments as a CSV file (send it back to import)\n"
     "/venue — your current venue; /setvenue <name> to set it\n"
@@ -67,7 +68,7 @@ EN = Catalogue(
     step_bad_date="«{value}» is not a date I can use. Send it as DD.MM.YYYY, for example 02.03.2025.",
     step_ask_buy_in="The buy-in? For example 100, or 100+10 for buy-in plus fee.",
     step_bad_buy_in="«{value}» is not a buy-in. Send an amount such as 100, 52.50 or 100+10.",
-    step_ask_venue="Where is it played? Send the venue (or tap your current one).",
+    step_ask_venue="Where is it played? Send the venue.",
     step_bad_venue="The venue must be 1 to 100 characters. Send it again.",
     step_ask_game="Which game?",
     step_tap_game="Tap one of the games below (or type NLHE, PLO, PLO5, Mixed or Other).",
@@ -149,7 +150,6 @@ EN = Catalogue(
     button_edit="✏️ Edit",
     button_cancel="✖️ Cancel",
     tournaments_empty="You have no tournaments yet. Add one with /register.",
-    tournaments_header="Your latest tournaments:",
     tournament_line_finished="{date} {name} ({venue}) — cost {cost}, place {place}, won {winnings}, profit {profit}",
     tournament_line_pending="{date} {name} ({venue}) — cost {cost}, no result yet",
     stats_empty="No results for {period} yet: register a tournament with /register and log it with /result.",
@@ -168,7 +168,7 @@ EN = Catalogue(
     stats_group_line="{group}: {played} played, profit {profit}, ROI {roi}, ITM {itm}",
     stats_bad_query=(
         "I don't understand «{value}». Try /stats, /stats 30d, /stats 2025, /stats 03.2025, "
-        "/stats venue, /stats format, /stats venue <name> or /stats format bounty."
+        "/stats venue, /stats format, /stats level, /stats game, /stats venue <name> or /stats format bounty."
     ),
     graph_title="PokerTracker: {period}",
     graph_profit_title="Cumulative profit",
@@ -189,14 +189,15 @@ EN = Catalogue(
         FileError.NOT_UTF8: "I can't read the file's text. Save it as CSV in UTF-8 and send it again. {value}",
         FileError.EMPTY: "The file has no rows. {value}",
         FileError.BAD_HEADER: (
-            "The file's header is not the /export format ({value}). Start from a file made by /export."
+            "The file's first line must be the /export header:\n{value}\n"
+            "Required: date, name, venue, buy_in; the other columns may be left out, in any order."
         ),
         FileError.TOO_MANY_ROWS: "The file has too many rows (at most {value}). Split it and send the parts.",
         FileError.MALFORMED: (
             "I can't read the file as CSV (around line {value}). Save it as CSV from a spreadsheet and send it again."
         ),
     },
-    import_done="Import done ✅ Added: {added}, updated: {updated}.",
+    import_done="Import done ✅ Added: {added}, updated: {updated}, unchanged: {unchanged}.",
     import_refused="Nothing was imported: {bad} of {total} rows need fixing.",
     import_row_line="Line {line}: {reason}",
     import_more="…and {count} more.",
@@ -221,6 +222,24 @@ EN = Catalogue(
         RowProblem.RESULT_INCOMPLETE: "place and prize go together (bounty needs them too)",
         RowProblem.TOO_MANY_COLUMNS: "the row has more cells than the header",
     },
+    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    step_ask_venue_or_current="Where is it played? Send the venue, or tap your current one.",
+    ticket_venue_replaced=(
+        "ℹ️ {venue} is your current venue (/setvenue), so I put it instead of {read} from the ticket. "
+        "Tap Edit to change it."
+    ),
+    import_missing_columns="Missing: {columns}.",
+    import_unknown_columns="Not /export columns (or repeated): {columns}.",
+    delete_undo_hint="Changed your mind? Tap Undo within {minutes} minutes.",
+    button_undo="↩️ Undo",
+    undo_result_done="Undone ✅ The result is back:\n{card}",
+    undo_tournament_done="Undone ✅ The tournament is back:\n{card}",
+    undo_unavailable="This can no longer be undone (Undo works once, for {minutes} minutes after deleting).",
+    tournaments_page_header="Your tournaments, newest first: {first}–{last} of {total}",
+    button_newer="« Newer",
+    button_older="Older »",
+    stats_avg_finish="📍 Average finish: {avg} (over {finished} tournaments)",
+    level_names={"micro": "Micro", "low": "Low", "mid": "Mid", "high": "High"},
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(

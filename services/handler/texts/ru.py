@@ -2,14 +2,15 @@ from services.handler.domain.csv_io import FileError, RowProblem
 from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
+from services.handler.tracker.model import UNDO_MINUTES
 
 _COMMANDS = (
     "/register — добавить турнир (или просто пришлите фото билета)\n"
     "/result — ввести результат турнира\n"
     "/edit — изменить турнир или его результат\n"
-    "/delete — удалить результат или турнир\n"
-    "/tournaments — последние турниры\n"
-    "/stats — прибыль, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format)\n"
+    f"/delete — удалить результат или турнир (можно вернуть в течение {UNDO_MINUTES} минут)\n"
+    "/tournaments — ваши турниры, сначала новые (кнопки листают весь список)\n"
+    "/stats — прибыль, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format, /stats level, /stats game)\n"
     "/graph — график прибыли\n"
     "/export — все турниры файлом CSV (пришлите его обратно, чтобы импортировать)\n"
     "/venue — текущая площадка; /setvenue <название> — задать её\n"
@@ -68,7 +69,7 @@ RU = Catalogue(
     step_bad_date="«{value}» — не подходящая дата. Отправьте ДД.ММ.ГГГГ, например 02.03.2025.",
     step_ask_buy_in="Бай-ин? Например 100 или 100+10 (бай-ин плюс комиссия).",
     step_bad_buy_in="«{value}» — не сумма бай-ина. Отправьте сумму, например 100, 52.50 или 100+10.",
-    step_ask_venue="Где играется турнир? Отправьте площадку (или нажмите текущую).",
+    step_ask_venue="Где играется турнир? Отправьте площадку.",
     step_bad_venue="Площадка должна быть от 1 до 100 символов. Отправьте ещё раз.",
     step_ask_game="Какая игра?",
     step_tap_game="Нажмите одну из игр ниже (или напишите NLHE, PLO, PLO5, Mixed или Other).",
@@ -155,7 +156,6 @@ RU = Catalogue(
     button_edit="✏️ Изменить",
     button_cancel="✖️ Отмена",
     tournaments_empty="У вас пока нет турниров. Добавьте турнир командой /register.",
-    tournaments_header="Ваши последние турниры:",
     tournament_line_finished=(
         "{date} {name} ({venue}) — затраты {cost}, место {place}, выигрыш {winnings}, прибыль {profit}"
     ),
@@ -179,7 +179,7 @@ RU = Catalogue(
     stats_group_line="{group}: сыграно {played}, прибыль {profit}, ROI {roi}, ITM {itm}",
     stats_bad_query=(
         "Не понимаю «{value}». Попробуйте /stats, /stats 30d, /stats 2025, /stats 03.2025, "
-        "/stats venue, /stats format, /stats venue <название> или /stats format bounty."
+        "/stats venue, /stats format, /stats level, /stats game, /stats venue <название> или /stats format bounty."
     ),
     graph_title="PokerTracker: {period}",
     graph_profit_title="Накопленная прибыль",
@@ -199,14 +199,17 @@ RU = Catalogue(
         FileError.TOO_LARGE: "Файл слишком большой: не больше 1 МБ, пожалуйста. {value}",
         FileError.NOT_UTF8: "Не удалось прочитать текст файла. Сохраните его как CSV в UTF-8 и пришлите снова. {value}",
         FileError.EMPTY: "В файле нет строк. {value}",
-        FileError.BAD_HEADER: "Заголовок файла не в формате /export ({value}). Возьмите за основу файл из /export.",
+        FileError.BAD_HEADER: (
+            "Первая строка файла должна быть заголовком как в /export:\n{value}\n"
+            "Обязательные столбцы: date, name, venue, buy_in; остальные можно не указывать, порядок любой."
+        ),
         FileError.TOO_MANY_ROWS: "В файле слишком много строк (не больше {value}). Разделите его на части.",
         FileError.MALFORMED: (
             "Не удаётся прочитать файл как CSV (около строки {value}). "
             "Сохраните его как CSV из таблицы и пришлите снова."
         ),
     },
-    import_done="Импорт выполнен ✅ Добавлено: {added}, обновлено: {updated}.",
+    import_done="Импорт выполнен ✅ Добавлено: {added}, обновлено: {updated}, без изменений: {unchanged}.",
     import_refused="Ничего не импортировано: {bad} из {total} строк нужно исправить.",
     import_row_line="Строка {line}: {reason}",
     import_more="…и ещё {count}.",
@@ -231,6 +234,26 @@ RU = Catalogue(
         RowProblem.RESULT_INCOMPLETE: "место и выплата указываются вместе (баунти — только с ними)",
         RowProblem.TOO_MANY_COLUMNS: "в строке больше ячеек, чем в заголовке",
     },
+    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    step_ask_venue_or_current="Где играется турнир? Отправьте площадку или нажмите текущую.",
+    ticket_venue_replaced=(
+        "ℹ️ Ваша текущая площадка — {venue} (/setvenue), поэтому я указал её вместо «{read}» с билета. "
+        "Изменить можно кнопкой «Изменить»."
+    ),
+    import_missing_columns="Не хватает: {columns}.",
+    import_unknown_columns="Таких столбцов нет в /export (или они повторяются): {columns}.",
+    delete_undo_hint="Передумали? Нажмите «Вернуть» в течение {minutes} минут.",
+    button_undo="↩️ Вернуть",
+    undo_result_done="Готово ✅ Результат возвращён:\n{card}",
+    undo_tournament_done="Готово ✅ Турнир возвращён:\n{card}",
+    undo_unavailable=(
+        "Это уже нельзя вернуть (вернуть можно один раз и только в течение {minutes} минут после удаления)."
+    ),
+    tournaments_page_header="Ваши турниры, сначала новые: {first}–{last} из {total}",
+    button_newer="« Новее",
+    button_older="Старше »",
+    stats_avg_finish="📍 Среднее место: {avg} (по {finished} турнирам)",
+    level_names={"micro": "Микро", "low": "Низкие", "mid": "Средние", "high": "Высокие"},
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",
     session_too_large=(

@@ -20,12 +20,19 @@ import itertools
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, TypeVar
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
 from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
-from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+from services.handler.tracker.memory_deletions import DeletedRow, MemoryDeletions
+from services.handler.tracker.model import (
+    ImportOutcome,
+    Player,
+    RecordOutcome,
+    unchanged,
+)
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
@@ -110,6 +117,7 @@ class TournamentRow:
     source_update_id: int
     source_row: int
     revision: int = 0
+    updated_by: int | None = None  # the update that last replaced the fields
 
 
 @dataclass(frozen=True)
@@ -120,7 +128,7 @@ class ResultRow:
     revision: int = 0
 
 
-Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow)
+Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow, DeletedRow)
 
 
 class MemoryStore:
@@ -130,7 +138,10 @@ class MemoryStore:
         self.players: dict[int, PlayerRow] = {}
         self.tournaments: dict[int, TournamentRow] = {}
         self.results: dict[int, ResultRow] = {}
+        self.deleted: dict[int, DeletedRow] = {}
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # PostgreSQL's now()
         self._ids = itertools.count(1)  # a sequence: ids are not reused after a rollback
+        self._deleted_ids = itertools.count(1)
         self._revisions = itertools.count(1)
 
     def tracker(self) -> MemoryTracker:
@@ -150,6 +161,9 @@ class MemoryStore:
 
     def next_id(self) -> int:
         return next(self._ids)
+
+    def next_deleted_id(self) -> int:
+        return next(self._deleted_ids)
 
     def revision(self) -> int:
         return next(self._revisions)
@@ -175,7 +189,7 @@ class MemoryStore:
         )
 
 
-class MemoryTracker:
+class MemoryTracker(MemoryDeletions):
     """One player-scoped view of a ``MemoryStore``, behaving as ``PgTracker`` does."""
 
     def __init__(self, store: MemoryStore, undo: list[Callable[[], object]] | None) -> None:
@@ -257,7 +271,9 @@ class MemoryTracker:
         stored = _stored_fields(fields)
         if result is not None:
             _stored_result(result)  # checked before anything changes, as one UPDATE would be
-        updated = dataclasses.replace(row, fields=stored, revision=self._store.revision())
+        updated = dataclasses.replace(
+            row, fields=stored, revision=self._store.revision(), updated_by=_bigint(source_update_id)
+        )
         self._store.put(self._store.tournaments, row.id, updated, self._undo)
         self._set_result(row.id, result, source_update_id)
         return True
@@ -311,21 +327,6 @@ class MemoryTracker:
             return None
         return await self.get(player_id, tournament_id)
 
-    async def delete_result(self, player_id: int, tournament_id: int) -> bool:
-        row = self._owned(player_id, tournament_id)
-        if row is None or row.id not in self._store.results:
-            return False
-        self._store.put(self._store.results, row.id, None, self._undo)
-        return True
-
-    async def delete(self, player_id: int, tournament_id: int) -> bool:
-        row = self._owned(player_id, tournament_id)
-        if row is None:
-            return False
-        self._store.put(self._store.results, row.id, None, self._undo)  # ON DELETE CASCADE
-        self._store.put(self._store.tournaments, row.id, None, self._undo)
-        return True
-
     async def venue(self, player_id: int) -> str | None:
         row = self._store.players.get(_bigint(player_id))
         return None if row is None else row.venue
@@ -358,17 +359,22 @@ class MemoryTracker:
         mine = {r.id for r in rows if r.id is not None and self._owned(player.user_id, r.id)}
         unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in mine)
         if unknown:
-            return ImportOutcome(0, 0, unknown)
+            return ImportOutcome(0, 0, unknown_ids=unknown)
         self._upsert_player(player)
-        added = updated = 0
+        added = updated = same = 0
         for r in rows:
             if r.id is not None:
+                # Unchanged rows are not written; a row this update changed stays "updated".
+                row = self._store.tournaments[r.id]
+                if row.updated_by != source_update_id and unchanged(self._store.tournament(row), r.fields, r.result):
+                    same += 1
+                    continue
                 self._replace(player.user_id, r.id, r.fields, r.result, source_update_id)
                 updated += 1
                 continue
             # Keyed on (update, line): the same file processed again adds nothing twice.
-            row = self._insert(player.user_id, r.fields, source_update_id, r.line)
+            new = self._insert(player.user_id, r.fields, source_update_id, r.line)
             if r.result is not None:
-                self._set_result(row.id, r.result, source_update_id)
+                self._set_result(new.id, r.result, source_update_id)
             added += 1
-        return ImportOutcome(added, updated)
+        return ImportOutcome(added, updated, same)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
@@ -13,6 +16,12 @@ from services.handler.domain.settings import PlayerSettings
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
+
+UNDO_MINUTES = 10
+"""How long a deletion can be undone (the Undo button of /delete); deleted rows are kept
+for this long (and purged later, see ``PURGE_AFTER``)."""
+UNDO_WINDOW = timedelta(minutes=UNDO_MINUTES)
+PURGE_AFTER = timedelta(days=1)  # kept past the window so a redelivered Undo reads the same
 
 
 @dataclass(frozen=True)
@@ -31,11 +40,40 @@ class RecordOutcome(Enum):
 class ImportOutcome:
     added: int
     updated: int
+    unchanged: int = 0  # rows with an id whose values are those stored: not written
     unknown_ids: tuple[tuple[int, int], ...] = ()  # (line, id) naming none of the player's rows
 
     @property
     def applied(self) -> bool:
         return not self.unknown_ids
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What an Undo brought back: the tournament as it is now."""
+
+    tournament: Tournament
+    whole: bool  # the whole tournament was deleted (else only its result)
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def as_stored(fields: TournamentFields, result: Result | None) -> tuple[TournamentFields, Result | None]:
+    """The values as the tracker keeps them (money to cents), to tell a row that changes nothing."""
+    kept = dataclasses.replace(
+        fields, buy_in=_cents(fields.buy_in), fee=_cents(fields.fee), rebuys=_cents(fields.rebuys),
+        addons=_cents(fields.addons),
+    )
+    if result is None:
+        return kept, None
+    return kept, Result(place=result.place, prize=_cents(result.prize), bounty=_cents(result.bounty))
+
+
+def unchanged(t: Tournament, fields: TournamentFields, result: Result | None) -> bool:
+    """Whether storing ``fields`` and ``result`` on ``t`` would leave it as it is."""
+    return (t.editable, t.result) == as_stored(fields, result)
 
 
 class Tracker(Protocol):
@@ -74,9 +112,21 @@ class Tracker(Protocol):
         """Replace a tournament's fields and result (``None`` removes it); ``None`` if gone."""
         ...
 
-    async def delete_result(self, player_id: int, tournament_id: int) -> bool: ...
+    async def delete_result(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        """Delete the tournament's result, kept for an Undo: the undo id, ``None`` if there
+        was nothing of the player's to delete.  The same update again returns the same id."""
+        ...
 
-    async def delete(self, player_id: int, tournament_id: int) -> bool: ...
+    async def delete(self, player_id: int, tournament_id: int, source_update_id: int) -> int | None:
+        """Delete the tournament and its result, kept for an Undo (as ``delete_result``)."""
+        ...
+
+    async def undo_delete(self, player_id: int, undo_id: int, source_update_id: int) -> Restored | None:
+        """Put back exactly what the deletion ``undo_id`` removed (the same tournament id), once,
+        within ``UNDO_WINDOW``; ``None`` (nothing changes) if it is not the player's, too old,
+        already undone by another update, or its place is taken (a new result meanwhile).
+        The same update again returns the same ``Restored``."""
+        ...
 
     async def venue(self, player_id: int) -> str | None: ...
 

@@ -16,7 +16,13 @@ from services.handler.domain.records import (
     TournamentFields,
 )
 from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
-from services.handler.tracker.model import ImportOutcome, Player, RecordOutcome
+from services.handler.tracker.model import (
+    ImportOutcome,
+    Player,
+    RecordOutcome,
+    unchanged,
+)
+from services.handler.tracker.pg_deletions import PgDeletions
 from services.handler.tracker.unit_of_work import OnConnection, UnitOfWork
 
 if TYPE_CHECKING:
@@ -79,7 +85,7 @@ def _tournament(row: asyncpg.Record) -> Tournament:
     )
 
 
-class PgTracker:
+class PgTracker(PgDeletions):
     """Reads on ``work.reading()``, writes on ``work.writing()``: with a ``UnitOfWork`` a step
     that only reads opens no transaction; a bare connection is used as it is."""
 
@@ -230,14 +236,15 @@ class PgTracker:
         conn = await self._work.writing()
         found = await conn.fetchval(
             f"""
-            UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at)
-                = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now())
+            UPDATE tracker.tournaments SET ({_FIELD_COLUMNS}, updated_at, updated_by)
+                = ($3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, now(), $16)
             WHERE player_id = $1 AND id = $2
             RETURNING id
             """,
             player_id,
             tournament_id,
             *_field_values(fields),
+            source_update_id,
         )
         if found is None:
             return False
@@ -283,26 +290,6 @@ class PgTracker:
             return None
         return await self.get(player_id, tournament_id)
 
-    async def delete_result(self, player_id: int, tournament_id: int) -> bool:
-        conn = await self._work.writing()
-        deleted = await conn.fetchval(
-            """DELETE FROM tracker.results r USING tracker.tournaments t
-            WHERE r.tournament_id = t.id AND t.id = $2 AND t.player_id = $1
-            RETURNING r.tournament_id""",
-            player_id,
-            tournament_id,
-        )
-        return deleted is not None
-
-    async def delete(self, player_id: int, tournament_id: int) -> bool:
-        conn = await self._work.writing()
-        deleted = await conn.fetchval(
-            "DELETE FROM tracker.tournaments WHERE player_id = $1 AND id = $2 RETURNING id",
-            player_id,
-            tournament_id,
-        )
-        return deleted is not None
-
     async def venue(self, player_id: int) -> str | None:
         conn = await self._work.reading()
         return await conn.fetchval(
@@ -322,24 +309,27 @@ class PgTracker:
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int
     ) -> ImportOutcome:
         ids = sorted({r.id for r in rows if r.id is not None})
-        mine = set()
+        stored: dict[int, tuple[Tournament, int | None]] = {}
         if ids:
             conn = await self._work.reading()
-            mine = {
-                r["id"]
-                for r in await conn.fetch(
-                    "SELECT id FROM tracker.tournaments WHERE player_id = $1 AND id = ANY($2)",
-                    player.user_id,
-                    ids,
-                )
-            }
-        unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in mine)
+            found = await conn.fetch(
+                f"SELECT {_COLUMNS}, t.updated_by FROM {_FROM} WHERE t.player_id = $1 AND t.id = ANY($2)",
+                player.user_id,
+                ids,
+            )
+            stored = {r["id"]: (_tournament(r), r["updated_by"]) for r in found}
+        unknown = tuple((r.line, r.id) for r in rows if r.id is not None and r.id not in stored)
         if unknown:
-            return ImportOutcome(0, 0, unknown)
+            return ImportOutcome(0, 0, unknown_ids=unknown)
         await self._upsert_player(player)
-        added = updated = 0
+        added = updated = same = 0
         for r in rows:
             if r.id is not None:
+                # Unchanged rows are not written; a row this update changed stays "updated".
+                t, updated_by = stored[r.id]
+                if updated_by != source_update_id and unchanged(t, r.fields, r.result):
+                    same += 1
+                    continue
                 await self._replace(player.user_id, r.id, r.fields, r.result, source_update_id)
                 updated += 1
                 continue
@@ -357,7 +347,7 @@ class PgTracker:
             if r.result is not None:
                 await self._set_result(new_id, r.result, source_update_id)
             added += 1
-        return ImportOutcome(added, updated)
+        return ImportOutcome(added, updated, same)
 
     async def settings(self, player_id: int) -> PlayerSettings:
         conn = await self._work.reading()

@@ -65,4 +65,25 @@ MIGRATIONS: list[str] = [
         ADD COLUMN currency text NOT NULL DEFAULT '' CHECK (currency ~ '^([A-Z]{3})?$'),
         ADD COLUMN reminder_hours integer CHECK (reminder_hours IN (6, 12, 24));
     """,
+    # 4: undoing a deletion, and telling an import's unchanged rows from updated ones
+    # (issue 16): a deleted tournament or result is kept as its rows' JSON for
+    # model.UNDO_WINDOW, so Undo puts the very same rows back (the same tournament id);
+    # ``updated_by`` is the update that last replaced a tournament's fields, so the same
+    # import processed again reports the rows it changed as updated, not unchanged.
+    """
+    ALTER TABLE tracker.tournaments ADD COLUMN updated_by bigint;
+    CREATE TABLE tracker.deleted (
+        id bigserial PRIMARY KEY,
+        player_id bigint NOT NULL REFERENCES tracker.players (user_id),
+        tournament_id bigint NOT NULL,
+        whole boolean NOT NULL,
+        tournament jsonb,
+        result jsonb,
+        source_update_id bigint NOT NULL,
+        deleted_at timestamptz NOT NULL DEFAULT now(),
+        restored_by bigint,
+        UNIQUE (player_id, source_update_id)
+    );
+    CREATE INDEX deleted_player_idx ON tracker.deleted (player_id, deleted_at);
+    """,
 ]

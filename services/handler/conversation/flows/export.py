@@ -1,8 +1,9 @@
 """/export sends every tournament as a CSV document; a CSV sent back imports it.
 
 An import is all or nothing: if any row is wrong, or names a tournament that is not the
-player's, nothing is stored and the reply lists the rows to fix.  Rows with an id update that
-tournament; rows without one add a tournament.
+player's, nothing is stored and the reply lists every row to fix, by line.  Rows with an id
+update that tournament (or are counted unchanged when they hold what is stored); rows without
+one add a tournament.  A ``.txt`` or ``text/plain`` file is read as CSV too.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ async def export(ctx: Context) -> None:
 
 
 def is_csv(file_name: str, mime_type: str) -> bool:
-    return file_name.lower().endswith(".csv") or mime_type in CSV_TYPES
+    return file_name.lower().endswith((".csv", ".txt")) or mime_type in CSV_TYPES
 
 
 async def on_document(ctx: Context) -> None:
@@ -51,16 +52,40 @@ async def on_document(ctx: Context) -> None:
         return
     plan = csv_io.parse_import(data, max_bytes=MAX_IMPORT_BYTES)
     if isinstance(plan, ParseError):
-        ctx.say(ctx.texts.import_errors[plan.code].format(value=plan.value))
+        _refuse_file(ctx, plan)
         return
+    # Every problem at once: the cells' and the ids that are not the player's.
     problems = [(e.line, e.code, e.value) for e in plan.rejected]
+    problems += await _unknown_ids(ctx, plan.rows)
     if not problems:
         outcome = await ctx.tracker.import_rows(ctx.player, plan.rows, ctx.incoming.update_id)
         if outcome.applied:
-            ctx.say(ctx.texts.import_done.format(added=outcome.added, updated=outcome.updated))
+            texts = ctx.texts
+            ctx.say(texts.import_done.format(added=outcome.added, updated=outcome.updated, unchanged=outcome.unchanged))
             return
         problems = [(line, csv_io.RowProblem.UNKNOWN_ID, str(i)) for line, i in outcome.unknown_ids]
     _refuse(ctx, problems, total=len(plan.rows) + len(plan.rejected))
+
+
+async def _unknown_ids(ctx: Context, rows: list[csv_io.ImportRow]) -> list[tuple[int, csv_io.RowProblem, str]]:
+    """The rows naming an id that is none of the player's tournaments (the tracker refuses them)."""
+    if not any(r.id is not None for r in rows):
+        return []
+    mine = {t.id for t in await ctx.tracker.all(ctx.user_id)}
+    return [(r.line, csv_io.RowProblem.UNKNOWN_ID, str(r.id)) for r in rows if r.id is not None and r.id not in mine]
+
+
+def _refuse_file(ctx: Context, error: ParseError[csv_io.FileError]) -> None:
+    texts = ctx.texts
+    if error.code is not csv_io.FileError.BAD_HEADER:
+        ctx.say(texts.import_errors[error.code].format(value=error.value))
+        return
+    lines = [texts.import_errors[error.code].format(value=",".join(csv_io.COLUMNS))]
+    if error.value:
+        lines.append(texts.import_missing_columns.format(columns=error.value))
+    if error.field:
+        lines.append(texts.import_unknown_columns.format(columns=error.field))
+    ctx.say("\n".join(lines))
 
 
 def _refuse(ctx: Context, problems: list[tuple[int, csv_io.RowProblem, str]], total: int) -> None:

@@ -6,26 +6,51 @@
 
 from __future__ import annotations
 
+import re
 from itertools import groupby
 
+from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
 from services.handler.conversation.views import summary_text, tournament_line
 from services.handler.domain import stats
 from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.parsing import ParseError
-from services.handler.domain.records import Tournament
+from services.handler.domain.records import Format, Game, Tournament
 from services.handler.domain.stats_query import StatsQuery, parse_stats_query
 from services.handler.texts import Catalogue
 
-LATEST_LIMIT = 10
+PAGE_SIZE = 10
+_OFFSET = re.compile(r"[0-9]{1,9}")
 
 
 async def tournaments(ctx: Context) -> None:
-    rows = await ctx.tracker.latest(ctx.user_id, LATEST_LIMIT)
-    if not rows:
+    await _page(ctx, 0)
+
+
+async def on_page(ctx: Context) -> None:
+    """« Newer / Older »: the page at the button's offset; an offset past the end (tournaments
+    deleted since, or forged) shows the last page, one that is not a number is refused."""
+    raw = keyboards.argument(ctx.incoming.callback_data)
+    if not _OFFSET.fullmatch(raw):
+        ctx.answer_callback(ctx.texts.button_expired)
+        return
+    await _page(ctx, int(raw))
+
+
+async def _page(ctx: Context, offset: int) -> None:
+    """Up to ``PAGE_SIZE`` tournaments from ``offset`` (newest first), with paging buttons."""
+    newest_first = list(reversed(await ctx.tracker.all(ctx.user_id)))
+    total = len(newest_first)
+    if not total:
         ctx.say(ctx.texts.tournaments_empty)
         return
-    ctx.say("\n".join([ctx.texts.tournaments_header] + [tournament_line(t, ctx.texts) for t in rows]))
+    offset = min(offset, (total - 1) // PAGE_SIZE * PAGE_SIZE)
+    rows = newest_first[offset : offset + PAGE_SIZE]
+    header = ctx.texts.tournaments_page_header.format(first=offset + 1, last=offset + len(rows), total=total)
+    newer = max(offset - PAGE_SIZE, 0) if offset > 0 else None
+    older = offset + PAGE_SIZE if offset + PAGE_SIZE < total else None
+    text = "\n".join([header] + [tournament_line(t, ctx.texts) for t in rows])
+    ctx.say(text, keyboards.tournament_pages(newer, older, ctx.texts))
 
 
 def describe(query: StatsQuery, texts: Catalogue) -> str:
@@ -81,13 +106,12 @@ def by_currency(rows: list[Tournament]) -> list[tuple[str, list[Tournament]]]:
     return [(c, list(g)) for c, g in groupby(ordered, key=lambda t: t.currency)]
 
 
-def _breakdown(rows: list[Tournament], by: str, texts: Catalogue) -> str:
+def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue) -> str:
     lines = []
-    for key, s in stats.breakdown(rows, by):  # type: ignore[arg-type]
-        label = texts.format_names.get(key, key) if by == "format" else key  # type: ignore[call-overload]
+    for key, s in stats.breakdown(rows, by):
         lines.append(
             texts.stats_group_line.format(
-                group=label,
+                group=group_label(key, by, texts),
                 played=s.played,
                 profit=format_signed(s.profit),
                 roi=format_percent(s.roi),
@@ -95,3 +119,18 @@ def _breakdown(rows: list[Tournament], by: str, texts: Catalogue) -> str:
             )
         )
     return "\n".join(lines)
+
+
+def group_label(key: str, by: stats.GroupBy, texts: Catalogue) -> str:
+    """A group's name: the venue as written, the format or level in this language (a level
+    with its buy-in + fee bounds), the game as named."""
+    if by == "format":
+        return texts.format_names[Format(key)]
+    if by == "game":
+        return texts.game_names[Game(key)]
+    if by == "level":
+        starts = dict(stats.LEVELS)
+        nxt = [start for _, start in stats.LEVELS if start > starts[key]]
+        bounds = f"< {nxt[0]}" if starts[key] == 0 else f"{starts[key]}+" if not nxt else f"{starts[key]}–{nxt[0]}"
+        return f"{texts.level_names[key]} ({bounds})"
+    return key

@@ -70,7 +70,8 @@ async def on_buy_in(ctx: Context) -> None:
 async def _ask_venue(ctx: Context, draft: Draft) -> None:
     venue = await ctx.tracker.venue(ctx.user_id)
     ctx.state = ConversationState(step=Step.REG_VENUE, draft=draft)
-    ctx.say(ctx.texts.step_ask_venue, keyboards.current_venue(venue))
+    question = ctx.texts.step_ask_venue if venue is None else ctx.texts.step_ask_venue_or_current
+    ctx.say(question, keyboards.current_venue(venue))
 
 
 async def on_venue(ctx: Context) -> None:

@@ -2,7 +2,8 @@
 event in the user's partition and is shown with Confirm / Edit / Cancel.
 
 Edit takes ``field: value`` lines until ``done``; the current venue (/setvenue) overrides the
-ticket's.  A photo that cannot be read gets the one-line format to type instead.
+ticket's, and the card says so when the ticket named another one.  A photo that cannot be
+read gets the one-line format to type instead.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import draft_card
 from services.handler.domain.edits import Draft
 from services.handler.domain.parsing import parse_name
+from services.handler.domain.stats import venue_key
 from shared.ocr_api import TicketFields
 
 
@@ -52,13 +54,19 @@ async def on_read(ctx: Context) -> None:
         ctx.state = AWAITING_LINE
         ctx.say(ctx.texts.ticket_unreadable)
         return
-    draft = _draft(ticket.fields, await ctx.tracker.venue(ctx.user_id))
-    _show(ctx, draft)
+    current = await ctx.tracker.venue(ctx.user_id)
+    draft = _draft(ticket.fields, current)
+    read = _clean(ticket.fields.venue)
+    replaced = current is not None and read is not None and venue_key(read) != venue_key(current)
+    note = ctx.texts.ticket_venue_replaced.format(venue=current, read=read) if replaced else ""
+    _show(ctx, draft, note)
 
 
-def _show(ctx: Context, draft: Draft) -> None:
+def _show(ctx: Context, draft: Draft, note: str = "") -> None:
+    """The draft with Confirm / Edit / Cancel; ``note`` (if any) right below the card."""
     ctx.state = ConversationState(step=Step.TICKET, draft=draft)
-    text = ctx.texts.ticket_read.format(card=draft_card(draft, ctx.texts))
+    card = draft_card(draft, ctx.texts) + (f"\n{note}" if note else "")
+    text = ctx.texts.ticket_read.format(card=card)
     if draft.missing:
         text += "\n\n" + ctx.texts.ticket_missing.format(fields=_missing(ctx, draft))
     ctx.say(text, keyboards.ticket_actions(ctx.texts))

@@ -20,7 +20,7 @@ from services.handler.domain.parsing import ParseError
 
 MAX_ROWS = 5000
 MAX_BYTES = 1_048_576
-MAX_HEADER_PROBLEMS = 10  # at most this many names in import_bad_header's value
+MAX_HEADER_PROBLEMS = 10  # at most this many names in each list of import_bad_header
 
 _HEADER_SEPARATORS = re.compile(r"[\s\-]+")
 
@@ -48,16 +48,22 @@ def _column_name(header_cell: str) -> str:
     return _HEADER_SEPARATORS.sub("_", header_cell.strip().lstrip("\ufeff").strip().casefold())
 
 
-def _check_header(names: list[str]) -> list[str]:
-    """The offending column names: missing required ones, then unknown or repeated ones."""
+def _check_header(names: list[str]) -> tuple[list[str], list[str]]:
+    """The required columns missing, and the unknown or repeated column names (as written)."""
     present = [n for n in names if n]
-    problems = [c for c in REQUIRED if c not in present]
+    missing = [c for c in REQUIRED if c not in present]
+    unknown: list[str] = []
     seen: set[str] = set()
     for n in present:
         if n not in COLUMNS or n in seen:
-            problems.append(n)
+            unknown.append(n)
         seen.add(n)
-    return problems
+    return missing, unknown
+
+
+def _listed(names: list[str]) -> str:
+    shown = [shorten(p) for p in names[:MAX_HEADER_PROBLEMS]]
+    return ", ".join(shown) + (", …" if len(names) > len(shown) else "")
 
 
 Records = list[tuple[int, list[str]]]  # (line where the row starts, its cells)
@@ -126,7 +132,8 @@ def parse_import(
     * ``import_not_utf8``: neither UTF-8 nor Windows-1251 text (e.g. UTF-16); value empty
     * ``import_empty``: no header, or a header and no non-empty row; value empty
     * ``import_bad_header``: required columns missing, unknown or repeated columns; value:
-      those names, comma-separated (``"buy_in, price"``)
+      the missing required ones, ``field``: the unknown or repeated ones, each comma-separated
+      (``"buy_in"``, ``"price"``) or empty
     * ``import_too_many_rows``: more than ``max_rows`` non-empty data rows; value: ``max_rows``
     * ``import_malformed``: the CSV cannot be read (a cell over 128 KiB); value: the line
     """
@@ -143,10 +150,9 @@ def parse_import(
     if header is None:
         return ParseError(FileError.EMPTY)
     names = [_column_name(h) for h in header]
-    problems = _check_header(names)
-    if problems:
-        shown = [shorten(p) for p in problems[:MAX_HEADER_PROBLEMS]]
-        return ParseError(FileError.BAD_HEADER, ", ".join(shown) + (", …" if len(problems) > len(shown) else ""))
+    missing, unknown = _check_header(names)
+    if missing or unknown:
+        return ParseError(FileError.BAD_HEADER, _listed(missing), _listed(unknown))
     if not records:
         return ParseError(FileError.EMPTY)
     return _plan(names, records, decimal_comma=delimiter == ";")
