@@ -18,9 +18,10 @@ from services.common.health import background, heartbeat
 from services.common.metrics import serving_metrics
 from services.common.service import Service
 from services.common.startup import until_up
-from services.common.telegram import open_session
+from services.common.telegram import BadToken, open_session
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, UserFiles
+from services.handler.conversation.identity import BotIdentity
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
@@ -82,9 +83,18 @@ def create_app(settings: HandlerSettings) -> Service:
             metrics=metrics,
         )
         files = UserFiles(bot)
+        # The bot's username, for the links to a private chat that group chats are given:
+        # BOT_USERNAME, else getMe, waited for like the other dependencies (a token Telegram
+        # refuses is a configuration mistake: the start fails).
+        identity = (
+            BotIdentity(settings.bot_username) if settings.bot_username
+            else await until_up("Telegram", bot.identity, fatal=(BadToken,))
+        )
+        log.info("bot identity", extra={"username": identity.username})
         limits = PipelineLimits.from_settings(settings)
         applier = UpdateApplier(
-            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics
+            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics,
+            identity=identity,
         )
         settlement = Settlement(
             applier, dead_letters, instance=settings.instance_name, limits=limits, metrics=metrics

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from services.common.logs import user_hash
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
+from services.handler.conversation.identity import UNNAMED_BOT, BotIdentity
 from services.handler.conversation.replies import AnswerCallback, SendMessage
 from services.handler.conversation.state import ConversationState
 from services.handler.metrics import HandlerMetrics
@@ -71,8 +72,10 @@ class UpdateApplier:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         limits: PipelineLimits,
         metrics: HandlerMetrics,
+        identity: BotIdentity = UNNAMED_BOT,
     ) -> None:
         self._sessions = sessions
+        self._identity = identity  # the bot's username, for the conversation's group answers
         self._store = store
         self._files = files
         self._effects = effects
@@ -91,7 +94,7 @@ class UpdateApplier:
         limit = self._session_max_bytes
         try:
             async with self._store.unit_of_work() as tracker:
-                outcome = await converse(incoming, state, tracker, self._files, self._today())
+                outcome = await converse(incoming, state, tracker, self._files, self._today(), self._identity)
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back

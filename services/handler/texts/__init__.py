@@ -142,6 +142,23 @@ class Catalogue:
     import_fix_and_resend: str
     import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
 
+    # --- language, menu, groups ---
+    language_choose: str
+    language_set: str  # the confirmation, in the language chosen
+    language_auto: str  # the confirmation of following Telegram's language, in that language
+    language_bad: str  # {value}
+    button_language_auto: str
+    menu_register: str  # the reply keyboard's labels: a press sends the label as a message
+    menu_result: str
+    menu_stats: str
+    menu_graph: str
+    menu_hide: str
+    menu_shown: str
+    menu_hidden: str
+    start_from_group: str  # {command}
+    group_private_only: str  # {link}
+    group_private_only_unlinked: str
+
     cancelled: str
     nothing_to_cancel: str
     session_too_large: str  # the step would need more than SESSION_MAX_BYTES of session
