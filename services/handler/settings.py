@@ -38,7 +38,7 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     # service's SESSION_MAX_BYTES should be the same (or larger).
     session_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=MIN_MAX_BYTES)
     # The bot's username (links to a private chat from groups); "" asks getMe at start-up.
-    bot_username: str = Field("", pattern=r"^@?([A-Za-z0-9_]{3,64})?$")
+    bot_username: str = Field("", pattern=r"^(@?[A-Za-z0-9_]{3,64})?$")
 
     @field_validator("bot_username")
     @classmethod

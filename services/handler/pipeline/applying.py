@@ -75,7 +75,9 @@ class UpdateApplier:
         identity: BotIdentity = UNNAMED_BOT,
     ) -> None:
         self._sessions = sessions
-        self._identity = identity  # the bot's username, for the conversation's group answers
+        # The bot's username, for the conversation's answers in groups; set by the app once
+        # getMe has answered, before any partition is consumed.
+        self.identity = identity
         self._store = store
         self._files = files
         self._effects = effects
@@ -94,7 +96,7 @@ class UpdateApplier:
         limit = self._session_max_bytes
         try:
             async with self._store.unit_of_work() as tracker:
-                outcome = await converse(incoming, state, tracker, self._files, self._today(), self._identity)
+                outcome = await converse(incoming, state, tracker, self._files, self._today(), self.identity)
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back
