@@ -21,6 +21,7 @@ from services.common.startup import until_up
 from services.common.telegram import open_session
 from services.handler import bookkeeping
 from services.handler.bot_api import BotApi, UserFiles
+from services.handler.conversation.identity import BotIdentity
 from services.handler.dead_letters import DeadLetterQueue
 from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
@@ -84,7 +85,8 @@ def create_app(settings: HandlerSettings) -> Service:
         files = UserFiles(bot)
         limits = PipelineLimits.from_settings(settings)
         applier = UpdateApplier(
-            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics
+            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics,
+            identity=BotIdentity(settings.bot_username),
         )
         settlement = Settlement(
             applier, dead_letters, instance=settings.instance_name, limits=limits, metrics=metrics
@@ -101,19 +103,29 @@ def create_app(settings: HandlerSettings) -> Service:
         replicas = bookkeeping.ReplicaRegistry(
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds
         )
-        assignment = follow_assignment(
-            replicas,
-            consumer,
-            instance=settings.instance_name,
-            partitions=topology.partitions,
-            interval=settings.replica_heartbeat_seconds,
-            owned=metrics.partitions_owned,
-        )
+
+        async def identified_then_assigned() -> None:
+            """The bot's username (for the links to a private chat that group chats are
+            given): BOT_USERNAME, else getMe, waited for like the other dependencies; only
+            then does this replica heartbeat and take partitions, so no update is applied
+            before.  Waited out in the background: the service is up meanwhile."""
+            if not applier.identity.username:
+                applier.identity = await until_up("Telegram", bot.identity)
+            log.info("bot identity", extra={"username": applier.identity.username})
+            await follow_assignment(
+                replicas,
+                consumer,
+                instance=settings.instance_name,
+                partitions=topology.partitions,
+                interval=settings.replica_heartbeat_seconds,
+                owned=metrics.partitions_owned,
+            )
+
         health = heartbeat(settings.health_file, connection, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
-                async with background(assignment, health):
+                async with background(identified_then_assigned(), health):
                     yield
         finally:
             # SIGTERM: let the others take our partitions at once, finish each update in

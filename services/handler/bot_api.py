@@ -13,6 +13,7 @@ import aiohttp
 from prometheus_client import CollectorRegistry
 
 from services.common.telegram import BotApiError, BotClient, FileUnavailable, TelegramFiles
+from services.handler.conversation.identity import BotIdentity
 from services.handler.conversation.replies import Reply, SendFile
 from services.handler.metrics import HandlerMetrics
 
@@ -42,6 +43,15 @@ class BotApi(BotClient):
             method, form, file = reply.to_upload()
             return await self.call(method, form, file)
         return await self.call(*reply.to_call())
+
+    async def identity(self) -> BotIdentity:
+        """Who the bot is, from ``getMe``; raises what the call's answer means (or
+        ``ValueError`` for an answer without a username)."""
+        me = (await self.answer("getMe", {})).result
+        username = me.get("username") if isinstance(me, dict) else None
+        if not isinstance(username, str) or not username:
+            raise ValueError("getMe answered without the bot's username")
+        return BotIdentity(username)
 
 
 class _Counted:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 import socket
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from services.common.config import PartitionedSettings, WorkerSettings
 from shared.session_api import DEFAULT_MAX_BYTES, MAX_BATCH_ITEMS, MIN_MAX_BYTES
@@ -37,6 +37,13 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     # The most session a conversation step may leave (compact UTF-8 JSON); the session
     # service's SESSION_MAX_BYTES should be the same (or larger).
     session_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=MIN_MAX_BYTES)
+    # The bot's username (links to a private chat from groups); "" asks getMe at start-up.
+    bot_username: str = Field("", pattern=r"^(@?[A-Za-z0-9_]{3,64})?$")
+
+    @field_validator("bot_username")
+    @classmethod
+    def _without_at(cls, value: str) -> str:
+        return value.removeprefix("@")
 
     @model_validator(mode="after")
     def _timeout_outlasts_heartbeats(self) -> HandlerSettings:

@@ -98,10 +98,13 @@ class Incoming:
     callback_data: str = ""
     attachment: Attachment | None = None
     ticket: TicketRead | None = None  # kind "ticket": the OCR service's reading of a photo
+    chat_type: str = "private"  # Telegram's chat.type: private, group, supergroup
+    addressee: str = ""  # kind "command": the "@botname" it was sent to, lower case, without "@"
 
 
 def to_incoming(update: Update) -> Incoming | None:
-    """``None`` for updates the bot does not act on (no sender, bots, edits, channel posts)."""
+    """``None`` for updates the bot does not act on (no sender, bots, edits, channel posts,
+    anything in a group chat but a command)."""
     if update.callback_query is not None:
         cq = update.callback_query
         if cq.from_.is_bot:
@@ -116,6 +119,7 @@ def to_incoming(update: Update) -> Incoming | None:
             first_name=cq.from_.first_name,
             callback_id=cq.id,
             callback_data=cq.data or "",
+            chat_type=cq.message.chat.type if cq.message else "private",
         )
     msg = update.message
     if msg is None or msg.from_ is None or msg.from_.is_bot:
@@ -126,7 +130,12 @@ def to_incoming(update: Update) -> Incoming | None:
         chat_id=msg.chat.id,
         language_code=msg.from_.language_code,
         first_name=msg.from_.first_name,
+        chat_type=msg.chat.type,
     )
+    if msg.chat.type != "private" and not (msg.text or "").strip().startswith("/"):
+        # A private-chat bot: in a group only a command may be for it (the dispatcher tells
+        # whose).  Service messages, chatter, stickers, photos and files are not.
+        return None
     if msg.photo:
         largest = max(msg.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
         attachment = Attachment(largest.file_id, mime_type="image/jpeg", file_size=largest.file_size)
@@ -145,8 +154,11 @@ def to_incoming(update: Update) -> Incoming | None:
         if "\n" in head:
             head, _, rest = head.partition("\n")
             args = (rest + " " + args).strip()
-        command = head[1:].split("@", 1)[0].lower()
-        return Incoming(kind="command", text=text, command=command, args=args.strip(), **common)  # type: ignore[arg-type]
+        command, _, addressee = head[1:].partition("@")
+        return Incoming(
+            kind="command", text=text, command=command.lower(), args=args.strip(),
+            addressee=addressee.lower(), **common,  # type: ignore[arg-type]
+        )
     return Incoming(kind="text", text=text, **common)  # type: ignore[arg-type]
 
 

@@ -13,8 +13,9 @@ import pytest
 from PIL import Image
 
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, Fault, create_app
-from services.common.telegram import open_session
+from services.common.telegram import BadToken, open_session
 from services.handler.bot_api import BotApi, UserFiles
+from services.handler.conversation.identity import BotIdentity
 from services.handler.conversation.replies import Button, SendDocument, SendPhoto
 from services.handler.errors import DependencyUnavailable
 from tests.conftest import free_port
@@ -183,3 +184,29 @@ async def test_download_network_failure_is_a_dependency_failure_without_the_url(
     failed = await download_through(b"x" * 1000, 4000, download=Fault(cut_after=3), max_attempts=5)
     assert isinstance(failed, DependencyUnavailable)
     assert "AAAAAAAAAA" not in str(failed) and failed.__cause__ is None
+
+
+async def test_identity_is_getme_username_once_telegram_answers() -> None:
+    async with fake_api() as (url, fake), open_session(10.0, 4) as http:
+        fake.faults.script("getMe", Fault(status=502))
+        identity = await BotApi(http, url, TOKEN, max_backoff=0.1).identity()
+        assert [c["method"] for c in fake.calls].count("getMe") == 2
+    assert identity == BotIdentity("pokertracker_dev_bot")  # the fake's username
+
+
+async def test_identity_with_a_token_telegram_refuses_is_a_bad_token() -> None:
+    async with fake_api() as (url, _), open_session(10.0, 4) as http:
+        with pytest.raises(BadToken):
+            await BotApi(http, url, "1:" + "B" * 35).identity()
+
+
+async def test_the_menu_and_its_removal_are_accepted_as_reply_markup() -> None:
+    from services.handler.conversation.keyboards import main_menu
+    from services.handler.conversation.replies import RemoveKeyboard, SendMessage
+    from services.handler.texts.ru import RU
+
+    async with fake_api() as (url, _), open_session(10.0, 4) as http:
+        api = BotApi(http, url, TOKEN)
+        for markup in (main_menu(RU), RemoveKeyboard()):
+            sent_message = await api.send(SendMessage(1, "меню", reply_keyboard=markup))
+            assert isinstance(sent_message, dict) and sent_message["text"] == "меню"

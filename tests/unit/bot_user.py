@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from services.handler.conversation.dispatcher import converse
+from services.handler.conversation.identity import BotIdentity
 from services.handler.conversation.replies import RequestOcr, SendFile
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.domain.records import Tournament
@@ -33,6 +34,7 @@ from shared.topology import HEADER_KIND
 from tests.conftest import random_user_id
 
 TODAY = date(2025, 6, 15)
+BOT = BotIdentity("PokerTrackerTestBot")  # the bot the users talk to (getMe's username)
 _update_ids = itertools.count(1_000_000)
 
 
@@ -60,6 +62,7 @@ class Replies:
     calls: list[tuple[str, dict[str, Any]]]
     uploads: list[tuple[str, str, bytes, str]]  # method, filename, bytes, content type
     ocr_jobs: list[OcrJob]
+    ignored: bool = False  # the update is nothing for the bot: not even the session is read
 
     @property
     def text(self) -> str:
@@ -89,6 +92,10 @@ class BotUser:
     files: Files = field(default_factory=Files)
     today: date = TODAY
     session: dict[str, Any] = field(default_factory=dict)
+    # The chat the user writes in: their private chat by default; e.g. a group's
+    # {"id": -4012345678, "type": "group", "title": "Friday Poker"}.
+    chat: dict[str, Any] | None = None
+    bot: BotIdentity = BOT
 
     @property
     def step(self) -> Step:
@@ -103,16 +110,20 @@ class BotUser:
         return {"id": self.user_id, "is_bot": False, "first_name": "Ann", "language_code": self.language}
 
     def _message(self, **content: Any) -> dict[str, Any]:
-        chat = {"id": self.user_id, "type": "private"}
+        chat = self.chat or {"id": self.user_id, "type": "private"}
         return {"message_id": next(_update_ids), "from": self._from(), "chat": chat, "date": 0, **content}
 
-    async def deliver(self, body: dict[str, Any], headers: dict[str, Any] | None = None) -> Replies:
+    async def deliver(
+        self, body: dict[str, Any], headers: dict[str, Any] | None = None, *, may_be_ignored: bool = False
+    ) -> Replies:
         _, incoming = parse_delivery(json.dumps(body).encode(), headers or {})
-        assert incoming is not None
+        if incoming is None:  # the pipeline acknowledges it and does nothing else
+            assert may_be_ignored, "the update was ignored"
+            return Replies([], [], [], ignored=True)
         async with self.store.unit_of_work() as tracker:
             out = await converse(
                 incoming, ConversationState.from_session(self.session), tracker,
-                self.files, self.today,
+                self.files, self.today, self.bot,
             )
         self.session = out.state.to_session()
         calls, uploads, jobs = [], [], []
@@ -129,6 +140,10 @@ class BotUser:
         if "callback_query" in body:
             assert len([c for c in calls if c[0] == "answerCallbackQuery"]) == 1
         return Replies(calls, uploads, jobs)
+
+    async def raw(self, update: dict[str, Any]) -> Replies:
+        """An update exactly as Telegram sent it (it may be one the bot ignores)."""
+        return await self.deliver(update, may_be_ignored=True)
 
     async def send(self, text: str) -> Replies:
         return await self.deliver({"update_id": next(_update_ids), "message": self._message(text=text)})

@@ -300,3 +300,19 @@ def test_service_starts_with_its_secrets_from_files(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split() == ["amqp://guest:guest@127.0.0.1:1/", str(len(GOOD_SECRET))]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"), [("", ""), ("PokerTrackerBot", "PokerTrackerBot"), ("@poker_bot", "poker_bot")]
+)
+def test_bot_username_is_kept_without_the_at(given: str, kept: str, clean_env: pytest.MonkeyPatch) -> None:
+    _env_for(HandlerSettings, clean_env)
+    clean_env.setenv("BOT_USERNAME", given)
+    assert HandlerSettings().bot_username == kept  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("given", ["bad name", "t.me/bot", "@", "ab"])
+def test_a_bot_username_that_cannot_be_one_stops_the_start(given: str, clean_env: pytest.MonkeyPatch) -> None:
+    _env_for(HandlerSettings, clean_env)
+    clean_env.setenv("BOT_USERNAME", given)
+    assert "BOT_USERNAME" in _error(HandlerSettings)

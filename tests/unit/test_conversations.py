@@ -113,7 +113,7 @@ async def test_cancel_at_any_step_leaves_a_clean_session(user: BotUser) -> None:
 
 async def test_text_outside_any_step_gets_help_not_unknown_command(user: BotUser) -> None:
     reply = await user.send("hello")
-    assert "/register" in reply.text and "Unknown command" not in reply.text
+    assert "/help" in reply.text and "know the command" not in reply.text
     assert "/frobnicate" in (await user.send("/frobnicate")).text
 
 

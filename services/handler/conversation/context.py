@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from services.handler.conversation.identity import UNNAMED_BOT, BotIdentity
 from services.handler.conversation.replies import (
     AnswerCallback,
     Effect,
@@ -42,6 +43,7 @@ class Context:
     # and sets it here too, so the session's copy follows.
     settings: PlayerSettings = DEFAULT_SETTINGS
     replies: list[Effect] = field(default_factory=list)
+    identity: BotIdentity = UNNAMED_BOT  # the bot's username: group answers link to it
 
     @property
     def user_id(self) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from services.handler.conversation import keyboards as kb
@@ -13,17 +13,23 @@ from services.handler.conversation.flows import (
     edit,
     export,
     graph,
+    group,
     info,
+    language,
+    menu,
     overview,
     register,
     result,
     ticket,
     venue,
 )
+from services.handler.conversation.identity import UNNAMED_BOT, BotIdentity
 from services.handler.conversation.replies import AnswerCallback, Effect
 from services.handler.conversation.state import ConversationState, Step
 from services.handler.telegram import Incoming
 from services.handler.texts import catalogue_for
+from services.handler.texts.en import EN
+from services.handler.texts.ru import RU
 from services.handler.tracker.model import Tracker
 
 COMMANDS: dict[str, Handler] = {
@@ -40,6 +46,8 @@ COMMANDS: dict[str, Handler] = {
     "venue": venue.show,
     "setvenue": venue.set_venue,
     "cancel": cancel.cancel,
+    "language": language.start,
+    "menu": menu.show,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
@@ -74,6 +82,7 @@ CALLBACKS: dict[str, Handler] = {
     kb.TICKET: ticket.on_button,
     kb.UNDO: delete.on_undo,
     kb.TOURNAMENTS_PAGE: overview.on_page,
+    kb.LANGUAGE: language.on_button,
 }
 
 # Everything else a user (or our OCR service) can send.
@@ -84,20 +93,50 @@ OTHER: dict[str, Handler] = {
 }
 
 
+# The menu's buttons send their labels: each label, in every language, to its command.
+MENU: dict[str, str] = {**kb.menu_actions(EN), **kb.menu_actions(RU)}
+
+
 @dataclass(frozen=True)
 class Outcome:
     state: ConversationState
     replies: list[Effect]
 
 
-def route(incoming: Incoming, state: ConversationState) -> Handler:
+def route(incoming: Incoming, state: ConversationState, identity: BotIdentity = UNNAMED_BOT) -> Handler:
+    if incoming.chat_type != "private":
+        return _in_group(incoming, identity)
     if incoming.kind == "command":
+        if incoming.command == "start" and incoming.args in COMMANDS:
+            return info.start_from_group
         return COMMANDS.get(incoming.command, info.unknown_command)
     if incoming.kind == "text":
+        if MENU.get(incoming.text) == kb.MENU_HIDE:
+            return menu.hide
         return STEP_TEXT.get(state.step, info.short_help)
     if incoming.kind == "callback":
         return CALLBACKS.get(incoming.callback_data.partition(":")[0], info.stale_button)
     return OTHER.get(incoming.kind, info.unsupported)
+
+
+def _in_group(incoming: Incoming, identity: BotIdentity) -> Handler:
+    """In a group only our own commands are answered (with a link to a private chat)."""
+    if incoming.kind == "callback":
+        return group.on_button
+    if incoming.kind == "command" and incoming.command in COMMANDS and identity.addressed(incoming.addressee):
+        return group.to_private
+    return group.ignore
+
+
+def as_menu_command(incoming: Incoming) -> Incoming:
+    """A press of a menu button, as the command it stands for: it does what typing it does
+    (a step is left as that command leaves it).  Any other update as it is."""
+    if incoming.kind != "text" or incoming.chat_type != "private":
+        return incoming
+    command = MENU.get(incoming.text)
+    if command is None or command == kb.MENU_HIDE:
+        return incoming
+    return replace(incoming, kind="command", command=command, text="/" + command, args="")
 
 
 async def converse(
@@ -106,12 +145,14 @@ async def converse(
     tracker: Tracker,
     files: FileSource,
     today: date,
+    identity: BotIdentity = UNNAMED_BOT,
 ) -> Outcome:
     """Run one update through the conversation: the new state and the replies to send."""
     settings = state.settings or await tracker.settings(incoming.user_id)
     texts = catalogue_for(settings.language or incoming.language_code)
-    ctx = Context(incoming, state, tracker, texts, files, today, settings)
-    await route(incoming, state)(ctx)
+    incoming = as_menu_command(incoming)
+    ctx = Context(incoming, state, tracker, texts, files, today, settings, identity=identity)
+    await route(incoming, state, identity)(ctx)
     if incoming.kind == "callback" and not any(isinstance(r, AnswerCallback) for r in ctx.replies):
         ctx.answer_callback()
     return Outcome(ctx.state.model_copy(update={"settings": ctx.settings}), ctx.replies)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from services.handler.conversation.context import fmt_date
-from services.handler.conversation.replies import Button, Keyboard
+from services.handler.conversation.replies import Button, Keyboard, ReplyKeyboard
 from services.handler.domain.records import Format, Game, Tournament
 from services.handler.texts import Catalogue
 
@@ -26,6 +26,7 @@ REG_FORMAT = "rf"  # rf:<Format>
 TICKET = "tk"  # tk:ok | tk:edit | tk:no
 UNDO = "un"  # un:<undo id>  put back what a /delete removed
 TOURNAMENTS_PAGE = "tp"  # tp:<offset>  the page of /tournaments starting at that (newest-first) offset
+LANGUAGE = "lang"  # lang:en | lang:ru | lang:auto
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -105,3 +106,34 @@ def ticket_actions(texts: Catalogue) -> Keyboard:
             Button(texts.button_cancel, f"{TICKET}:no"),
         ),
     )
+
+
+# Each language named in itself, the same in every catalogue.
+LANGUAGE_NAMES = {"en": "English", "ru": "Русский"}
+LANGUAGE_AUTO = "auto"
+
+
+def languages(texts: Catalogue) -> Keyboard:
+    named = tuple(Button(name, f"{LANGUAGE}:{code}") for code, name in LANGUAGE_NAMES.items())
+    return (named, (Button(texts.button_language_auto, f"{LANGUAGE}:{LANGUAGE_AUTO}"),))
+
+
+def main_menu(texts: Catalogue) -> ReplyKeyboard:
+    """The reply keyboard under the input field: the main commands, and one to hide it."""
+    return ReplyKeyboard(
+        ((texts.menu_register, texts.menu_result), (texts.menu_stats, texts.menu_graph), (texts.menu_hide,))
+    )
+
+
+MENU_HIDE = "hide"  # what menu_action() returns for the "Hide menu" button
+
+
+def menu_actions(texts: Catalogue) -> dict[str, str]:
+    """The menu's labels in this language, each to the command it stands for (or MENU_HIDE)."""
+    return {
+        texts.menu_register: "register",
+        texts.menu_result: "result",
+        texts.menu_stats: "stats",
+        texts.menu_graph: "graph",
+        texts.menu_hide: MENU_HIDE,
+    }

@@ -26,6 +26,30 @@ class Button:
 
 Keyboard = tuple[tuple[Button, ...], ...]
 
+
+@dataclass(frozen=True)
+class ReplyKeyboard:
+    """A keyboard under the input field (``ReplyKeyboardMarkup``): pressing a button sends
+    its label as a message.  It stays until removed or replaced, and fits its buttons."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+    def markup(self) -> dict[str, Any]:
+        return {
+            "keyboard": [[{"text": label} for label in row] for row in self.rows],
+            "is_persistent": True,
+            "resize_keyboard": True,
+        }
+
+
+@dataclass(frozen=True)
+class RemoveKeyboard:
+    """Takes a ``ReplyKeyboard`` away (``ReplyKeyboardRemove``)."""
+
+    def markup(self) -> dict[str, Any]:
+        return {"remove_keyboard": True}
+
+
 def _markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
     if not keyboard:
         return None
@@ -41,11 +65,15 @@ class SendMessage:
     chat_id: int
     text: str
     keyboard: Keyboard | None = None
+    # A message carries one markup: the inline ``keyboard`` if any, else this one.
+    reply_keyboard: ReplyKeyboard | RemoveKeyboard | None = None
 
     def to_call(self) -> tuple[str, dict[str, Any]]:
         payload: dict[str, Any] = {"chat_id": self.chat_id, "text": self.text}
         if markup := _markup(self.keyboard):
             payload["reply_markup"] = markup
+        elif self.reply_keyboard is not None:
+            payload["reply_markup"] = self.reply_keyboard.markup()
         return "sendMessage", payload
 
 

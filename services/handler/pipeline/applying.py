@@ -16,6 +16,7 @@ from typing import Any, Protocol
 from services.common.logs import user_hash
 from services.handler.conversation.context import FileSource
 from services.handler.conversation.dispatcher import converse
+from services.handler.conversation.identity import UNNAMED_BOT, BotIdentity
 from services.handler.conversation.replies import AnswerCallback, SendMessage
 from services.handler.conversation.state import ConversationState
 from services.handler.metrics import HandlerMetrics
@@ -71,8 +72,12 @@ class UpdateApplier:
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
         limits: PipelineLimits,
         metrics: HandlerMetrics,
+        identity: BotIdentity = UNNAMED_BOT,
     ) -> None:
         self._sessions = sessions
+        # The bot's username, for the conversation's answers in groups; set by the app once
+        # getMe has answered, before any partition is consumed.
+        self.identity = identity
         self._store = store
         self._files = files
         self._effects = effects
@@ -91,7 +96,7 @@ class UpdateApplier:
         limit = self._session_max_bytes
         try:
             async with self._store.unit_of_work() as tracker:
-                outcome = await converse(incoming, state, tracker, self._files, self._today())
+                outcome = await converse(incoming, state, tracker, self._files, self._today(), self.identity)
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back

@@ -156,6 +156,22 @@ class Catalogue:
     button_older: str
     stats_avg_finish: str  # {avg} {finished}
     level_names: Mapping[str, str]  # each of stats.LEVELS -> its name (the bounds are added in digits)
+    # --- language, menu, groups ---
+    language_choose: str
+    language_set: str  # the confirmation, in the language chosen
+    language_auto: str  # the confirmation of following Telegram's language, in that language
+    language_bad: str  # {value}
+    button_language_auto: str
+    menu_register: str  # the reply keyboard's labels: a press sends the label as a message
+    menu_result: str
+    menu_stats: str
+    menu_graph: str
+    menu_hide: str
+    menu_shown: str
+    menu_hidden: str
+    start_from_group: str  # {command}
+    group_private_only: str  # {link}
+    group_private_only_unlinked: str
 
     cancelled: str
     nothing_to_cancel: str

@@ -14,6 +14,8 @@ _COMMANDS = (
     "/graph — a chart of your profit\n"
     "/export — all your tournaments as a CSV file (send it back to import)\n"
     "/venue — your current venue; /setvenue <name> to set it\n"
+    "/language — English or Russian\n"
+    "/menu — the buttons under the input field\n"
     "/cancel — stop what you are doing\n"
     "/help — this list"
 )
@@ -36,11 +38,9 @@ EN = Catalogue(
         "and see your profit, ROI and ITM.\n\n" + _COMMANDS
     ),
     help="What I can do:\n" + _COMMANDS,
-    short_help="I didn't get that. Here is what I understand:\n" + _COMMANDS,
-    unknown_command="I don't know the command {command}.\n\n" + _COMMANDS,
-    unsupported_message=(
-        "I can read text, ticket photos and CSV files from /export.\n\n" + _COMMANDS
-    ),
+    short_help="I didn't get that.\nSend /help for what I can do, or tap a menu button (/menu shows them).",
+    unknown_command="I don't know the command {command}.\nSend /help for the commands I know, or /menu for buttons.",
+    unsupported_message="I read text, ticket photos and CSV files from /export.\nSend /help for what I can do.",
     register_prompt=(
         "Send the tournament in one line:\n" + _REGISTER_FORMAT
         + "\n\nOr send just its name and I'll ask for the rest step by step. /cancel to stop."
@@ -240,6 +240,27 @@ EN = Catalogue(
     button_older="Older »",
     stats_avg_finish="📍 Average finish: {avg} (over {finished} tournaments)",
     level_names={"micro": "Micro", "low": "Low", "mid": "Mid", "high": "High"},
+    # --- language, menu, groups ---
+    language_choose="Which language shall I use? «Auto» follows your Telegram app's language.",
+    language_set="Done: I'll talk to you in English from now on ✅",
+    language_auto="Done: I'll follow your Telegram app's language ✅",
+    language_bad="«{value}» is not a language I speak. Send /language en, /language ru or /language auto, or tap:",
+    button_language_auto="Auto (as in Telegram)",
+    menu_register="📝 Register",
+    menu_result="🏁 Result",
+    menu_stats="📊 Stats",
+    menu_graph="📈 Graph",
+    menu_hide="✖️ Hide menu",
+    menu_shown="The menu is below the input field. «Hide menu» hides it, /menu brings it back.",
+    menu_hidden="Menu hidden. /menu brings it back.",
+    start_from_group="You came from a group chat: send /{command} here.",
+    group_private_only=(
+        "I only work in private chats, so your results stay between us. Continue here: {link}"
+    ),
+    group_private_only_unlinked=(
+        "I only work in private chats, so your results stay between us. Open a chat with me and continue there."
+    ),
+
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(

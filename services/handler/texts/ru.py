@@ -14,6 +14,8 @@ _COMMANDS = (
     "/graph — график прибыли\n"
     "/export — все турниры файлом CSV (пришлите его обратно, чтобы импортировать)\n"
     "/venue — текущая площадка; /setvenue <название> — задать её\n"
+    "/language — язык: русский или английский\n"
+    "/menu — кнопки под полем ввода\n"
     "/cancel — отменить текущее действие\n"
     "/help — этот список"
 )
@@ -37,11 +39,9 @@ RU = Catalogue(
         "и смотрите прибыль, ROI и ITM.\n\n" + _COMMANDS
     ),
     help="Что я умею:\n" + _COMMANDS,
-    short_help="Я не понял сообщение. Вот что я умею:\n" + _COMMANDS,
-    unknown_command="Я не знаю команду {command}.\n\n" + _COMMANDS,
-    unsupported_message=(
-        "Я понимаю текст, фото билетов и файлы CSV из /export.\n\n" + _COMMANDS
-    ),
+    short_help="Я не понял сообщение.\nЧто я умею — в /help; или нажмите кнопку меню (/menu его покажет).",
+    unknown_command="Я не знаю команду {command}.\nСписок команд — в /help, кнопки — в /menu.",
+    unsupported_message="Я понимаю текст, фото билетов и файлы CSV из /export.\nЧто я умею — в /help.",
     register_prompt=(
         "Отправьте турнир одной строкой:\n" + _REGISTER_FORMAT
         + "\n\nИли отправьте только название — остальное я спрошу по шагам. /cancel — отмена."
@@ -254,6 +254,31 @@ RU = Catalogue(
     button_older="Старше »",
     stats_avg_finish="📍 Среднее место: {avg} (по {finished} турнирам)",
     level_names={"micro": "Микро", "low": "Низкие", "mid": "Средние", "high": "Высокие"},
+    # --- language, menu, groups ---
+    language_choose="На каком языке мне говорить? «Авто» — как в настройках Telegram.",
+    language_set="Готово: теперь я говорю с вами по-русски ✅",
+    language_auto="Готово: буду говорить на языке вашего Telegram ✅",
+    language_bad=(
+        "«{value}» — такого языка я не знаю. Отправьте /language ru, /language en или /language auto "
+        "или нажмите:"
+    ),
+    button_language_auto="Авто (как в Telegram)",
+    menu_register="📝 Регистрация",
+    menu_result="🏁 Результат",
+    menu_stats="📊 Статистика",
+    menu_graph="📈 График",
+    menu_hide="✖️ Скрыть меню",
+    menu_shown="Меню — под полем ввода. «Скрыть меню» его убирает, /menu возвращает.",
+    menu_hidden="Меню скрыто. /menu вернёт его.",
+    start_from_group="Вы пришли из группового чата: отправьте здесь /{command}.",
+    group_private_only=(
+        "Я работаю только в личных сообщениях — ваши результаты останутся между нами. Продолжим здесь: {link}"
+    ),
+    group_private_only_unlinked=(
+        "Я работаю только в личных сообщениях — ваши результаты останутся между нами. "
+        "Напишите мне в личку и продолжим там."
+    ),
+
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",
     session_too_large=(

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from services.handler.conversation.context import Context
+from services.handler.conversation.flows.menu import say_with_menu
 
 
 async def start(ctx: Context) -> None:
-    ctx.say(ctx.texts.start)
+    say_with_menu(ctx, ctx.texts.start)
+
+
+async def start_from_group(ctx: Context) -> None:
+    """``/start <command>``: the private chat opened from a group's link, with the command the
+    player typed there as a hint (the dispatcher checks it is one)."""
+    hint = ctx.texts.start_from_group.format(command=ctx.incoming.args)
+    say_with_menu(ctx, ctx.texts.start + "\n\n" + hint)
 
 
 async def help(ctx: Context) -> None:  # shadows the builtin: it is the command's name
