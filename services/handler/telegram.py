@@ -58,13 +58,24 @@ class CallbackQuery(_Model):
     data: str | None = None
 
 
+class InlineQuery(_Model):
+    """``@bot <query>`` typed in any chat: answered with ``answerInlineQuery``, never a message."""
+
+    id: str
+    from_: User = Field(alias="from")
+    query: str = ""
+    offset: str = ""
+    chat_type: str | None = None
+
+
 class Update(_Model):
     update_id: int
     message: Message | None = None
     callback_query: CallbackQuery | None = None
+    inline_query: InlineQuery | None = None
 
 
-Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported"]
+Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +109,7 @@ class Incoming:
     callback_data: str = ""
     attachment: Attachment | None = None
     ticket: TicketRead | None = None  # kind "ticket": the OCR service's reading of a photo
+    inline_query_id: str = ""  # kind "inline": the query to answer; its text is ``text``
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -117,6 +129,8 @@ def to_incoming(update: Update) -> Incoming | None:
             callback_id=cq.id,
             callback_data=cq.data or "",
         )
+    if update.inline_query is not None:
+        return _inline_incoming(update.update_id, update.inline_query)
     msg = update.message
     if msg is None or msg.from_ is None or msg.from_.is_bot:
         return None
@@ -148,6 +162,22 @@ def to_incoming(update: Update) -> Incoming | None:
         command = head[1:].split("@", 1)[0].lower()
         return Incoming(kind="command", text=text, command=command, args=args.strip(), **common)  # type: ignore[arg-type]
     return Incoming(kind="text", text=text, **common)  # type: ignore[arg-type]
+
+
+def _inline_incoming(update_id: int, iq: InlineQuery) -> Incoming | None:
+    """An inline query has no chat of the bot's: ``chat_id`` is the sender's private chat."""
+    if iq.from_.is_bot:
+        return None
+    return Incoming(
+        update_id=update_id,
+        kind="inline",
+        user_id=iq.from_.id,
+        chat_id=iq.from_.id,
+        language_code=iq.from_.language_code,
+        first_name=iq.from_.first_name,
+        text=iq.query.strip(),
+        inline_query_id=iq.id,
+    )
 
 
 def ticket_incoming(ticket: TicketRead) -> Incoming:
