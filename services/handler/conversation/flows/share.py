@@ -24,7 +24,7 @@ from services.handler.conversation.views import money
 from services.handler.domain import stats
 from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.records import Tournament
-from services.handler.domain.stats_query import parse_period
+from services.handler.domain.stats_query import StatsQuery, parse_period
 from services.handler.texts import Catalogue
 
 _RESULT_WORDS = {kb.SHARE_RESULT, "результат"}
@@ -62,10 +62,9 @@ async def _stats_articles(ctx: Context) -> tuple[InlineArticle, ...]:
     if not any(t.result for t in rows):
         return (InlineArticle("none", texts.share_none_title, texts.share_none_description, texts.share_none_text),)
     month_text = ctx.today.strftime("%m.%Y")
-    period = parse_period(month_text, ctx.today)
-    assert period is not None and period[0] is not None and period[1] is not None
-    since, until = period
-    month = [t for t in rows if since <= t.played_on <= until]
+    period = parse_period(month_text, ctx.today)  # "06.2025": the calendar month
+    assert period is not None
+    month = StatsQuery(since=period[0], until=period[1]).select(rows)
     articles = [_stats_article("stats-all", texts.share_stats_all_title, texts.share_stats_all_header, rows, texts)]
     if any(t.result for t in month):
         header = texts.share_stats_month_header.format(month=month_text)
