@@ -33,11 +33,11 @@ HTTP API (JSON everywhere; the ``/_...`` routes answer ``{"error": ...}`` with 4
 
 - ``POST|GET /bot{token}/{method}``: the Bot API (JSON, urlencoded or multipart parameters):
   getMe, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
-  answerCallbackQuery, setWebhook, deleteWebhook, getWebhookInfo, sendDocument, sendPhoto,
-  getFile.  Telegram-shaped answers and errors (401 wrong token, 404 unknown method, 400
-  "Bad Request: ...").  A multipart upload is recorded with its bytes (``{"filename",
-  "content_type", "size", "data_base64"}`` in the call's params) and kept under new file_ids;
-  photos are re-encoded as JPEG in two sizes, as Telegram does.
+  answerCallbackQuery, answerInlineQuery (checked and recorded only), setWebhook, deleteWebhook,
+  getWebhookInfo, sendDocument, sendPhoto, getFile.  Telegram-shaped answers and errors (401
+  wrong token, 404 unknown method, 400 "Bad Request: ...").  A multipart upload is recorded
+  with its bytes (``{"filename", "content_type", "size", "data_base64"}`` in the call's params)
+  and kept under new file_ids; photos are re-encoded as JPEG in two sizes, as Telegram does.
 - ``GET /file/bot{token}/{file_path}``: the download of a file getFile pointed to (401 wrong
   token, 404 unknown path).
 - ``GET /_calls?after=SEQ&method=M&chat_id=C&wait=S``: recorded calls ``{"calls": [{"seq", "ts",

@@ -24,6 +24,8 @@ from devkit.fake_telegram.params import (
 )
 from devkit.fake_telegram.users import SimulatedUsers
 
+MAX_INLINE_RESULTS = 50
+MAX_INLINE_ID_BYTES = 64
 QUERY_TOO_OLD = "query is too old and response timeout expired or query ID is invalid"
 
 
@@ -206,6 +208,24 @@ class BotMessages:
                 {"seq": seq, "callback_query_id": str(query_id), "text": params.get("text"),
                  "show_alert": bool_param(params, "show_alert"), "url": params.get("url")}
             )  # fmt: skip
+        return True
+
+    def answer_inline_query(self, params: JsonDict, seq: int) -> bool:
+        """Checked as Telegram checks it and otherwise only recorded (``GET /_calls``): the fake
+        shows no inline results to its simulated users."""
+        if not params.get("inline_query_id"):
+            raise bad_request('parameter "inline_query_id" is required')
+        results = params.get("results")
+        if not isinstance(results, list) or len(results) > MAX_INLINE_RESULTS:
+            raise bad_request("RESULTS_TOO_MUCH" if isinstance(results, list) else "can't parse results")
+        for result in results:
+            content = result.get("input_message_content") if isinstance(result, dict) else None
+            result_id = result.get("id") if isinstance(result, dict) else None
+            if not isinstance(result_id, str) or not 1 <= len(result_id.encode()) <= MAX_INLINE_ID_BYTES:
+                raise bad_request("RESULT_ID_INVALID")
+            text = content.get("message_text") if isinstance(content, dict) else None
+            if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT_LENGTH:
+                raise bad_request("MESSAGE_TEXT_INVALID")
         return True
 
     def send_file(self, params: JsonDict, seq: int, kind: str) -> JsonDict:

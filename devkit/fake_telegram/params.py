@@ -28,6 +28,8 @@ JSON_ENCODED_PARAMS = frozenset(
         "caption_entities",
         "link_preview_options",
         "reply_parameters",
+        "results",
+        "button",
     }
 )
 INTEGER_RE = re.compile(r"^-?\d+$")

@@ -81,6 +81,7 @@ class FakeTelegram:
             "editmessagereplymarkup": messages.edit_message_reply_markup,
             "deletemessage": messages.delete_message,
             "answercallbackquery": messages.answer_callback_query,
+            "answerinlinequery": messages.answer_inline_query,
             "setwebhook": lambda params, seq: delivery.set_webhook(params),
             "deletewebhook": lambda params, seq: delivery.delete_webhook(params),
             "getwebhookinfo": lambda params, seq: delivery.get_webhook_info(params),

@@ -28,7 +28,7 @@ from services.gateway.settings import SECRET_PATTERN
 # The update types the bot handles (the handler ignores every other kind).  setWebhook asks
 # Telegram for exactly these, so edited messages, channel posts, chat member changes, ... never
 # reach the gateway, the queues or the handlers at all.
-ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query")
+ALLOWED_UPDATES: tuple[str, ...] = ("message", "callback_query", "inline_query")
 
 # setWebhook's max_connections: Telegram accepts 1-100 and uses 40 when it is not given.
 MIN_CONNECTIONS, MAX_CONNECTIONS, DEFAULT_CONNECTIONS = 1, 100, 40

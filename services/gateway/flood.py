@@ -11,6 +11,8 @@ Telegram runs itself, so no queue or Bot API call is involved:
   would spin otherwise);
 - a message gets, at most once per ``FLOOD_NOTICE_SECONDS`` per user, ``sendMessage`` to the
   chat saying that some messages were skipped; otherwise the answer is ``{"ok": true}``.
+- an inline query (no chat of the bot's) gets ``{"ok": true}``: the user's client shows no
+  cards for it, and the next query they type is answered once the bucket refills.
 
 Updates without a sender are not limited.  The buckets live in the gateway process: with
 several gateways each keeps its own.  Memory stays bounded: a bucket refilled to full (and

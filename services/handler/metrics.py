@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.common.metrics import LATENCY_BUCKETS, NAMESPACE
 
-KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported")  # telegram.Incoming.kind
+# telegram.Incoming.kind
+KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline")
 
 
 class HandlerMetrics:

@@ -58,13 +58,24 @@ class CallbackQuery(_Model):
     data: str | None = None
 
 
+class InlineQuery(_Model):
+    """``@bot <query>`` typed in any chat: answered with ``answerInlineQuery``, never a message."""
+
+    id: str
+    from_: User = Field(alias="from")
+    query: str = ""
+    offset: str = ""
+    chat_type: str | None = None
+
+
 class Update(_Model):
     update_id: int
     message: Message | None = None
     callback_query: CallbackQuery | None = None
+    inline_query: InlineQuery | None = None
 
 
-Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported"]
+Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline"]
 
 
 @dataclass(frozen=True)
@@ -100,6 +111,7 @@ class Incoming:
     ticket: TicketRead | None = None  # kind "ticket": the OCR service's reading of a photo
     chat_type: str = "private"  # Telegram's chat.type: private, group, supergroup
     addressee: str = ""  # kind "command": the "@botname" it was sent to, lower case, without "@"
+    inline_query_id: str = ""  # kind "inline": the query to answer; its text is ``text``
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -121,6 +133,8 @@ def to_incoming(update: Update) -> Incoming | None:
             callback_data=cq.data or "",
             chat_type=cq.message.chat.type if cq.message else "private",
         )
+    if update.inline_query is not None:
+        return _inline_incoming(update.update_id, update.inline_query)
     msg = update.message
     if msg is None or msg.from_ is None or msg.from_.is_bot:
         return None
@@ -160,6 +174,22 @@ def to_incoming(update: Update) -> Incoming | None:
             addressee=addressee.lower(), **common,  # type: ignore[arg-type]
         )
     return Incoming(kind="text", text=text, **common)  # type: ignore[arg-type]
+
+
+def _inline_incoming(update_id: int, iq: InlineQuery) -> Incoming | None:
+    """An inline query has no chat of the bot's: ``chat_id`` is the sender's private chat."""
+    if iq.from_.is_bot:
+        return None
+    return Incoming(
+        update_id=update_id,
+        kind="inline",
+        user_id=iq.from_.id,
+        chat_id=iq.from_.id,
+        language_code=iq.from_.language_code,
+        first_name=iq.from_.first_name,
+        text=iq.query.strip(),
+        inline_query_id=iq.id,
+    )
 
 
 def ticket_incoming(ticket: TicketRead) -> Incoming:

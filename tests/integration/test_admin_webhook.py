@@ -64,12 +64,12 @@ async def test_set_webhook_sets_url_secret_updates_and_connections(telegram: Tel
     assert result.code == 0, result
     webhook = telegram.fake.webhook
     assert (webhook.url, webhook.secret) == (hook, SECRET)
-    assert webhook.allowed_updates == ["message", "callback_query"] == list(ALLOWED_UPDATES)
+    assert webhook.allowed_updates == ["message", "callback_query", "inline_query"] == list(ALLOWED_UPDATES)
     assert webhook.max_connections == 7
     [call] = telegram.calls("setWebhook")
     assert call["ok"] and call["params"]["drop_pending_updates"] is True
     assert f"webhook set: {hook}" in result.out
-    assert "allowed updates: message, callback_query" in result.out
+    assert "allowed updates: message, callback_query, inline_query" in result.out
     assert "max connections: 7" in result.out and "pending updates: dropped" in result.out
     assert SECRET not in result.out + result.err  # the configured secret is never printed
     assert result.err == ""
@@ -83,7 +83,7 @@ async def test_set_webhook_sets_url_secret_updates_and_connections(telegram: Tel
         "last_error_date": None,
         "last_error_message": None,
         "max_connections": 7,
-        "allowed_updates": ["message", "callback_query"],
+        "allowed_updates": ["message", "callback_query", "inline_query"],
         "ip_address": None,
     }
 
@@ -184,7 +184,7 @@ async def test_webhook_info_shows_url_pending_updates_and_the_last_error(telegra
         in lines
     )
     assert "max connections:  40" in lines
-    assert "allowed updates:  message, callback_query" in lines
+    assert "allowed updates:  message, callback_query, inline_query" in lines
     assert not any("note:" in line for line in lines)  # the updates are the bot's
     assert result.err == ""
 
@@ -199,7 +199,7 @@ async def test_webhook_info_notes_updates_the_bot_does_not_handle(telegram: Tele
     result = await telegram.admin("webhook-info")
     assert result.code == 0, result
     assert "allowed updates:  Telegram's default" in result.out
-    assert "note: the bot handles only message, callback_query" in result.out
+    assert "note: the bot handles only message, callback_query, inline_query" in result.out
 
 
 async def test_delete_webhook_clears_it(telegram: Telegram) -> None:

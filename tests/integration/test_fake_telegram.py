@@ -112,6 +112,13 @@ BAD_DATA = {"inline_keyboard": [[{"text": "x", "callback_data": "é" * 33}]]}  #
         (None, "sendMessage", {"chat_id": 1, "text": "1.2", "parse_mode": "MarkdownV2"}, 400,
          "Bad Request: can't parse entities: Character '.' is reserved and must be escaped with the preceding '\\'"),
         (None, "answerCallbackQuery", {}, 400, 'Bad Request: parameter "callback_query_id" is required'),
+        (None, "answerInlineQuery", {"results": []}, 400, 'Bad Request: parameter "inline_query_id" is required'),
+        (None, "answerInlineQuery", {"inline_query_id": "1", "results": [
+            {"type": "article", "id": "i" * 65, "title": "t", "input_message_content": {"message_text": "x"}}]},
+         400, "Bad Request: RESULT_ID_INVALID"),
+        (None, "answerInlineQuery", {"inline_query_id": "1", "results": [
+            {"type": "article", "id": "a", "title": "t", "input_message_content": {"message_text": ""}}]},
+         400, "Bad Request: MESSAGE_TEXT_INVALID"),
     ],
 )  # fmt: skip
 async def test_errors_are_telegram_shaped(

@@ -496,3 +496,37 @@ async def test_a_button_press_is_answered_together_with_its_first_message(databa
             assert abs(messaged - answered) < latency / 2  # sent together, not in turn
     finally:
         await pool.close()
+
+
+def inline_query(update_id: int, user_id: int, query: str) -> Delivery:
+    body = json.dumps({"update_id": update_id, "inline_query": {
+        "id": f"iq-{update_id}", "query": query, "offset": "", "chat_type": "supergroup",
+        "from": {"id": user_id, "first_name": "T", "language_code": "en"}}}).encode()
+    return Delivery(body, headers={HEADER_UPDATE_ID: update_id})
+
+
+async def test_an_inline_query_is_answered_once_and_leaves_the_open_step_as_it_was(world) -> None:
+    processor, sessions, fake, _pool, dead = world
+    ids = iter(range(random_user_id() % 10**9, 10**10))
+    uid, tid = await editing(world, ids)
+    _, before = sessions.store[uid]
+    calls = len(fake.calls)
+
+    d = await handle(processor, inline_query(update_id := next(ids), uid, f"result {tid}"))
+    assert d.acked and dead.letters == []
+    [call] = fake.calls[calls:]  # the answer only: no message in any chat
+    assert call["method"] == "answerInlineQuery" and call["ok"]  # the fake checks it like Telegram
+    assert call["params"]["inline_query_id"] == f"iq-{update_id}" and call["params"]["is_personal"] is True
+    assert call["params"]["results"] == []  # no result yet: nothing to share
+    assert sessions.store[uid][1] == before and update_id in sessions.applied
+
+    again = await handle(processor, inline_query(update_id, uid, f"result {tid}"))  # a redelivery
+    assert again.acked and len(fake.calls) == calls + 1
+
+    await handle(processor, delivery(next(ids), uid, "done"))  # the step goes on
+    assert sent_texts(fake, uid)[-1].startswith("Saved")
+
+    # A card the fake accepts as Telegram would (ids, texts within their limits).
+    await handle(processor, inline_query(next(ids), uid, "stats"))
+    [answer] = [c for c in fake.calls[calls:] if c["method"] == "answerInlineQuery"][-1:]
+    assert answer["ok"] and [r["id"] for r in answer["params"]["results"]] == ["none"]

@@ -74,11 +74,22 @@ class Replies:
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
-        """(text, callback_data) of the last inline keyboard sent."""
+        """(text, callback_data) of the last inline keyboard sent ("" for a button without)."""
+        return [(b["text"], b.get("callback_data", "")) for b in self.keyboard]
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        """The buttons of the last inline keyboard sent, as Telegram receives them."""
         for m, p in reversed(self.calls):
             if m == "sendMessage" and "reply_markup" in p:
-                return [(b["text"], b["callback_data"]) for row in p["reply_markup"]["inline_keyboard"] for b in row]
+                return [b for row in p["reply_markup"]["inline_keyboard"] for b in row]
         return []
+
+    @property
+    def inline_answer(self) -> dict[str, Any]:
+        """The one answerInlineQuery call, the only call an inline query makes."""
+        assert [m for m, _ in self.calls] == ["answerInlineQuery"], self.calls
+        return self.calls[0][1]
 
     def button(self, label_part: str) -> str:
         return next(data for text, data in self.buttons if label_part in text)
@@ -152,6 +163,12 @@ class BotUser:
         query = {"id": str(next(_update_ids)), "from": self._from(), "data": data,
                  "message": self._message(text="…")}
         return await self.deliver({"update_id": next(_update_ids), "callback_query": query})
+
+    async def inline(self, query: str, chat_type: str = "sender") -> Replies:
+        """``@bot <query>`` typed in a chat: an ``inline_query`` update as Telegram sends it."""
+        inline_query = {"id": str(next(_update_ids)), "from": self._from(), "query": query,
+                        "offset": "", "chat_type": chat_type}
+        return await self.deliver({"update_id": next(_update_ids), "inline_query": inline_query})
 
     async def photo(self, content: bytes = b"\xff\xd8 jpeg") -> Replies:
         small, big = self.files.put(content[:10]), self.files.put(content)

@@ -58,3 +58,17 @@ def test_updates_without_a_human_sender_are_not_for_the_bot() -> None:
     assert to_incoming(Update.model_validate({"update_id": 1, "channel_post": {"x": 1}})) is None
     bot = {"message_id": 1, "from": {"id": 1, "is_bot": True}, "chat": {"id": 1}, "text": "hi"}
     assert to_incoming(Update.model_validate({"update_id": 2, "message": bot})) is None
+
+
+def _inline(query: str, is_bot: bool = False) -> Update:
+    sender = {"id": 42, "is_bot": is_bot, "first_name": "Ann", "language_code": "ru"}
+    iq = {"id": "777", "from": sender, "query": query, "offset": "", "chat_type": "supergroup"}
+    return Update.model_validate({"update_id": 9, "inline_query": iq})
+
+
+def test_inline_query_is_its_own_kind_answered_to_the_sender() -> None:
+    inc = to_incoming(_inline("  result 12 "))
+    assert inc is not None
+    assert (inc.kind, inc.text, inc.inline_query_id, inc.command) == ("inline", "result 12", "777", "")
+    assert (inc.user_id, inc.chat_id, inc.language_code) == (42, 42, "ru")
+    assert to_incoming(_inline("stats", is_bot=True)) is None

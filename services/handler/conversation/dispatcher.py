@@ -20,6 +20,7 @@ from services.handler.conversation.flows import (
     overview,
     register,
     result,
+    share,
     ticket,
     venue,
 )
@@ -90,6 +91,7 @@ OTHER: dict[str, Handler] = {
     "photo": ticket.on_photo,
     "document": export.on_document,
     "ticket": ticket.on_read,
+    "inline": share.on_inline_query,
 }
 
 

@@ -137,3 +137,10 @@ def menu_actions(texts: Catalogue) -> dict[str, str]:
         texts.menu_graph: "graph",
         texts.menu_hide: MENU_HIDE,
     }
+SHARE_RESULT = "result"  # switch_inline_query "result <id>": answered by flows/share.py
+
+
+def share_result(t: Tournament, texts: Catalogue) -> Keyboard:
+    """"Share": the user picks a chat, Telegram types ``@bot result <id>`` there, and the
+    result's card is sent only when they tap it."""
+    return ((Button(texts.button_share, switch_inline_query=f"{SHARE_RESULT} {t.id}"),),)

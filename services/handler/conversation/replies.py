@@ -12,16 +12,31 @@ if TYPE_CHECKING:  # the type only: the conversation does not load the HTTP clie
     from services.common.telegram.client import FilePart
 
 CALLBACK_DATA_MAX_BYTES = 64
+INLINE_QUERY_MAX_CHARS = 256  # what a switch_inline_query button can type: an inline query's limit
 
 
 @dataclass(frozen=True)
 class Button:
+    """An inline keyboard button: it sends ``callback_data`` back to the bot, or (exactly one
+    of the two) it has the user pick a chat and types ``@bot <switch_inline_query>`` there."""
+
     text: str
-    callback_data: str
+    callback_data: str = ""
+    switch_inline_query: str | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.callback_data.encode()) <= CALLBACK_DATA_MAX_BYTES:
+        if self.switch_inline_query is not None:
+            if self.callback_data:
+                raise ValueError("a button has either callback_data or switch_inline_query")
+            if len(self.switch_inline_query) > INLINE_QUERY_MAX_CHARS:
+                raise ValueError("switch_inline_query must be at most 256 characters")
+        elif not 1 <= len(self.callback_data.encode()) <= CALLBACK_DATA_MAX_BYTES:
             raise ValueError("callback_data must be 1-64 bytes")
+
+    def to_json(self) -> dict[str, str]:
+        if self.switch_inline_query is not None:
+            return {"text": self.text, "switch_inline_query": self.switch_inline_query}
+        return {"text": self.text, "callback_data": self.callback_data}
 
 
 Keyboard = tuple[tuple[Button, ...], ...]
@@ -55,7 +70,7 @@ def _markup(keyboard: Keyboard | None) -> dict[str, Any] | None:
         return None
     return {
         "inline_keyboard": [
-            [{"text": b.text, "callback_data": b.callback_data} for b in row] for row in keyboard
+            [b.to_json() for b in row] for row in keyboard
         ]
     }
 
@@ -124,6 +139,65 @@ class SendDocument(SendFile):
     field = "document"
 
 
+MESSAGE_MAX_CHARS = 4096
+INLINE_RESULT_ID_MAX_BYTES = 64
+INLINE_RESULTS_MAX = 50
+# Inline answers hold the player's own numbers: Telegram caches them per user
+# (``is_personal``) and only briefly, so a result logged a moment ago shows in the next card.
+INLINE_CACHE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class InlineArticle:
+    """An ``InlineQueryResultArticle``: a card the user taps to send its plain text (no
+    parse_mode, so names and venues they typed show exactly as typed)."""
+
+    id: str
+    title: str
+    description: str
+    message_text: str
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.id.encode()) <= INLINE_RESULT_ID_MAX_BYTES:
+            raise ValueError("an inline result id must be 1-64 bytes")
+        if not self.title or not 1 <= len(self.message_text) <= MESSAGE_MAX_CHARS:
+            raise ValueError("an inline article needs a title and a 1-4096 character text")
+
+    def to_json(self) -> dict[str, Any]:
+        article: dict[str, Any] = {"type": "article", "id": self.id, "title": self.title}
+        if self.description:
+            article["description"] = self.description
+        article["input_message_content"] = {"message_text": self.message_text}
+        return article
+
+
+@dataclass(frozen=True)
+class AnswerInlineQuery:
+    """The answer to an inline query; with no results, ``start_text`` is a button over the
+    (empty) list that opens the private chat with the bot (``/start <start_parameter>``)."""
+
+    inline_query_id: str
+    results: tuple[InlineArticle, ...]
+    start_text: str = ""
+    start_parameter: str = "inline"
+    cache_time: int = INLINE_CACHE_SECONDS
+
+    def __post_init__(self) -> None:
+        if len(self.results) > INLINE_RESULTS_MAX:
+            raise ValueError("at most 50 inline results")
+
+    def to_call(self) -> tuple[str, dict[str, Any]]:
+        payload: dict[str, Any] = {
+            "inline_query_id": self.inline_query_id,
+            "results": [r.to_json() for r in self.results],
+            "cache_time": self.cache_time,
+            "is_personal": True,
+        }
+        if self.start_text:
+            payload["button"] = {"text": self.start_text, "start_parameter": self.start_parameter}
+        return "answerInlineQuery", payload
+
+
 @dataclass(frozen=True)
 class RequestOcr:
     """Not a Bot API call: a ticket photo handed to the OCR service's queue."""
@@ -131,5 +205,5 @@ class RequestOcr:
     job: OcrJob
 
 
-Reply = SendMessage | AnswerCallback | SendPhoto | SendDocument
+Reply = SendMessage | AnswerCallback | SendPhoto | SendDocument | AnswerInlineQuery
 Effect = Reply | RequestOcr

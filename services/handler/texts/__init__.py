@@ -172,6 +172,24 @@ class Catalogue:
     start_from_group: str  # {command}
     group_private_only: str  # {link}
     group_private_only_unlinked: str
+    # --- inline sharing ---
+    button_share: str
+    share_stats_all_title: str
+    share_stats_month_title: str
+    share_stats_description: str  # {played} {itm} {profit}
+    share_stats_all_header: str
+    share_stats_month_header: str  # {month}
+    share_played: str  # {played}
+    share_profit: str  # {profit} {roi}
+    share_itm: str  # {itm} {itm_count} {played}
+    share_best_finish: str  # {place} {name} {date}
+    share_none_title: str
+    share_none_description: str
+    share_none_text: str
+    share_result_title: str  # {name} {place}
+    share_result_description: str  # {date} {profit}
+    share_result_card: str  # {name} {date} {venue} {place} {won} {profit} {roi}
+    share_open_bot: str
 
     cancelled: str
     nothing_to_cancel: str

@@ -261,6 +261,26 @@ EN = Catalogue(
         "I only work in private chats, so your results stay between us. Open a chat with me and continue there."
     ),
 
+    # --- inline sharing ---
+    button_share="📤 Share",
+    share_stats_all_title="📊 My stats: all time",
+    share_stats_month_title="📅 My stats: this month",
+    share_stats_description="{played} played · ITM {itm} · profit {profit}",
+    share_stats_all_header="📊 My poker tournaments, all time",
+    share_stats_month_header="📅 My poker tournaments in {month}",
+    share_played="🎲 Played: {played}",
+    share_profit="📈 Profit: {profit} · ROI {roi}",
+    share_itm="🎯 ITM: {itm} ({itm_count} of {played})",
+    share_best_finish="🥇 Best finish: {place} — {name} ({date})",
+    share_none_title="No results yet",
+    share_none_description="Log a tournament's result with /result, then share it from here.",
+    share_none_text="No poker tournament results logged yet.",
+    share_result_title="🏆 {name}: place {place}",
+    share_result_description="{date} · profit {profit}",
+    share_result_card=(
+        "🏆 {name}\n📅 {date}, {venue}\n🏅 Place: {place}\n💰 Won: {won}\n📈 Profit: {profit}\n📊 ROI: {roi}"
+    ),
+    share_open_bot="Open PokerTracker",
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(

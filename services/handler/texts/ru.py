@@ -279,6 +279,26 @@ RU = Catalogue(
         "Напишите мне в личку и продолжим там."
     ),
 
+    # --- inline sharing ---
+    button_share="📤 Поделиться",
+    share_stats_all_title="📊 Моя статистика: всё время",
+    share_stats_month_title="📅 Моя статистика: этот месяц",
+    share_stats_description="Сыграно {played} · ITM {itm} · прибыль {profit}",
+    share_stats_all_header="📊 Мои покерные турниры за всё время",
+    share_stats_month_header="📅 Мои покерные турниры за {month}",
+    share_played="🎲 Сыграно: {played}",
+    share_profit="📈 Прибыль: {profit} · ROI {roi}",
+    share_itm="🎯 ITM: {itm} ({itm_count} из {played})",
+    share_best_finish="🥇 Лучшее место: {place} — {name} ({date})",
+    share_none_title="Пока нет результатов",
+    share_none_description="Внесите результат турнира через /result — и им можно будет поделиться.",
+    share_none_text="Результатов покерных турниров пока нет.",
+    share_result_title="🏆 {name}: {place} место",
+    share_result_description="{date} · прибыль {profit}",
+    share_result_card=(
+        "🏆 {name}\n📅 {date}, {venue}\n🏅 Место: {place}\n💰 Выигрыш: {won}\n📈 Прибыль: {profit}\n📊 ROI: {roi}"
+    ),
+    share_open_bot="Открыть PokerTracker",
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",
     session_too_large=(

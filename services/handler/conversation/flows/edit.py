@@ -78,4 +78,5 @@ async def _save(ctx: Context, tournament_id: int, draft: Draft) -> None:
     if t is None:
         ctx.say(ctx.texts.tournament_unavailable)
         return
-    ctx.say(ctx.texts.edit_saved.format(card=tournament_card(t, ctx.texts)))
+    share = keyboards.share_result(t, ctx.texts) if t.result is not None else None
+    ctx.say(ctx.texts.edit_saved.format(card=tournament_card(t, ctx.texts)), share)

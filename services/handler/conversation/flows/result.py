@@ -74,5 +74,6 @@ async def on_score(ctx: Context) -> None:
             ""
             if not parsed.bounty
             else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency))
-        )
+        ),
+        keyboards.share_result(t, ctx.texts),
     )
