@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
@@ -93,6 +94,20 @@ class Tracker(Protocol):
         ...
 
     async def save_settings(self, player: Player, settings: PlayerSettings) -> None: ...
+
+    async def fill_currency(self, player_id: int, currency: str) -> int:
+        """Give ``currency`` to the player's tournaments that have none; how many there were."""
+        ...
+
+    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
+        """The player's rates against ``base``: currency -> how much ``base`` one unit is worth."""
+        ...
+
+    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None: ...
+
+    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
+        """Remove a rate; whether there was one."""
+        ...
 
 
 class TrackerStore(Protocol):
