@@ -9,6 +9,7 @@ from services.handler.conversation import keyboards as kb
 from services.handler.conversation.context import Context, FileSource, Handler
 from services.handler.conversation.flows import (
     cancel,
+    currency,
     delete,
     edit,
     export,
@@ -40,6 +41,8 @@ COMMANDS: dict[str, Handler] = {
     "venue": venue.show,
     "setvenue": venue.set_venue,
     "cancel": cancel.cancel,
+    "currency": currency.show,
+    "rate": currency.rate,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
@@ -59,6 +62,7 @@ STEP_TEXT: dict[Step, Handler] = {
     Step.TICKET: ticket.on_text_while_shown,
     Step.TICKET_EDIT: ticket.on_edit_lines,
     Step.SET_VENUE: venue.on_name,
+    Step.CURRENCY: currency.on_text,
 }
 
 # Buttons, by the prefix of their callback_data.
@@ -72,6 +76,7 @@ CALLBACKS: dict[str, Handler] = {
     kb.REG_GAME: register.on_game_button,
     kb.REG_FORMAT: register.on_format_button,
     kb.TICKET: ticket.on_button,
+    kb.CURRENCY: currency.on_button,
 }
 
 # Everything else a user (or our OCR service) can send.

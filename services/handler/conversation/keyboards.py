@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from services.handler.conversation.context import fmt_date
 from services.handler.conversation.replies import Button, Keyboard
+from services.handler.domain.money import CURRENCY_SYMBOLS
 from services.handler.domain.records import Format, Game, Tournament
 from services.handler.texts import Catalogue
 
@@ -24,6 +25,7 @@ REG_VENUE = "rv"  # rv:cur  the current venue
 REG_GAME = "rg"  # rg:<Game>
 REG_FORMAT = "rf"  # rf:<Format>
 TICKET = "tk"  # tk:ok | tk:edit | tk:no
+CURRENCY = "cur"  # cur:<ISO code>  the player's default currency
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -88,4 +90,15 @@ def ticket_actions(texts: Catalogue) -> Keyboard:
             Button(texts.button_edit, f"{TICKET}:edit"),
             Button(texts.button_cancel, f"{TICKET}:no"),
         ),
+    )
+
+
+COMMON_CURRENCIES = (("EUR", "USD", "RUB", "GBP"), ("KZT", "UAH", "PLN", "CHF"))
+
+
+def currencies() -> Keyboard:
+    """The common currencies, their sign first where they have one (``€ EUR``)."""
+    return tuple(
+        tuple(Button(f"{CURRENCY_SYMBOLS[c]} {c}" if c in CURRENCY_SYMBOLS else c, f"{CURRENCY}:{c}") for c in row)
+        for row in COMMON_CURRENCIES
     )
