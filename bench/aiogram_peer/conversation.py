@@ -19,10 +19,9 @@ from pydantic import Field
 
 from services.handler.conversation.context import fmt_date
 from services.handler.conversation.flows.overview import by_currency, describe
-from services.handler.conversation.views import draft_card, money, summary_text
+from services.handler.conversation.views import draft_card, money, percent, summary_text
 from services.handler.domain import stats
 from services.handler.domain.edits import Draft
-from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.parsing import ParseError, parse_registration, parse_result
 from services.handler.domain.records import Tournament
 from services.handler.domain.stats_query import parse_stats_query
@@ -167,12 +166,12 @@ async def score(message: Message, state: FSMContext, pool: asyncpg.Pool, event_u
     profit = stats.winnings(parsed) - cost
     text = texts.result_saved.format(
         name=t.name, date=fmt_date(t.played_on), place=parsed.place,
-        prize=money(parsed.prize, t.currency), bounty=money(parsed.bounty, t.currency),
-        cost=money(cost, t.currency), profit=format_signed(profit),
-        roi=format_percent(stats.roi(profit, cost)),
+        prize=money(parsed.prize, t.currency, texts), bounty=money(parsed.bounty, t.currency, texts),
+        cost=money(cost, t.currency, texts), profit=money(profit, t.currency, texts, signed=True),
+        roi=percent(stats.roi(profit, cost), texts),
     )  # fmt: skip
     if parsed.bounty:
-        text += "\n" + texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency))
+        text += "\n" + texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency, texts))
     await message.answer(text)
 
 
@@ -199,14 +198,14 @@ async def show_stats(message: Message, command: CommandObject, pool: asyncpg.Poo
         if len(groups) > 1:
             blocks.append(f"— {currency or texts.stats_no_currency} —")
         if query.group_by is None:
-            blocks.append(summary_text(stats.summarize(rows), texts))
+            blocks.append(summary_text(stats.summarize(rows), texts, currency))
             continue
         lines = []
         for key, s in stats.breakdown(rows, query.group_by):
             lines.append(texts.stats_group_line.format(
                 group=texts.format_names.get(key, key) if query.group_by == "format" else key,  # type: ignore[call-overload]
-                played=s.played, profit=format_signed(s.profit), roi=format_percent(s.roi),
-                itm=format_percent(s.itm_percent).lstrip("+"),
+                played=s.played, profit=money(s.profit, currency, texts, signed=True),
+                roi=percent(s.roi, texts), itm=percent(s.itm_percent, texts, signed=False),
             ))  # fmt: skip
         blocks.append("\n".join(lines))
     await message.answer("\n\n".join(blocks))

@@ -1,11 +1,11 @@
 """The /graph picture: cumulative profit over time and ROI by month, as a PNG.
 
-Every visible word comes from ``ChartLabels`` (the caller's language); only numbers and dates
-are formatted here, dates numerically (``15.03``, ``03.2025``, ``2025``) so they read the same
-in every language.  Matplotlib is imported on the first call, through its object API with the
-Agg canvas (no pyplot global state), so ``render_graph`` can run in a worker thread
-(``asyncio.to_thread``).  Text is set in DejaVu Sans, which ships with matplotlib and has
-Cyrillic.
+Every visible word comes from ``ChartLabels`` (the caller's language); only numbers (in the
+labels' ``NumberStyle``) and dates are formatted here, dates numerically (``15.03``,
+``03.2025``, ``2025``) so they read the same in every language.  Matplotlib is imported on
+the first call, through its object API with the Agg canvas (no pyplot global state), so
+``render_graph`` can run in a worker thread (``asyncio.to_thread``).  Text is set in DejaVu
+Sans, which ships with matplotlib and has Cyrillic.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from services.handler.domain.money import format_percent, format_signed
+from services.handler.domain.money import NumberStyle, format_percent, format_signed
 
 WIDTH_PX, HEIGHT_PX, DPI = 1000, 700, 100
 FONT = "DejaVu Sans"
@@ -34,24 +34,23 @@ class ChartLabels:
     profit_axis: str  # its y axis, e.g. "Profit" or "Прибыль, ₽"
     roi_title: str  # lower panel: ROI by month
     roi_axis: str  # its y axis, e.g. "ROI, %"
+    numbers: NumberStyle  # how numbers are written (the reader's language)
     date_axis: str = ""  # x axis of both panels; empty: none
     no_data: str = ""  # shown in a panel with nothing to draw
 
 
-def _number(value: float) -> str:
-    """Axis numbers: 12 500 (thousands grouped with a space), 0.5 when small."""
+def _number(value: float, style: NumberStyle) -> str:
+    """Axis numbers: 12,500 / 12 500 (thousands grouped the reader's way), 0.5 / 0,5 when small."""
     if abs(value) >= 10 or value == int(value):
-        return f"{value:,.0f}".replace(",", " ").replace("-", "−")
-    return f"{value:.2f}".rstrip("0").rstrip(".").replace("-", "−")
+        text = f"{value:,.0f}".replace(",", style.group)
+    else:
+        text = f"{value:.2f}".rstrip("0").rstrip(".").replace(".", style.decimal)
+    return text.replace("-", "−")
 
 
-def _money(value: Decimal) -> str:
-    """The annotated total: +12 500.50, −300."""
-    text = format_signed(value).lstrip("+-")
-    whole, _, cents = text.partition(".")
-    grouped = f"{int(whole):,}".replace(",", " ")
-    sign = "+" if value > 0 else "−" if value < 0 else ""
-    return sign + grouped + ("." + cents if cents else "")
+def _money(value: Decimal, style: NumberStyle) -> str:
+    """The annotated total: +12,500.50 / +12 500,50, −300 (its currency is on the axis)."""
+    return format_signed(value, style).replace("-", "−")
 
 
 def _date_formatter(mdates: Any, locator: Any) -> Any:
@@ -97,7 +96,7 @@ def _profit_panel(ax: Any, points: Sequence[tuple[date, Decimal]], labels: Chart
         ax.fill_between(xs, ys, 0, where=[y < 0 for y in ys], interpolate=True, color=RED, alpha=0.15)
 
     last_x, last_y, last_value = xs[-1], ys[-1], points[-1][1]
-    ax.annotate(_money(last_value), xy=(last_x, last_y), xytext=(-8, 10 if last_y >= 0 else -18),
+    ax.annotate(_money(last_value, labels.numbers), xy=(last_x, last_y), xytext=(-8, 10 if last_y >= 0 else -18),
                 textcoords="offset points", ha="right", fontfamily=FONT, fontsize=12, fontweight="bold",
                 color=GREEN if last_value >= 0 else RED)
 
@@ -109,7 +108,7 @@ def _profit_panel(ax: Any, points: Sequence[tuple[date, Decimal]], labels: Chart
     margin = (high - low) * 0.12 or max(abs(high), abs(low), 1.0) * 0.12
     ax.set_ylim(low - margin, high + margin)
     _style_date_axis(ax, mdates)
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: _number(v)))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: _number(v, labels.numbers)))
     ax.grid(True, axis="y", alpha=0.3)
 
 
@@ -130,7 +129,7 @@ def _roi_panel(ax: Any, monthly: Sequence[tuple[date, Decimal | None]], labels: 
     ax.axhline(0, color=GREY, linewidth=1, zorder=1)
     drawn = ax.bar(xs, ys, width=24, color=colors, zorder=2)
     if len(bars) <= BAR_VALUES_UP_TO:
-        ax.bar_label(drawn, labels=[format_percent(value) for _, value in bars], padding=2,
+        ax.bar_label(drawn, labels=[format_percent(value, labels.numbers) for _, value in bars], padding=2,
                      fontfamily=FONT, fontsize=9)
 
     first, last = bars[0][0], bars[-1][0]
@@ -142,7 +141,7 @@ def _roi_panel(ax: Any, monthly: Sequence[tuple[date, Decimal | None]], labels: 
         ax.set_xticks(xs, labels=[month.strftime("%m.%Y") for month, _ in bars])
     else:
         _style_date_axis(ax, mdates)
-    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: _number(v) + "%"))
+    ax.yaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _pos: _number(v, labels.numbers) + "%"))
     ax.grid(True, axis="y", alpha=0.3)
 
 

@@ -8,6 +8,7 @@ tests/integration/test_tracker_pg.py on PostgreSQL, so both pass the same assert
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -331,3 +332,45 @@ class TrackerContract:
             async with store.unit_of_work() as work:
                 await work.set_venue(p, "x" * 101)
         assert await tracker.all(p.user_id) == [t] and await tracker.venue(p.user_id) is None
+
+    # --- currencies: /currency fills tournaments without one; /rate ---
+
+    async def test_fill_currency_only_where_there_is_none(self, tracker: Tracker) -> None:
+        a, b = player(), player()
+        none = await tracker.register(a, on(1, "none"), 1)
+        usd = await tracker.register(a, dataclasses.replace(on(2, "usd"), currency="USD"), 2)
+        others = await tracker.register(b, on(3, "b's"), 3)
+        assert await tracker.fill_currency(a.user_id, "EUR") == 1
+        assert {t.name: t.currency for t in await tracker.all(a.user_id)} == {"none": "EUR", "usd": "USD"}
+        assert (await tracker.get(b.user_id, others.id)) == others
+        assert await tracker.fill_currency(a.user_id, "RUB") == 0
+        assert none.id != usd.id
+
+    async def test_currency_asked_is_kept(self, tracker: Tracker) -> None:
+        p = player()
+        asked = PlayerSettings(currency_asked=True)
+        await tracker.save_settings(p, asked)
+        assert await tracker.settings(p.user_id) == asked
+
+    async def test_rates_per_player_and_base(self, tracker: Tracker) -> None:
+        a, b = player(), player()
+        await tracker.set_rate(a, "EUR", "USD", Decimal("0.92"))
+        await tracker.set_rate(a, "EUR", "RUB", Decimal("0.01025"))
+        await tracker.set_rate(a, "RUB", "USD", Decimal("90"))
+        assert await tracker.rates(a.user_id, "EUR") == {"RUB": Decimal("0.01025"), "USD": Decimal("0.92")}
+        assert await tracker.rates(a.user_id, "RUB") == {"USD": Decimal(90)}
+        assert await tracker.rates(b.user_id, "EUR") == {}
+        await tracker.set_rate(a, "EUR", "USD", Decimal("0.93"))
+        assert (await tracker.rates(a.user_id, "EUR"))["USD"] == Decimal("0.93")
+        assert await tracker.delete_rate(a.user_id, "EUR", "USD") is True
+        assert await tracker.delete_rate(a.user_id, "EUR", "USD") is False
+        assert await tracker.rates(a.user_id, "EUR") == {"RUB": Decimal("0.01025")}
+
+    async def test_rates_refuse_what_the_schema_refuses(self, store: TrackerStore, tracker: Tracker) -> None:
+        p = player()
+        for base, currency, rate in [("EUR", "EUR", Decimal(1)), ("EUR", "USD", Decimal(0)),
+                                     ("EUR", "usd", Decimal(1)), ("EUR", "USD", Decimal(10_000_000))]:
+            with pytest.raises(self.refused):
+                async with store.unit_of_work() as work:
+                    await work.set_rate(p, base, currency, rate)
+        assert await tracker.rates(p.user_id, "EUR") == {}

@@ -31,7 +31,7 @@ import redis.exceptions as redis_exceptions
 
 from bench.loadgen import FINAL_METHODS
 from devkit.fake_telegram import Call, FakeTelegram, FakeTelegramConfig, FakeTelegramServer
-from services.handler.domain.money import format_percent, format_signed
+from services.handler.domain.money import EN_NUMBERS, format_percent, format_signed
 from tests.conftest import database_of_its_own, eventually, free_port, random_user_id
 
 pytestmark = pytest.mark.integration
@@ -210,8 +210,8 @@ async def test_a_player_registers_logs_a_result_and_sees_the_stats(peer: Peer, r
         assert "place | prize" in calls[1].params["text"]
 
         result = (await player.say("3 | 850")).params["text"]
-        assert f"Profit: {format_signed(Decimal(740))}" in result  # 850 - (100 + 10)
-        assert f"ROI: {format_percent(Decimal(740) / 110 * 100)}" in result
+        assert f"Profit: {format_signed(Decimal(740), EN_NUMBERS)}" in result  # 850 - (100 + 10)
+        assert f"ROI: {format_percent(Decimal(740) / 110 * 100, EN_NUMBERS)}" in result
 
         overview = (await player.say("/stats")).params["text"]
         assert "Tournaments played: 1" in overview and "Waiting for a result: 0" in overview

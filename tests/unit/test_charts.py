@@ -13,12 +13,14 @@ from decimal import Decimal as D
 
 from PIL import Image
 
-from services.handler.charts import ChartLabels, render_graph
+from services.handler.charts import ChartLabels, _money, _number, render_graph
+from services.handler.domain.money import EN_NUMBERS, RU_NUMBERS
 
 RU = ChartLabels(title="Результаты: Иван", profit_title="Прибыль нарастающим итогом", profit_axis="Прибыль, ₽",
-                 roi_title="ROI по месяцам", roi_axis="ROI, %", date_axis="Дата", no_data="Нет данных")
+                 roi_title="ROI по месяцам", roi_axis="ROI, %", numbers=RU_NUMBERS, date_axis="Дата",
+                 no_data="Нет данных")
 EN = ChartLabels(title="Results", profit_title="Cumulative profit", profit_axis="Profit",
-                 roi_title="ROI by month", roi_axis="ROI, %")
+                 roi_title="ROI by month", roi_axis="ROI, %", numbers=EN_NUMBERS)
 
 POINTS = [(date(2025, 1, 5), D(-100)), (date(2025, 1, 5), D("-250.50")), (date(2025, 2, 3), D(1200)),
           (date(2025, 3, 20), D("950.25"))]
@@ -96,3 +98,10 @@ def test_importing_the_module_does_not_import_matplotlib() -> None:
     code = "import sys, services.handler.charts; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_chart_numbers_are_written_the_readers_way() -> None:
+    assert _number(12500.0, EN_NUMBERS) == "12,500" and _number(12500.0, RU_NUMBERS) == "12\u00a0500"
+    assert _number(-0.5, RU_NUMBERS) == "−0,5"
+    assert _money(D("12500.5"), EN_NUMBERS) == "+12,500.50"
+    assert _money(D("-300"), RU_NUMBERS) == "−300"

@@ -54,7 +54,7 @@ async def test_register_on_one_line_in_russian_with_fee_game_and_format(store: M
     reply = await user.press(reply.buttons[0][1])
     reply = await user.send("2 | 300 | 40")
     # cost 55, winnings 340: profit 285, ROI 518.2%
-    for expected in ["Затраты: 55", "Прибыль: +285", "ROI: +518.2%", "Баунти: 40"]:
+    for expected in ["Затраты: 55", "Прибыль: +285", "ROI: +518,2%", "Баунти: 40"]:
         assert expected in reply.text
 
 

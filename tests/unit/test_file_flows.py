@@ -118,7 +118,7 @@ async def test_ticket_photo_read_confirmed_with_the_current_venue(user: BotUser)
     )
     assert user.step is Step.TICKET
     for expected in ["Name: Sunday Major", "Date: 02.03.2025", "Venue: Casino Royal", "Buy-in: 100",
-                     "Fee: 10", "Stack: 20 000"]:
+                     "Fee: 10", "Stack: 20,000"]:
         assert expected in reply.text
     assert [t for t, _ in reply.buttons] == ["✅ Confirm", "✏️ Edit", "✖️ Cancel"]
     assert "Tap Confirm" in (await user.send("what now")).text

@@ -5,6 +5,7 @@ import pytest
 
 from services.handler.domain.edits import Draft, parse_edit_lines
 from services.handler.domain.money import (
+    EN_NUMBERS,
     format_amount,
     format_percent,
     format_signed,
@@ -155,10 +156,10 @@ def test_non_amounts_are_refused(text: str) -> None:
 
 
 def test_amount_formatting() -> None:
-    assert format_amount(Decimal("750")) == "750"
-    assert format_amount(Decimal("12.5")) == "12.50"
-    assert format_signed(Decimal("750")) == "+750"
-    assert format_signed(Decimal("-100")) == "-100"
-    assert format_percent(Decimal("750")) == "+750%"
-    assert format_percent(Decimal("100") / 3) == "+33.3%"
-    assert format_percent(None) == "—"
+    assert format_amount(Decimal("750"), EN_NUMBERS) == "750"
+    assert format_amount(Decimal("12.5"), EN_NUMBERS) == "12.50"
+    assert format_signed(Decimal("750"), EN_NUMBERS) == "+750"
+    assert format_signed(Decimal("-100"), EN_NUMBERS) == "-100"
+    assert format_percent(Decimal("750"), EN_NUMBERS) == "+750%"
+    assert format_percent(Decimal("100") / 3, EN_NUMBERS) == "+33.3%"
+    assert format_percent(None, EN_NUMBERS) == "—"

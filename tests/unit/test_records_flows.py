@@ -28,7 +28,7 @@ async def test_edit_with_field_value_lines_until_done(user: BotUser) -> None:
     reply = await user.press(reply.button("Main Event"))
     assert user.step is Step.EDIT and "Buy-in: 100" in reply.text and "field: value" in reply.text
     reply = await user.send("buy-in: 100+10\nentries: 2\nrebuys: 50\nadd-ons: 20\nfield: 180\ncurrency: usd")
-    assert "Entries: 2" in reply.text and "Fee: 10 USD" in reply.text and user.step is Step.EDIT
+    assert "Entries: 2" in reply.text and "Fee: $10" in reply.text and user.step is Step.EDIT
     # A message with one bad line changes nothing, names the line and what is expected.
     reply = await user.send("place: 3\nprize: lots")
     assert "«prize: lots»" in reply.text and "prize: 850" in reply.text
@@ -37,7 +37,7 @@ async def test_edit_with_field_value_lines_until_done(user: BotUser) -> None:
     reply = await user.send("done")
     assert "Saved" in reply.text and user.step is Step.IDLE
     # cost = (100 + 10) x 2 + 50 + 20 = 290; winnings 970; profit 680
-    assert "Cost: 290 USD" in reply.text and "Profit: +680" in reply.text
+    assert "Cost: $290" in reply.text and "Profit: +$680" in reply.text
     r = await row(user, tid)
     assert r is not None
     assert (r["fee"], r["entries"], r["rebuys"], r["addons"], r["field_size"], r["currency"],

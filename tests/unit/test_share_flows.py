@@ -99,7 +99,7 @@ async def test_amounts_in_different_currencies_are_not_added_up(store: MemorySto
     await play(user, "A | 01.06.2025 | 100 | V", "1 | 300", "currency: USD")
     await play(user, "B | 02.06.2025 | 1000 | V", "9 | 0", "currency: RUB")
     card = text_of(articles((await user.inline("stats")).inline_answer)["stats-all"])
-    assert "Profit: +200 USD · ROI +200%" in card and "Profit: -1000 RUB · ROI -100%" in card
+    assert "Profit: +$200 · ROI +200%" in card and "Profit: -₽1,000 · ROI -100%" in card
     assert "-800" not in card
 
 
@@ -124,13 +124,13 @@ async def test_only_the_askers_own_numbers_ever_appear(store: MemoryStore) -> No
     for query in ("stats", "", f"result {bob_tid}", "result 1", "статистика"):
         answer = (await alice.inline(query)).inline_answer
         shown = everything(answer)
-        for secret in ("Bob Secret", "Bob Den", "4321", "5098", "777", "999"):
+        for secret in ("Bob Secret", "Bob Den", "4321", "4,321", "5098", "5,098", "777", "999"):
             assert secret not in shown, (query, secret)
     assert articles((await alice.inline(f"result {bob_tid}")).inline_answer) == {}
 
     # Bob's own tournament is his to share.
     [card] = articles((await bob.inline(f"result {bob_tid}")).inline_answer).values()
-    assert "Bob Secret" in text_of(card) and "+4321" in text_of(card)
+    assert "Bob Secret" in text_of(card) and "+4,321" in text_of(card)
 
 
 async def test_result_card_of_an_own_finished_tournament(store: MemoryStore) -> None:
@@ -141,11 +141,11 @@ async def test_result_card_of_an_own_finished_tournament(store: MemoryStore) -> 
     assert list(cards) == [f"result-{tid}"]
     card = cards[f"result-{tid}"]
     assert text_of(card).splitlines() == [
-        "🏆 Sunday Major", "📅 02.03.2025, Casino Royal", "🏅 Place: 3/180", "💰 Won: 970 USD",
-        "📈 Profit: +860 USD", "📊 ROI: +781.8%",
+        "🏆 Sunday Major", "📅 02.03.2025, Casino Royal", "🏅 Place: 3/180", "💰 Won: $970",
+        "📈 Profit: +$860", "📊 ROI: +781.8%",
     ]
     assert card["title"] == "🏆 Sunday Major: place 3/180"
-    assert card["description"] == "02.03.2025 · profit +860 USD"
+    assert card["description"] == "02.03.2025 · profit +$860"
     assert list(articles((await user.inline(f"результат {tid}")).inline_answer)) == [f"result-{tid}"]
 
 

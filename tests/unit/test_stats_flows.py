@@ -44,7 +44,7 @@ async def test_stats_all_time_with_every_figure(player: BotUser) -> None:
     text = (await player.send("/stats")).text
     # cost 270+55+220+0 = 545, winnings 1200+0+30+15 = 1245, profit 700, ROI 128.4%
     for expected in ["all time", "Tournaments played: 4", "Waiting for a result: 1", "Entries: 5",
-                     "Total cost: 545", "Total winnings: 1245 (bounties 230)", "Profit: +700",
+                     "Total cost: 545", "Total winnings: 1,245 (bounties 230)", "Profit: +700",
                      "ROI: +128.4%", "ITM: 50% (2)", "(ABI): 136.25",
                      "Biggest win: +930 — Main (10.06.2025)",
                      "Best finish: 2/120 — Main (10.06.2025)",
@@ -87,7 +87,7 @@ async def test_stats_never_add_up_different_currencies(store: MemoryStore) -> No
     await play(user, "B | 02.06.2025 | 1000 | V", "9 | 0", "currency: RUB")
     text = (await user.send("/stats")).text
     assert "— RUB —" in text and "— USD —" in text
-    assert "Profit: +200" in text and "Profit: -1000" in text
+    assert "Profit: +$200" in text and "Profit: -₽1,000" in text
     reply = await user.send("/graph")
     assert sorted(f for _, f, _, _ in reply.uploads) == ["pokertracker-graph-RUB.png", "pokertracker-graph-USD.png"]
     assert sorted(p["caption"] for _, p in reply.calls)[0].endswith("in RUB.")
@@ -95,7 +95,7 @@ async def test_stats_never_add_up_different_currencies(store: MemoryStore) -> No
 
 async def test_tournaments_lines_use_the_same_formulas(player: BotUser) -> None:
     text = (await player.send("/tournaments")).text
-    assert "Main (Casino) — cost 270, place 2, won 1200, profit +930" in text
+    assert "Main (Casino) — cost 270, place 2, won 1,200, profit +930" in text
     assert "Later (Casino) — cost 30, no result yet" in text
 
 

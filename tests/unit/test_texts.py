@@ -1,6 +1,7 @@
 import string
 from dataclasses import fields
 
+from services.handler.domain.money import NumberStyle
 from services.handler.texts import catalogue_for
 from services.handler.texts.en import EN
 from services.handler.texts.ru import RU
@@ -17,6 +18,8 @@ def _texts(catalogue: object) -> dict[str, str]:
         value = getattr(catalogue, f.name)
         if isinstance(value, str):
             out[f.name] = value
+        elif isinstance(value, NumberStyle):  # how numbers are written, not a text
+            continue
         else:
             out |= {f"{f.name}[{key}]": text for key, text in value.items()}
     return out

@@ -9,6 +9,7 @@ from services.handler.conversation import keyboards as kb
 from services.handler.conversation.context import Context, FileSource, Handler
 from services.handler.conversation.flows import (
     cancel,
+    currency,
     delete,
     edit,
     export,
@@ -49,6 +50,8 @@ COMMANDS: dict[str, Handler] = {
     "cancel": cancel.cancel,
     "language": language.start,
     "menu": menu.show,
+    "currency": currency.show,
+    "rate": currency.rate,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
@@ -68,6 +71,7 @@ STEP_TEXT: dict[Step, Handler] = {
     Step.TICKET: ticket.on_text_while_shown,
     Step.TICKET_EDIT: ticket.on_edit_lines,
     Step.SET_VENUE: venue.on_name,
+    Step.CURRENCY: currency.on_text,
 }
 
 # Buttons, by the prefix of their callback_data.
@@ -84,6 +88,7 @@ CALLBACKS: dict[str, Handler] = {
     kb.UNDO: delete.on_undo,
     kb.TOURNAMENTS_PAGE: overview.on_page,
     kb.LANGUAGE: language.on_button,
+    kb.CURRENCY: currency.on_button,
 }
 
 # Everything else a user (or our OCR service) can send.

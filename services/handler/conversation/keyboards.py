@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from services.handler.conversation.context import fmt_date
 from services.handler.conversation.replies import Button, Keyboard, ReplyKeyboard
+from services.handler.domain.money import CURRENCY_SYMBOLS
 from services.handler.domain.records import Format, Game, Tournament
 from services.handler.texts import Catalogue
 
@@ -27,6 +28,7 @@ TICKET = "tk"  # tk:ok | tk:edit | tk:no
 UNDO = "un"  # un:<undo id>  put back what a /delete removed
 TOURNAMENTS_PAGE = "tp"  # tp:<offset>  the page of /tournaments starting at that (newest-first) offset
 LANGUAGE = "lang"  # lang:en | lang:ru | lang:auto
+CURRENCY = "cur"  # cur:<ISO code>  the player's default currency
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -144,3 +146,12 @@ def share_result(t: Tournament, texts: Catalogue) -> Keyboard:
     """"Share": the user picks a chat, Telegram types ``@bot result <id>`` there, and the
     result's card is sent only when they tap it."""
     return ((Button(texts.button_share, switch_inline_query=f"{SHARE_RESULT} {t.id}"),),)
+COMMON_CURRENCIES = (("EUR", "USD", "RUB", "GBP"), ("KZT", "UAH", "PLN", "CHF"))
+
+
+def currencies() -> Keyboard:
+    """The common currencies, their sign first where they have one (``€ EUR``)."""
+    return tuple(
+        tuple(Button(f"{CURRENCY_SYMBOLS[c]} {c}" if c in CURRENCY_SYMBOLS else c, f"{CURRENCY}:{c}") for c in row)
+        for row in COMMON_CURRENCIES
+    )

@@ -28,6 +28,7 @@ class Step(StrEnum):
     TICKET = "ticket"  # a ticket read by OCR is shown (``draft``) with Confirm / Edit / Cancel
     TICKET_EDIT = "ticket_edit"  # ``field: value`` lines for the ticket until "done"
     SET_VENUE = "set_venue"  # waiting for the name of the current venue
+    CURRENCY = "currency"  # waiting for the default currency (its buttons are shown)
 
 
 class ConversationState(BaseModel):

@@ -18,6 +18,9 @@ class PlayerSettings:
     language: str | None = None  # one of LANGUAGES; None follows Telegram's language_code
     currency: str = ""  # default currency, an ISO 4217 code such as EUR; "" until chosen
     reminder_hours: int | None = None  # one of REMINDER_HOURS; None: reminders off
+    # Whether the bot has asked which currency the player plays in (asked once, when a
+    # tournament is saved without one and no default is set; never again, answered or not).
+    currency_asked: bool = False
 
     def __post_init__(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.money import NumberStyle
 from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 
@@ -190,6 +191,33 @@ class Catalogue:
     share_result_description: str  # {date} {profit}
     share_result_card: str  # {name} {date} {venue} {place} {won} {profit} {roi}
     share_open_bot: str
+    # --- currencies and number formats (/currency, /rate) ---
+    numbers: NumberStyle  # how numbers and amounts are written in this language
+    currency_current: str  # {currency}
+    currency_none: str
+    currency_set: str  # {currency}
+    currency_filled: str  # {count} tournaments without a currency were given the default
+    currency_bad: str  # {value}
+    currency_ask: str  # asked once, when a tournament is saved without a currency
+    rate_no_default: str
+    rate_list: str  # {currency} {rates}
+    rate_list_empty: str  # {currency}
+    rate_set: str  # {rate}
+    rate_removed: str  # {rate}
+    rate_not_set: str  # {code} {currency}
+    rate_usage: str  # {currency}
+    rate_bad_code: str  # {value} {currency}
+    rate_for_default: str  # {currency}
+    rate_bad_value: str  # {value} {code} {currency}
+    stats_pending_elsewhere: str  # {count}
+    stats_combined: str  # {currency} {cost} {winnings} {profit} {roi}
+    stats_rates_used: str  # {rates}
+    stats_missing_rate: str  # {currency} {missing} {example}
+    stats_unknown_currency: str  # {count}
+    stats_no_default: str
+    graph_profit_axis_currency: str  # {currency}
+    graph_no_currency_caption: str
+    graph_combined_caption: str  # {currency} {rates}
 
     cancelled: str
     nothing_to_cancel: str

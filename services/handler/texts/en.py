@@ -1,4 +1,5 @@
 from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.money import EN_NUMBERS
 from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
@@ -16,6 +17,7 @@ _COMMANDS = (
     "/venue — your current venue; /setvenue <name> to set it\n"
     "/language — English or Russian\n"
     "/menu — the buttons under the input field\n"
+    "/currency — your currency (/currency EUR); /rate USD 0.92 — exchange rates for /stats\n"
     "/cancel — stop what you are doing\n"
     "/help — this list"
 )
@@ -155,7 +157,7 @@ EN = Catalogue(
     stats_empty="No results for {period} yet: register a tournament with /register and log it with /result.",
     stats_header="📊 Your statistics: {period}",
     stats_all_time="all time",
-    stats_no_currency="no currency set",
+    stats_no_currency="no currency",
     stats_played="🎲 Tournaments played: {played}\n⏳ Waiting for a result: {pending}",
     stats_money=(
         "🎟 Entries: {entries}\n💵 Total cost: {cost}\n💰 Total winnings: {winnings} "
@@ -281,6 +283,67 @@ EN = Catalogue(
         "🏆 {name}\n📅 {date}, {venue}\n🏅 Place: {place}\n💰 Won: {won}\n📈 Profit: {profit}\n📊 ROI: {roi}"
     ),
     share_open_bot="Open PokerTracker",
+    # --- currencies and number formats (/currency, /rate) ---
+    numbers=EN_NUMBERS,
+    currency_current=(
+        "Your currency: {currency}. Amounts are shown in it, and /stats adds everything up in it "
+        "(set rates for the others with /rate).\nTo change it, tap a button or send a code, e.g. EUR."
+    ),
+    currency_none=(
+        "You have no default currency yet. Tap yours or send its code (EUR, USD, RUB…) or sign (€ $ ₽ £). "
+        "Tournaments without a currency get it."
+    ),
+    currency_set="Your currency: {currency} ✅",
+    currency_filled="Tournaments without a currency now in it: {count}.",
+    currency_bad=(
+        "«{value}» is not a currency I know. Send a three-letter code such as EUR, USD, RUB or GBP, "
+        "or a sign: € $ ₽ £ (/cancel to stop)."
+    ),
+    currency_ask=(
+        "Which currency do you play in? Tap it (or send /currency CHF for another one). "
+        "This tournament and the others without a currency get it. I ask only once: "
+        "you can set it any time with /currency."
+    ),
+    rate_no_default="Set your own currency first with /currency, e.g. /currency EUR: rates are against it.",
+    rate_list="Your rates against {currency}:\n{rates}\n\nChange one: /rate USD 0.92; remove: /rate USD -",
+    rate_list_empty=(
+        "You have no rates yet. To add up other currencies in {currency}, send /rate with the "
+        "currency and how much {currency} one unit is worth, e.g. /rate USD 0.92."
+    ),
+    rate_set="Rate saved ✅ {rate}",
+    rate_removed="Rate removed: {rate}",
+    rate_not_set="There is no rate for {code} against {currency}.",
+    rate_usage=(
+        "Send /rate with a currency and how much {currency} one unit is worth, e.g. /rate USD 0.92 "
+        "(1 USD = 0.92 {currency}); /rate USD - removes it, /rate lists your rates."
+    ),
+    rate_bad_code=(
+        "«{value}» is not a currency code I know. Send e.g. /rate USD 0.92 "
+        "(1 USD = 0.92 {currency})."
+    ),
+    rate_for_default="{currency} is your own currency: its rate is always 1.",
+    rate_bad_value=(
+        "«{value}» is not a rate. Send how much {currency} one {code} is worth, a number above 0 "
+        "and at most 1000000 with up to 8 decimals, e.g. /rate {code} 0.92."
+    ),
+    stats_pending_elsewhere="⏳ Waiting for a result in other currencies: {count}",
+    stats_combined=(
+        "💱 All together in {currency}:\n💵 Total cost: {cost}\n💰 Total winnings: {winnings}\n"
+        "📈 Profit: {profit}\n📊 ROI: {roi}"
+    ),
+    stats_rates_used="Rates: {rates}",
+    stats_missing_rate=(
+        "💱 To add it all up in {currency}, set the rate for {missing}, e.g. /rate {example} <how much "
+        "{currency} one {example} is worth>."
+    ),
+    stats_unknown_currency=(
+        "Tournaments with no currency: {count}. /currency gives them yours; /edit sets one tournament's."
+    ),
+    stats_no_default="💱 To add up your currencies, set your own with /currency and rates with /rate.",
+    graph_profit_axis_currency="Profit, {currency}",
+    graph_no_currency_caption="Your profit over time and ROI by month, tournaments with no currency.",
+    graph_combined_caption="Your profit over time and ROI by month, all in {currency} ({rates}).",
+
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(

@@ -1,4 +1,5 @@
 from services.handler.domain.csv_io import FileError, RowProblem
+from services.handler.domain.money import RU_NUMBERS
 from services.handler.domain.parsing import ErrorCode
 from services.handler.domain.records import Format, Game
 from services.handler.texts import Catalogue
@@ -16,6 +17,7 @@ _COMMANDS = (
     "/venue — текущая площадка; /setvenue <название> — задать её\n"
     "/language — язык: русский или английский\n"
     "/menu — кнопки под полем ввода\n"
+    "/currency — ваша валюта (/currency RUB); /rate USD 90 — курсы валют для /stats\n"
     "/cancel — отменить текущее действие\n"
     "/help — этот список"
 )
@@ -166,7 +168,7 @@ RU = Catalogue(
     ),
     stats_header="📊 Ваша статистика: {period}",
     stats_all_time="всё время",
-    stats_no_currency="валюта не указана",
+    stats_no_currency="без валюты",
     stats_played="🎲 Сыграно турниров: {played}\n⏳ Ждут результата: {pending}",
     stats_money=(
         "🎟 Входов: {entries}\n💵 Всего затрат: {cost}\n💰 Всего выиграно: {winnings} "
@@ -189,7 +191,7 @@ RU = Catalogue(
     graph_date_axis="Дата",
     graph_no_data="Нет данных за этот период",
     graph_caption="Ваша прибыль во времени и ROI по месяцам.",
-    graph_currency_caption="Ваша прибыль во времени и ROI по месяцам, в валюте {currency}.",
+    graph_currency_caption="Ваша прибыль во времени и ROI по месяцам, валюта: {currency}.",
     export_caption="Все ваши турниры ({count}). Измените файл и пришлите обратно, чтобы импортировать.",
     document_unsupported=(
         "Я понимаю файлы CSV в формате /export и фото билетов. Этот файл — ни то, ни другое."
@@ -299,6 +301,67 @@ RU = Catalogue(
         "🏆 {name}\n📅 {date}, {venue}\n🏅 Место: {place}\n💰 Выигрыш: {won}\n📈 Прибыль: {profit}\n📊 ROI: {roi}"
     ),
     share_open_bot="Открыть PokerTracker",
+    # --- currencies and number formats (/currency, /rate) ---
+    numbers=RU_NUMBERS,
+    currency_current=(
+        "Ваша валюта: {currency}. Суммы показываются в ней, и /stats сводит всё в неё "
+        "(курсы других валют задаются через /rate).\nЧтобы сменить, нажмите кнопку или отправьте код, например EUR."
+    ),
+    currency_none=(
+        "Основная валюта пока не задана. Нажмите свою или отправьте код (EUR, USD, RUB…) или знак (€ $ ₽ £). "
+        "Турнирам без валюты она тоже проставится."
+    ),
+    currency_set="Ваша валюта: {currency} ✅",
+    currency_filled="Турниров без валюты, которым она проставлена: {count}.",
+    currency_bad=(
+        "«{value}» — не знакомая мне валюта. Отправьте трёхбуквенный код, например EUR, USD, RUB "
+        "или GBP, или знак: € $ ₽ £ (/cancel — отмена)."
+    ),
+    currency_ask=(
+        "В какой валюте вы играете? Нажмите её (или отправьте /currency CHF, если другая). "
+        "Она проставится этому турниру и остальным без валюты. Спрашиваю один раз: "
+        "поменять её можно в любой момент через /currency."
+    ),
+    rate_no_default="Сначала задайте свою валюту через /currency, например /currency RUB: курсы считаются к ней.",
+    rate_list="Ваши курсы к {currency}:\n{rates}\n\nИзменить: /rate USD 90; удалить: /rate USD -",
+    rate_list_empty=(
+        "Курсов пока нет. Чтобы сводить другие валюты в {currency}, отправьте /rate с кодом валюты "
+        "и тем, сколько {currency} стоит её единица, например /rate USD 90."
+    ),
+    rate_set="Курс сохранён ✅ {rate}",
+    rate_removed="Курс удалён: {rate}",
+    rate_not_set="Курса {code} к {currency} нет.",
+    rate_usage=(
+        "Отправьте /rate с кодом валюты и тем, сколько {currency} стоит её единица, например "
+        "/rate USD 90 (1 USD = 90 {currency}); /rate USD - удалит курс, /rate покажет все курсы."
+    ),
+    rate_bad_code=(
+        "«{value}» — не знакомый мне код валюты. Отправьте, например, /rate USD 90 "
+        "(1 USD = 90 {currency})."
+    ),
+    rate_for_default="{currency} — ваша основная валюта, её курс всегда 1.",
+    rate_bad_value=(
+        "«{value}» — не курс. Отправьте, сколько {currency} стоит 1 {code}: число больше 0 и не больше "
+        "1000000, до 8 знаков после запятой, например /rate {code} 0,92."
+    ),
+    stats_pending_elsewhere="⏳ Ждут результата в других валютах: {count}",
+    stats_combined=(
+        "💱 Всё вместе в {currency}:\n💵 Всего затрат: {cost}\n💰 Всего выиграно: {winnings}\n"
+        "📈 Прибыль: {profit}\n📊 ROI: {roi}"
+    ),
+    stats_rates_used="Курсы: {rates}",
+    stats_missing_rate=(
+        "💱 Чтобы свести всё в {currency}, задайте курс {missing}, например /rate {example} <сколько "
+        "{currency} стоит 1 {example}>."
+    ),
+    stats_unknown_currency=(
+        "Турниров без валюты: {count}. /currency проставит им вашу; /edit — валюту одного турнира."
+    ),
+    stats_no_default="💱 Чтобы сводить валюты вместе, задайте свою через /currency и курсы через /rate.",
+    graph_profit_axis_currency="Прибыль, {currency}",
+    graph_no_currency_caption="Ваша прибыль во времени и ROI по месяцам, турниры без валюты.",
+    graph_combined_caption="Ваша прибыль во времени и ROI по месяцам, всё в {currency} ({rates}).",
+
     cancelled="Отменено. Сейчас ничего не выполняется.",
     nothing_to_cancel="Отменять нечего: ничего не выполнялось.",
     session_too_large=(

@@ -43,6 +43,9 @@ MONEY_MAX = Decimal(10) ** 12  # numeric(14, 2): twelve digits before the point
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 CURRENCY = re.compile(r"(?:[A-Z]{3})?")
+RATE_CODE = re.compile(r"[A-Z]{3}")
+RATE_UNIT = Decimal("0.00000001")  # numeric(18, 8)
+RATE_MAX = Decimal(1_000_000)
 
 
 class ConstraintViolation(ValueError):
@@ -140,6 +143,7 @@ class MemoryStore:
         self.results: dict[int, ResultRow] = {}
         self.deleted: dict[int, DeletedRow] = {}
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # PostgreSQL's now()
+        self.rates: dict[tuple[int, str, str], Decimal] = {}  # (player, base, currency) -> rate
         self._ids = itertools.count(1)  # a sequence: ids are not reused after a rollback
         self._deleted_ids = itertools.count(1)
         self._revisions = itertools.count(1)
@@ -352,6 +356,46 @@ class MemoryTracker(MemoryDeletions):
             self._store.players[player.user_id], settings=settings, revision=self._store.revision()
         )
         self._store.put(self._store.players, player.user_id, row, self._undo)
+
+    async def fill_currency(self, player_id: int, currency: str) -> int:
+        if not CURRENCY.fullmatch(currency):
+            raise ConstraintViolation("a currency is a three-letter code or empty")
+        filled = 0
+        for row in self._rows(player_id):
+            if not row.fields.currency:
+                changed = dataclasses.replace(
+                    row, fields=dataclasses.replace(row.fields, currency=currency), revision=self._store.revision()
+                )
+                self._store.put(self._store.tournaments, row.id, changed, self._undo)
+                filled += 1
+        return filled
+
+    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
+        _bigint(player_id)
+        return {c: r for (p, b, c), r in sorted(self._store.rates.items()) if p == player_id and b == base}
+
+    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None:
+        if not (RATE_CODE.fullmatch(base) and RATE_CODE.fullmatch(currency)) or base == currency:
+            raise ConstraintViolation("a rate is between two different three-letter codes")
+        stored = rate.quantize(RATE_UNIT, rounding=ROUND_HALF_UP)
+        if not ZERO < stored <= RATE_MAX:
+            raise ConstraintViolation(f"rate {rate} is out of range")
+        self._upsert_player(player)
+        key = (player.user_id, base, currency)
+        old = self._store.rates.get(key)
+        self._store.rates[key] = stored
+        self._note_undo(key, old)
+
+    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
+        key = (_bigint(player_id), base, currency)
+        old = self._store.rates.pop(key, None)
+        self._note_undo(key, old)
+        return old is not None
+
+    def _note_undo(self, key: tuple[int, str, str], old: Decimal | None) -> None:
+        rates = self._store.rates
+        if self._undo is not None:
+            self._undo.append(lambda: rates.pop(key, None) if old is None else rates.__setitem__(key, old))
 
     async def import_rows(
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int

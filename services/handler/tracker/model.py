@@ -144,6 +144,20 @@ class Tracker(Protocol):
 
     async def save_settings(self, player: Player, settings: PlayerSettings) -> None: ...
 
+    async def fill_currency(self, player_id: int, currency: str) -> int:
+        """Give ``currency`` to the player's tournaments that have none; how many there were."""
+        ...
+
+    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
+        """The player's rates against ``base``: currency -> how much ``base`` one unit is worth."""
+        ...
+
+    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None: ...
+
+    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
+        """Remove a rate; whether there was one."""
+        ...
+
 
 class TrackerStore(Protocol):
     """Where one update's ``Tracker`` comes from: the tracker ``unit_of_work()`` yields has its

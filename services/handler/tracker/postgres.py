@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import asyncpg
@@ -352,24 +353,68 @@ class PgTracker(PgDeletions):
     async def settings(self, player_id: int) -> PlayerSettings:
         conn = await self._work.reading()
         row = await conn.fetchrow(
-            "SELECT language, currency, reminder_hours FROM tracker.players WHERE user_id = $1",
+            """SELECT language, currency, reminder_hours, currency_asked FROM tracker.players
+            WHERE user_id = $1""",
             player_id,
         )
         if row is None:
             return DEFAULT_SETTINGS
-        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"])
+        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"], row["currency_asked"])
 
     async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
         await self._upsert_player(player)
         conn = await self._work.writing()
         await conn.execute(
             """UPDATE tracker.players SET language = $2, currency = $3, reminder_hours = $4,
-            updated_at = now() WHERE user_id = $1""",
+            currency_asked = $5, updated_at = now() WHERE user_id = $1""",
             player.user_id,
             settings.language,
             settings.currency,
             settings.reminder_hours,
+            settings.currency_asked,
         )
+
+    async def fill_currency(self, player_id: int, currency: str) -> int:
+        conn = await self._work.writing()
+        status = await conn.execute(
+            """UPDATE tracker.tournaments SET currency = $2, updated_at = now()
+            WHERE player_id = $1 AND currency = ''""",
+            player_id,
+            currency,
+        )
+        return int(status.rsplit(" ", 1)[1])
+
+    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
+        conn = await self._work.reading()
+        rows = await conn.fetch(
+            "SELECT currency, rate FROM tracker.rates WHERE player_id = $1 AND base = $2 ORDER BY currency",
+            player_id,
+            base,
+        )
+        return {r["currency"]: r["rate"] for r in rows}
+
+    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None:
+        await self._upsert_player(player)
+        conn = await self._work.writing()
+        await conn.execute(
+            """INSERT INTO tracker.rates (player_id, base, currency, rate) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (player_id, base, currency) DO UPDATE SET rate = EXCLUDED.rate, updated_at = now()""",
+            player.user_id,
+            base,
+            currency,
+            rate,
+        )
+
+    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
+        conn = await self._work.writing()
+        deleted = await conn.fetchval(
+            """DELETE FROM tracker.rates WHERE player_id = $1 AND base = $2 AND currency = $3
+            RETURNING currency""",
+            player_id,
+            base,
+            currency,
+        )
+        return deleted is not None
 
 
 class PgStore:

@@ -86,4 +86,17 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deleted_player_idx ON tracker.deleted (player_id, deleted_at);
     """,
+    # 5: currencies (/currency, /rate): whether the player was asked their currency, and the
+    # exchange rates they set: 1 <currency> = <rate> <base>, base being their default currency.
+    """
+    ALTER TABLE tracker.players ADD COLUMN currency_asked boolean NOT NULL DEFAULT false;
+    CREATE TABLE tracker.rates (
+        player_id bigint NOT NULL REFERENCES tracker.players (user_id),
+        base text NOT NULL CHECK (base ~ '^[A-Z]{3}$'),
+        currency text NOT NULL CHECK (currency ~ '^[A-Z]{3}$' AND currency <> base),
+        rate numeric(18, 8) NOT NULL CHECK (rate > 0 AND rate <= 1000000),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (player_id, base, currency)
+    );
+    """,
 ]

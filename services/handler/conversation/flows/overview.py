@@ -2,18 +2,21 @@
 
 /stats takes an optional query: a period (``30d``, ``2025``, ``03.2025``), a breakdown
 (``venue``, ``format``) or a filter (``venue <name>``, ``format <format>``).
+
+Every amount shows its currency.  Tournaments in several currencies get a block each (only
+currencies with a result in the period); below them, once the player has a default currency
+and a rate for each other one (/rate), one total in the default currency with the rates used.
+A breakdown (``/stats venue``) stays per currency.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import groupby
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
-from services.handler.conversation.views import summary_text, tournament_line
-from services.handler.domain import stats
-from services.handler.domain.money import format_percent, format_signed
+from services.handler.conversation.views import money, percent, rate_line, summary_text, tournament_line
+from services.handler.domain import rates, stats
 from services.handler.domain.parsing import ParseError
 from services.handler.domain.records import Format, Game, Tournament
 from services.handler.domain.stats_query import StatsQuery, parse_stats_query
@@ -87,35 +90,85 @@ async def show_stats(ctx: Context) -> None:
     if (found := await selected_results(ctx)) is None:
         return
     query, selected = found
-    header = ctx.texts.stats_header.format(period=describe(query, ctx.texts))
-    blocks = [header]
-    # Amounts in different currencies are never added up: one block per currency.
-    groups = by_currency(selected)
-    for currency, rows in groups:
-        if len(groups) > 1:
-            blocks.append(f"— {currency or ctx.texts.stats_no_currency} —")
+    texts = ctx.texts
+    blocks = [texts.stats_header.format(period=describe(query, texts))]
+    # Amounts in different currencies are never added up as they are: one block per currency
+    # with a result in the period, then (``_combined``) one total at the player's rates.
+    groups = by_currency(selected, ctx.settings.currency)
+    shown = [(c, rows) for c, rows in groups if any(t.result for t in rows)]
+    for currency, rows in shown:
+        if len(shown) > 1:
+            blocks.append(f"— {currency or texts.stats_no_currency} —")
         if query.group_by is None:
-            blocks.append(summary_text(stats.summarize(rows), ctx.texts))
+            blocks.append(summary_text(stats.summarize(rows), texts, currency))
         else:
-            blocks.append(_breakdown(rows, query.group_by, ctx.texts))
+            blocks.append(_breakdown(rows, query.group_by, texts, currency))
+    notes = []
+    if pending := sum(len(rows) for _, rows in groups if not any(t.result for t in rows)):
+        notes.append(texts.stats_pending_elsewhere.format(count=pending))
+    if len(groups) > 1 and (unknown := sum(len(rows) for c, rows in shown if not c)):
+        notes.append(texts.stats_unknown_currency.format(count=unknown))
+    if notes:
+        blocks.append("\n".join(notes))
+    if len(shown) > 1 and query.group_by is None and (
+        combined := await _combined(ctx, [t for _, rows in shown for t in rows])
+    ):
+        blocks.append(combined)
     ctx.say("\n\n".join(blocks))
 
 
-def by_currency(rows: list[Tournament]) -> list[tuple[str, list[Tournament]]]:
-    ordered = sorted(rows, key=lambda t: t.currency)
-    return [(c, list(g)) for c, g in groupby(ordered, key=lambda t: t.currency)]
+async def combine_at_rates(ctx: Context, rows: list[Tournament]) -> rates.Combined | None:
+    """``rows`` in the player's default currency at their rates; ``None`` without a default."""
+    default = ctx.settings.currency
+    if not default:
+        return None
+    return rates.combine(rows, default, await ctx.tracker.rates(ctx.user_id, default))
 
 
-def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue) -> str:
+def rates_used(combined: rates.Combined, default: str, texts: Catalogue) -> str:
+    return ", ".join(rate_line(code, rate, default, texts) for code, rate in combined.used.items())
+
+
+async def _combined(ctx: Context, rows: list[Tournament]) -> str | None:
+    """One total of every currency in the default one, or which rate it needs."""
+    texts, default = ctx.texts, ctx.settings.currency
+    if (c := await combine_at_rates(ctx, rows)) is None:
+        return texts.stats_no_default
+    if c.missing:
+        return texts.stats_missing_rate.format(
+            currency=default, missing=", ".join(c.missing), example=c.missing[0]
+        )
+    if c.unknown:  # said by stats_unknown_currency: /currency gives them the default
+        return None
+    s = stats.summarize(c.tournaments)
+    total = texts.stats_combined.format(
+        currency=default,
+        cost=money(s.total_cost, default, texts),
+        winnings=money(s.total_winnings, default, texts),
+        profit=money(s.profit, default, texts, signed=True),
+        roi=percent(s.roi, texts),
+    )
+    return total + "\n" + texts.stats_rates_used.format(rates=rates_used(c, default, texts))
+
+
+def by_currency(rows: list[Tournament], default: str = "") -> list[tuple[str, list[Tournament]]]:
+    """The rows by currency: the default currency first, then by code, no currency last."""
+    groups: dict[str, list[Tournament]] = {c: [] for c in rates.currency_order([t.currency for t in rows], default)}
+    for t in rows:
+        groups[t.currency].append(t)
+    return list(groups.items())
+
+
+def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue, currency: str = "") -> str:
     lines = []
     for key, s in stats.breakdown(rows, by):
         lines.append(
             texts.stats_group_line.format(
                 group=group_label(key, by, texts),
                 played=s.played,
-                profit=format_signed(s.profit),
-                roi=format_percent(s.roi),
-                itm=format_percent(s.itm_percent).lstrip("+"),
+                profit=money(s.profit, currency, texts, signed=True),
+                roi=percent(s.roi, texts),
+                itm=percent(s.itm_percent, texts, signed=False),
             )
         )
     return "\n".join(lines)

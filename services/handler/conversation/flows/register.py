@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context
+from services.handler.conversation.flows import currency
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import draft_card
 from services.handler.domain import parsing
@@ -167,3 +168,4 @@ async def register(ctx: Context, fields: TournamentFields) -> None:
     t = await ctx.tracker.register(ctx.player, fields, ctx.incoming.update_id)
     ctx.state = IDLE
     ctx.say(ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts)))
+    await currency.ask_once(ctx, t)

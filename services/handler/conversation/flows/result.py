@@ -6,9 +6,8 @@ from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
 from services.handler.conversation.picking import pressed_tournament
 from services.handler.conversation.state import IDLE, ConversationState, Step
-from services.handler.conversation.views import money
+from services.handler.conversation.views import money, percent
 from services.handler.domain import stats
-from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.parsing import ParseError, parse_result
 from services.handler.tracker.model import RecordOutcome
 
@@ -64,16 +63,16 @@ async def on_score(ctx: Context) -> None:
             name=t.name,
             date=fmt_date(t.played_on),
             place=parsed.place,
-            prize=money(parsed.prize, t.currency),
-            bounty=money(parsed.bounty, t.currency),
-            cost=money(cost, t.currency),
-            profit=format_signed(profit),
-            roi=format_percent(stats.roi(profit, cost)),
+            prize=money(parsed.prize, t.currency, ctx.texts),
+            bounty=money(parsed.bounty, t.currency, ctx.texts),
+            cost=money(cost, t.currency, ctx.texts),
+            profit=money(profit, t.currency, ctx.texts, signed=True),
+            roi=percent(stats.roi(profit, cost), ctx.texts),
         )
         + (
             ""
             if not parsed.bounty
-            else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency))
+            else "\n" + ctx.texts.result_saved_bounty.format(bounty=money(parsed.bounty, t.currency, ctx.texts))
         ),
         keyboards.share_result(t, ctx.texts),
     )

@@ -20,9 +20,8 @@ from services.handler.conversation import keyboards as kb
 from services.handler.conversation.context import Context, fmt_date
 from services.handler.conversation.flows.overview import by_currency
 from services.handler.conversation.replies import AnswerInlineQuery, InlineArticle
-from services.handler.conversation.views import money
+from services.handler.conversation.views import money, percent
 from services.handler.domain import stats
-from services.handler.domain.money import format_percent, format_signed
 from services.handler.domain.records import Tournament
 from services.handler.domain.stats_query import StatsQuery, parse_period
 from services.handler.texts import Catalogue
@@ -83,10 +82,10 @@ def _stats_article(
     for currency, group in by_currency(rows):
         g = stats.summarize(group)
         if g.played:
-            profit = f"{format_signed(g.profit)} {currency}".rstrip()
+            profit = money(g.profit, currency, texts, signed=True)
             profits.append(profit)
-            lines.append(texts.share_profit.format(profit=profit, roi=format_percent(g.roi)))
-    itm = format_percent(s.itm_percent).lstrip("+")
+            lines.append(texts.share_profit.format(profit=profit, roi=percent(g.roi, texts)))
+    itm = percent(s.itm_percent, texts, signed=False)
     lines.append(texts.share_itm.format(itm=itm, itm_count=s.itm_count, played=s.played))
     if (best := s.best_finish) is not None and best.result is not None:
         lines.append(
@@ -103,15 +102,15 @@ def result_article(t: Tournament, texts: Catalogue) -> InlineArticle:
     assert t.result is not None
     cost = stats.cost(t)
     profit = stats.winnings(t.result) - cost
-    signed = f"{format_signed(profit)} {t.currency}".rstrip()
+    signed = money(profit, t.currency, texts, signed=True)
     card = texts.share_result_card.format(
         name=t.name,
         date=fmt_date(t.played_on),
         venue=t.venue,
         place=_place(t),
-        won=money(stats.winnings(t.result), t.currency),
+        won=money(stats.winnings(t.result), t.currency, texts),
         profit=signed,
-        roi=format_percent(stats.roi(profit, cost)),
+        roi=percent(stats.roi(profit, cost), texts),
     )
     return InlineArticle(
         f"result-{t.id}",
