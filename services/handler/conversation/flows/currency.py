@@ -16,6 +16,7 @@ import dataclasses
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context
+from services.handler.conversation.replies import Keyboard
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import rate_line
 from services.handler.domain.rates import ISO_4217, parse_rate
@@ -98,15 +99,17 @@ async def set_default(ctx: Context, code: str) -> None:
     ctx.say("\n".join(lines))
 
 
-async def ask_once(ctx: Context, saved: Tournament) -> None:
-    """After ``saved`` is stored: ask the player's currency if it matters and was never asked."""
+async def ask_once(ctx: Context, saved: Tournament) -> Keyboard | None:
+    """After ``saved`` is stored: if its currency matters and was never asked, mark it asked
+    and return the question's buttons (the caller adds ``texts.currency_ask`` to its reply,
+    so the player gets one message); else ``None``."""
     s = ctx.settings
     if saved.currency or s.currency or s.currency_asked:
-        return
+        return None
     asked = dataclasses.replace(s, currency_asked=True)
     await ctx.tracker.save_settings(ctx.player, asked)
     ctx.settings = asked
-    ctx.say(ctx.texts.currency_ask, keyboards.currencies())
+    return keyboards.currencies()
 
 
 async def rate(ctx: Context) -> None:

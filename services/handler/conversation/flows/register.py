@@ -167,5 +167,8 @@ async def register(ctx: Context, fields: TournamentFields) -> None:
     """Store the tournament (once per update) and say so; shared with the ticket flow."""
     t = await ctx.tracker.register(ctx.player, fields, ctx.incoming.update_id)
     ctx.state = IDLE
-    ctx.say(ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts)))
-    await currency.ask_once(ctx, t)
+    saved = ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts))
+    if (ask := await currency.ask_once(ctx, t)) is not None:
+        ctx.say(f"{saved}\n\n{ctx.texts.currency_ask}", ask)
+    else:
+        ctx.say(saved)
