@@ -14,9 +14,9 @@ from services.handler.domain.parsing import (
     ParseError,
     parse_buy_in,
     parse_registration,
-    parse_result,
 )
 from services.handler.domain.records import Format, Game, Result, TournamentFields
+from services.handler.domain.score import parse_result
 
 
 @pytest.mark.parametrize(

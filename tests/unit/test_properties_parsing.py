@@ -40,7 +40,6 @@ from services.handler.domain.parsing import (
     parse_money,
     parse_name,
     parse_registration,
-    parse_result,
 )
 from services.handler.domain.records import (
     Format,
@@ -49,6 +48,7 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from services.handler.domain.score import parse_result
 from services.handler.domain.stats_query import StatsQuery, parse_stats_query
 from services.handler.texts import Catalogue
 from services.handler.texts.en import EN

@@ -62,6 +62,7 @@ class Catalogue:
     edit_intro: str  # {card}
     edit_help: str
     # edits.EDIT_ERRORS -> text: {value}, but EDIT_BAD_VALUE's is {line} {expected}
+    # (and WRONG_CURRENCY's is {line} {currency})
     edit_errors: Mapping[ErrorCode, str]
     edit_changed: str  # {card}
     edit_missing: str  # {fields}
@@ -141,6 +142,11 @@ class Catalogue:
     import_more: str  # {count}
     import_fix_and_resend: str
     import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
+
+    # --- typed amounts, currencies and dates ---
+    button_tomorrow: str
+    mixed_currency: str  # {value}: a buy-in in two currencies, at the buy-in step
+    result_wrong_currency: str  # {name} {currency} {typed}
 
     cancelled: str
     nothing_to_cancel: str
