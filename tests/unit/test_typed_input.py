@@ -161,7 +161,7 @@ async def test_the_tomorrow_button_and_the_old_buttons(russian: BotUser) -> None
     await russian.send("/register")
     reply = await russian.send("Турбо")
     assert [t for t, _ in reply.buttons] == ["Сегодня", "Вчера", "Завтра"]
-    assert "ДД.ММ" in reply.text
+    assert "просто ДД.ММ" in reply.text
     await russian.press(reply.button("Завтра"))
     await russian.send("100")
     await finish_steps(russian)
