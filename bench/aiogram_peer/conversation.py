@@ -22,8 +22,9 @@ from services.handler.conversation.flows.overview import by_currency, describe
 from services.handler.conversation.views import draft_card, money, percent, summary_text
 from services.handler.domain import stats
 from services.handler.domain.edits import Draft
-from services.handler.domain.parsing import ParseError, parse_registration, parse_result
+from services.handler.domain.parsing import ParseError, parse_registration
 from services.handler.domain.records import Tournament
+from services.handler.domain.score import parse_result
 from services.handler.domain.stats_query import parse_stats_query
 from services.handler.texts import Catalogue, catalogue_for
 from services.handler.tracker.model import Player, RecordOutcome

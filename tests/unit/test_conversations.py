@@ -63,7 +63,7 @@ async def test_register_step_by_step_with_buttons(user: BotUser) -> None:
     await user.send("/register")
     reply = await user.send("Sunday Major")
     assert user.step is Step.REG_DATE and "Sunday Major" in reply.text
-    assert [t for t, _ in reply.buttons] == ["Today", "Yesterday"]
+    assert [t for t, _ in reply.buttons] == ["Today", "Yesterday", "Tomorrow"]
     reply = await user.send("31.02.2025")  # wrong: the step stays, with what is expected
     assert "DD.MM.YYYY" in reply.text and user.step is Step.REG_DATE
     reply = await user.press(reply.button("Yesterday"))

@@ -32,8 +32,8 @@ from services.handler.domain.parsing import (
     parse_format,
     parse_game,
     parse_registration,
-    parse_result,
 )
+from services.handler.domain.score import parse_result
 
 FUZZ = settings(
     max_examples=1500,

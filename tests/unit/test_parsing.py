@@ -15,9 +15,9 @@ from services.handler.domain.parsing import (
     ParseError,
     parse_buy_in,
     parse_registration,
-    parse_result,
 )
 from services.handler.domain.records import Format, Game, Result, TournamentFields
+from services.handler.domain.score import parse_result
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,11 @@ def test_registration_keeps_hyphens_inside_names() -> None:
         ("A | 01.13.2025 | 100 | V", "bad_date"),
         ("A | 01.01.2025 | abc | V", "bad_buy_in"),
         ("A | 01.01.2025 | -100 | V", "negative_buy_in"),
-        ("A | 01.01.2025 | 10.555 | V", "bad_buy_in"),
+        ("A | 01.01.2025 | 10.5555 | V", "bad_buy_in"),
+        ("A | 01.01.2025 | 10.55.5 | V", "bad_buy_in"),
+        ("A | 01.01.2025 | $100+10€ | V", "mixed_currency"),
+        ("A | 01.01.2025 | 100 abc | V", "bad_buy_in"),
+        ("A | 01.12 | 100 | V", "bad_date"),  # without today, a date needs its year
         ("A | 01.01.2025 | 100 | ", "bad_venue"),
         ("A | 01.01.2025 | 100+x | V", "bad_buy_in"),
         ("A | 01.01.2025 | 100 | V | chess", "bad_extra"),
@@ -105,7 +109,7 @@ def test_registration_with_fee_game_and_format_in_any_order() -> None:
     reg = parse_registration("A | 01.01.2025 | 100 + 10 | V | bounty | PLO")
     assert isinstance(reg, TournamentFields)
     assert (reg.buy_in, reg.fee, reg.game, reg.format) == (Decimal(100), Decimal(10), Game.PLO, Format.BOUNTY)
-    assert parse_buy_in("52.50+2.50") == (Decimal("52.50"), Decimal("2.50"))
+    assert parse_buy_in("52.50+2.50") == (Decimal("52.50"), Decimal("2.50"), None)
 
 
 def test_edit_lines_in_english_and_russian() -> None:

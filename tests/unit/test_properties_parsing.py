@@ -26,8 +26,9 @@ from services.handler.conversation import keyboards
 from services.handler.conversation.flows.edit import edit_error
 from services.handler.conversation.replies import CALLBACK_DATA_MAX_BYTES
 from services.handler.domain import csv_io, parsing
+from services.handler.domain.currency import ALIASES, ISO_CODES, read_currency
 from services.handler.domain.edits import Draft, parse_edit_lines
-from services.handler.domain.money import EN_NUMBERS, format_amount, parse_amount
+from services.handler.domain.money import EN_NUMBERS, format_amount, parse_amount, read_amount
 from services.handler.domain.parsing import (
     MAX_ERROR_VALUE,
     ErrorCode,
@@ -40,7 +41,6 @@ from services.handler.domain.parsing import (
     parse_money,
     parse_name,
     parse_registration,
-    parse_result,
 )
 from services.handler.domain.records import (
     Format,
@@ -49,6 +49,7 @@ from services.handler.domain.records import (
     Tournament,
     TournamentFields,
 )
+from services.handler.domain.score import Score, parse_result, parse_score
 from services.handler.domain.stats_query import StatsQuery, parse_stats_query
 from services.handler.texts import Catalogue
 from services.handler.texts.en import EN
@@ -150,7 +151,7 @@ def assert_result(r: Result) -> None:
 def test_registration(line: str) -> None:
     parsed = parse_registration(line)
     if is_error(parsed, "bad_format", "bad_name", "bad_date", "bad_buy_in", "negative_buy_in",
-                "bad_venue", "bad_extra"):
+                "bad_venue", "bad_extra", "mixed_currency"):
         assert isinstance(parsed, ParseError)
         says(lambda c: c.register_errors[parsed.code], value=parsed.value)  # as flows/register.py says it
     else:
@@ -165,7 +166,7 @@ def test_registration(line: str) -> None:
 def test_result(line: str) -> None:
     parsed = parse_result(line)
     if is_error(parsed, "bad_format", "bad_place", "bad_payout", "negative_payout", "bad_bounty",
-                "negative_bounty"):
+                "negative_bounty", "mixed_currency"):
         assert isinstance(parsed, ParseError)
         says(lambda c: c.result_errors[parsed.code], value=parsed.value)  # as flows/result.py says it
     else:
@@ -198,14 +199,16 @@ def test_date(text: str) -> None:
 @example("1" * 4096)
 def test_buy_in(text: str) -> None:
     parsed = parse_buy_in(text)
-    if is_error(parsed, "bad_buy_in", "negative_buy_in"):
+    if is_error(parsed, "bad_buy_in", "negative_buy_in", "mixed_currency"):
         assert isinstance(parsed, ParseError)
         says("step_bad_buy_in", value=parsed.value)
+        says("mixed_currency", value=parsed.value)
         says(lambda c: c.register_errors[parsed.code], value=parsed.value)
     else:
-        assert isinstance(parsed, tuple) and len(parsed) == 2
-        assert_amount(parsed[0])
-        assert_amount(parsed[1])
+        assert isinstance(parsed, parsing.BuyIn)
+        assert_amount(parsed.buy_in)
+        assert_amount(parsed.fee)
+        assert parsed.currency is None or read_currency(parsed.currency) == parsed.currency
 
 
 @PROPERTY
@@ -225,7 +228,8 @@ def test_name(text: str, code: str) -> None:
 def test_money(text: str, code: str) -> None:
     parsed = parse_money(text, code)
     if not is_error(parsed, f"bad_{code}", f"negative_{code}"):
-        assert_amount(parsed)
+        assert isinstance(parsed, parsing.TypedAmount)
+        assert_amount(parsed.value)
 
 
 @PROPERTY
@@ -272,6 +276,99 @@ def test_amounts_round_trip(value: Decimal, shape: str) -> None:
     assert parse_amount(plain.replace(".", ",")) == value  # a decimal comma reads the same
 
 
+def written(value: Decimal, group: str, mark: str, cents: bool) -> str:
+    """``value`` as a person writes it: thousands grouped by ``group``, ``mark`` before the
+    cents (dropped when they are zero and ``cents`` is false)."""
+    whole, _, frac = f"{value:.2f}".partition(".")
+    groups = [whole[max(0, i - 3) : i] for i in range(len(whole), 0, -3)][::-1]
+    text = group.join(groups) if group else whole
+    return text + (mark + frac if cents or frac != "00" else "")
+
+
+GROUPINGS = st.sampled_from([
+    ("", "."), ("", ","), (" ", ","), (" ", "."), ("\u00a0", ","), ("\u202f", ","), ("\u2009", "."),
+    (",", "."), (".", ","),
+])  # fmt: skip
+CURRENCY_SHAPES = st.sampled_from([
+    ("{}", None), ("${}", "USD"), ("{}$", "USD"), ("€ {}", "EUR"), ("{} EUR", "EUR"), ("{}eur", "EUR"),
+    ("{} руб.", "RUB"), ("{}р", "RUB"), ("₽{}", "RUB"), ("{} рублей", "RUB"), ("£{}", "GBP"), ("{}₴", "UAH"),
+    ("{} ₸", "KZT"), ("{} BYN", "BYN"), ("{} долларов", "USD"), ("{} евро", "EUR"), ("-{}", None),
+])  # fmt: skip
+
+
+@PROPERTY
+@given(AMOUNTS, GROUPINGS, st.booleans(), CURRENCY_SHAPES)
+@example(Decimal("12500.50"), (",", "."), True, ("{}", None))
+@example(Decimal("12500.50"), (".", ","), True, ("{}", None))
+@example(Decimal("1250.50"), (" ", ","), False, ("{}", None))
+@example(Decimal("1250"), (",", "."), False, ("{}", None))  # 1,250 is 1250
+@example(MAX_AMOUNT, ("\u202f", ","), False, ("{} ₽", "RUB"))
+def test_any_grouping_and_currency_reads_back_the_same_amount(
+    value: Decimal, grouping: tuple[str, str], cents: bool, shape: tuple[str, str | None]
+) -> None:
+    text = shape[0].format(written(value, *grouping, cents))
+    read = read_amount(text)
+    assert read is not None, text
+    assert (read.value, read.currency, read.negative) == (value, shape[1], shape[0].startswith("-")), text
+    money = parse_money(text, "buy_in")
+    if not read.negative:
+        assert money == parsing.TypedAmount(value, shape[1])
+        buy_in = parse_buy_in(f"{text}+{text}")
+        assert buy_in == parsing.BuyIn(value, value, shape[1]), text
+
+
+@PROPERTY
+@given(st.integers(1, MAX_PLACE), AMOUNTS, st.none() | AMOUNTS, GROUPINGS, st.sampled_from(["$", "EUR", ""]))
+def test_a_result_with_bars_reads_back_whatever_the_grouping(
+    place: int, prize: Decimal, bounty: Decimal | None, grouping: tuple[str, str], currency: str
+) -> None:
+    parts = [str(place), currency + written(prize, *grouping, True)]
+    if bounty is not None:
+        parts.append(written(bounty, *grouping, False))
+    score = parse_score(" | ".join(parts))
+    assert isinstance(score, Score), parts
+    assert score.result == Result(place=place, prize=prize, bounty=bounty if bounty is not None else Decimal(0))
+    assert score.currency == (read_currency(currency) if currency else None)
+
+
+@PROPERTY
+@given(st.integers(1, MAX_PLACE), st.integers(1000, 999_999_999), st.sampled_from([" ", "\u00a0", "\u202f"]))
+@example(3, 12500, " ")
+def test_a_result_with_spaces_reads_a_spaced_prize_whole(place: int, prize: int, space: str) -> None:
+    """``3 12 500``: the thousands after an amount's short first group belong to it."""
+    text = f"{place} {written(Decimal(prize), space, '.', False)}"
+    first_group = len(str(prize)) % 3
+    expected = Decimal(prize) if space != " " or first_group != 0 else None  # 850 120: prize and bounty
+    if expected is not None:
+        assert parse_result(text) == Result(place=place, prize=expected), text
+
+
+@PROPERTY
+@given(st.dates(date(1971, 1, 1), date(2099, 12, 31)), st.integers(-250, 250))
+@example(date(2025, 6, 15), 173)
+@example(date(2024, 2, 29), 30)  # the day after: 29.02 is then 8 months ahead in 2028, too far
+def test_a_date_without_its_year_is_the_nearest_one(today: date, offset: int) -> None:
+    from datetime import timedelta
+
+    meant = today + timedelta(days=offset)
+    parsed = parse_date(f"{meant.day}.{meant.month}", today)
+    if isinstance(parsed, ParseError):
+        assert abs(offset) > 184, (meant, today)  # only a 29.02 that far has no leap year near
+        return
+    assert (parsed.day, parsed.month) == (meant.day, meant.month)
+    assert abs((parsed - today).days) <= min(abs(offset), 184)
+    if abs(offset) < 182:
+        assert parsed == meant
+
+
+def test_every_currency_alias_and_code_reads_as_a_real_code() -> None:
+    for code in ISO_CODES:
+        assert read_currency(code) == code == read_currency(code.lower())
+    for alias, code in ALIASES.items():
+        assert code in ISO_CODES and read_currency(alias) == code and read_currency(alias.upper()) == code
+    assert read_currency("abc") is None and read_currency("") is None and read_currency("руб.") == "RUB"
+
+
 # ------------------------------------------------------------------------------- edit lines
 
 
@@ -284,7 +381,7 @@ def test_edit_lines(text: str) -> None:
     parsed = parse_edit_lines(text)
     if isinstance(parsed, ParseError):
         assert parsed.code in ("edit_empty", "edit_too_many", "edit_bad_line", "edit_unknown_field",
-                               "edit_empty_value", "edit_bad_value"), parsed
+                               "edit_empty_value", "edit_bad_value", "wrong_currency"), parsed
         for catalogue in CATALOGUES:  # exactly as flows/edit.py says it
             message = edit_error(parsed, catalogue)
             assert 0 < len(message) <= TELEGRAM_MAX_TEXT

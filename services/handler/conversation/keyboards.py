@@ -20,7 +20,7 @@ PICK_RESULT = "res"
 PICK_EDIT = "ed"
 PICK_DELETE = "del"
 DELETE = "dx"  # dx:<r|t|k>:<id>  delete the result / the tournament / keep it
-REG_DATE = "rd"  # rd:today | rd:yday
+REG_DATE = "rd"  # rd:today | rd:yday | rd:tmrw
 REG_VENUE = "rv"  # rv:cur  the current venue
 REG_GAME = "rg"  # rg:<Game>
 REG_FORMAT = "rf"  # rf:<Format>
@@ -83,7 +83,13 @@ def tournament_pages(newer: int | None, older: int | None, texts: Catalogue) -> 
 
 
 def dates(texts: Catalogue) -> Keyboard:
-    return ((Button(texts.button_today, f"{REG_DATE}:today"), Button(texts.button_yesterday, f"{REG_DATE}:yday")),)
+    return (
+        (
+            Button(texts.button_today, f"{REG_DATE}:today"),
+            Button(texts.button_yesterday, f"{REG_DATE}:yday"),
+            Button(texts.button_tomorrow, f"{REG_DATE}:tmrw"),
+        ),
+    )
 
 
 def current_venue(venue: str | None) -> Keyboard | None:

@@ -4,6 +4,10 @@ they change.
 A ``Draft`` is a tournament being put together across messages: every field optional, kept
 in the session until it is saved.  ``parse_edit_lines`` reads one message of ``field: value``
 lines into changes, all or nothing: one bad line and the message changes nothing.
+
+Amounts read as everywhere in the chat (``money.read_amount``), with their currency: a buy-in
+typed with one sets the tournament's currency (as ``currency:`` does); any other amount typed
+with one must be in the tournament's currency, and sets it when the tournament has none.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.handler.domain import parsing
+from services.handler.domain.currency import read_currency
 from services.handler.domain.parsing import Amount, ErrorCode, ParseError
 from services.handler.domain.records import (
     ZERO,
@@ -61,6 +66,7 @@ REQUIRED = ("name", "played_on", "venue", "buy_in")
 EDIT_ERRORS = frozenset({
     ErrorCode.EDIT_EMPTY, ErrorCode.EDIT_TOO_MANY, ErrorCode.EDIT_BAD_LINE,
     ErrorCode.EDIT_UNKNOWN_FIELD, ErrorCode.EDIT_EMPTY_VALUE, ErrorCode.EDIT_BAD_VALUE,
+    ErrorCode.WRONG_CURRENCY,
 })  # fmt: skip
 OPTIONAL = {"currency", "field_size", "starting_stack", "place", "prize", "bounty"}
 
@@ -136,8 +142,10 @@ class Draft(BaseModel):
 
 
 def _currency(text: str) -> str | ParseError[ErrorCode]:
+    """A code, symbol or word (``currency.read_currency``), or any three letters as before."""
     c = text.strip()
-    return c.upper() if _CURRENCY.fullmatch(c) else ParseError(ErrorCode.BAD_CURRENCY, c)
+    code = read_currency(c) or (c.upper() if _CURRENCY.fullmatch(c) else None)
+    return ParseError(ErrorCode.BAD_CURRENCY, c) if code is None else code
 
 
 def _starting_stack(text: str) -> int | ParseError[ErrorCode]:
@@ -151,11 +159,6 @@ def _starting_stack(text: str) -> int | ParseError[ErrorCode]:
 _PARSERS: dict[str, Callable[[str], object]] = {
     "name": lambda t: parsing.parse_name(t, ErrorCode.BAD_NAME),
     "venue": lambda t: parsing.parse_name(t, ErrorCode.BAD_VENUE),
-    "fee": lambda t: parsing.parse_money(t, Amount.FEE),
-    "rebuys": lambda t: parsing.parse_money(t, Amount.REBUYS),
-    "addons": lambda t: parsing.parse_money(t, Amount.ADDONS),
-    "prize": lambda t: parsing.parse_money(t, Amount.PAYOUT),
-    "bounty": lambda t: parsing.parse_money(t, Amount.BOUNTY),
     "currency": _currency,
     "game": parsing.parse_game,
     "format": parsing.parse_format,
@@ -166,29 +169,45 @@ _PARSERS: dict[str, Callable[[str], object]] = {
 }
 
 
-def _value(field: str, text: str) -> dict[str, Any] | ParseError[ErrorCode]:
-    """Parse one field's value into the draft attributes it sets."""
+# The amounts other than the buy-in, and what each is for (which names its errors).
+_AMOUNTS = {
+    "fee": Amount.FEE, "rebuys": Amount.REBUYS, "addons": Amount.ADDONS, "prize": Amount.PAYOUT,
+    "bounty": Amount.BOUNTY,
+}  # fmt: skip
+
+
+def _value(field: str, text: str, today: date | None) -> tuple[dict[str, Any], str | None] | ParseError[ErrorCode]:
+    """Parse one field's value into the draft attributes it sets, and the currency typed with
+    an amount (``None`` if none was)."""
     if field in OPTIONAL and text.lower() in _CLEAR:
-        return {field: None}
+        return {field: None}, None
     if field == "date":
-        d = parsing.parse_date(text)
-        return d if isinstance(d, ParseError) else {"played_on": d}
+        d = parsing.parse_date(text, today)
+        return d if isinstance(d, ParseError) else ({"played_on": d}, None)
     if field == "buy_in":
         money = parsing.parse_buy_in(text)
         if isinstance(money, ParseError):
             return money
-        return {"buy_in": money[0], "fee": money[1]} if "+" in text else {"buy_in": money[0]}
+        changes = {"buy_in": money.buy_in, "fee": money.fee} if "+" in text else {"buy_in": money.buy_in}
+        return changes, money.currency
+    if field in _AMOUNTS:
+        amount = parsing.parse_money(text, _AMOUNTS[field])
+        return amount if isinstance(amount, ParseError) else ({field: amount.value}, amount.currency)
     parse = _PARSERS.get(field)
     if parse is None:
         return ParseError(ErrorCode.UNKNOWN_FIELD, field)
     value = parse(text)
-    return value if isinstance(value, ParseError) else {field: value}
+    return value if isinstance(value, ParseError) else ({field: value}, None)
 
 
-def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
+def parse_edit_lines(text: str, *, today: date | None = None, currency: str = "") -> dict[str, Any] | ParseError[
+    ErrorCode
+]:
     """``field: value`` lines (``=`` works too) into draft changes, or the first error.
 
-    The error's ``value`` is the offending line, so the user knows which one to fix.
+    The error's ``value`` is the offending line, so the user knows which one to fix.  ``today``
+    lets a date be ``DD.MM``; ``currency`` is the tournament's (``""``: none), which amounts
+    typed with another currency are refused for (WRONG_CURRENCY, naming it; see the module).
     """
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     if not lines:
@@ -196,6 +215,8 @@ def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
     if len(lines) > MAX_EDIT_LINES:
         return ParseError(ErrorCode.EDIT_TOO_MANY, str(MAX_EDIT_LINES))
     changes: dict[str, Any] = {}
+    current = currency  # the tournament's currency as the lines so far leave it
+    typed: str | None = None  # the currency the amounts of this message were typed in
     for line in lines:
         key, sep, raw = line.partition(":")
         if not sep:
@@ -208,8 +229,27 @@ def parse_edit_lines(text: str) -> dict[str, Any] | ParseError[ErrorCode]:
         value = raw.strip()
         if not value:
             return ParseError(ErrorCode.EDIT_EMPTY_VALUE, key.strip()[:50])
-        parsed = _value(field, value)
+        parsed = _value(field, value, today)
         if isinstance(parsed, ParseError):
             return ParseError(ErrorCode.EDIT_BAD_VALUE, line[:100], field)
-        changes |= parsed
+        found, code = parsed
+        step = _currencies(field, found, code, current, typed)
+        if isinstance(step, str):
+            return ParseError(ErrorCode.WRONG_CURRENCY, line[:100], field, step)
+        current, typed = step
+        changes |= found | ({"currency": code} if code else {})
     return changes
+
+
+def _currencies(
+    field: str, found: dict[str, Any], code: str | None, current: str, typed: str | None
+) -> tuple[str, str | None] | str:
+    """The tournament's currency and the one typed so far after a line that set ``found``
+    typing ``code``; or, for a line in another currency, the currency it had to be in."""
+    if field == "currency":
+        new = found["currency"] or ""
+        return typed if typed and new and new != typed else (new, typed)
+    if code is None:
+        return current, typed
+    expected = typed or (current if field != "buy_in" else None)
+    return expected if expected and code != expected else (code, code)

@@ -1,35 +1,98 @@
-"""Money as exact decimals: parsing what users type and showing amounts back."""
+"""Money as exact decimals: parsing what users type and showing amounts back.
+
+How a typed amount reads (``read_amount``; the chat's only reading of amounts):
+
+- digits with at most two decimals after a dot or a comma: ``850``, ``850.5``, ``850,50``;
+- thousands grouped by spaces (also the no-break, narrow no-break and thin spaces a phone or
+  a copied number brings), by commas or by dots: ``12 500``, ``12,500``, ``12.500``, with
+  decimals after the other mark: ``12,500.50``, ``12.500,50``, ``1 250,5``;
+- the rule for a lone comma or dot: followed by exactly three digits it groups thousands,
+  by one or two digits it is the decimal mark.  ``1,250`` and ``1.250`` are 1250, ``1,25``
+  and ``1.25`` are 1.25: an amount never has three decimals, so no reading is lost;
+- a currency before or after it, with or without a space (``$50``, ``50$``, ``100 EUR``,
+  ``1000 руб.``; see ``currency.read_currency``), and a minus sign before it all.
+
+At most ``MAX_AMOUNT``.  Anything else is not an amount: one reading only, never a guess.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
+from services.handler.domain.currency import read_currency
 from shared.limits import MAX_AMOUNT
 
 CENT = Decimal("0.01")
 
-# 850, 850.5, 850,50 (decimal comma), 1,250.50 / 1.250,50 are not accepted: one reading only.
-_PLAIN = re.compile(r"[0-9]{1,10}(?:[.,][0-9]{1,2})?")
-_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]{1,2})?")
+_SPACE = "[ \u00a0\u202f\u2009]"  # the spaces that group digits: plain, no-break, narrow, thin
+_FIRST = "[1-9][0-9]{0,2}"  # the first group of a grouped number: 1 to 3 digits, no leading 0
+_NUMBER = re.compile(
+    "(?P<int>[0-9]{1,10}"
+    f"|{_FIRST}(?:{_SPACE}[0-9]{{3}}){{1,3}}(?=$|[.,][0-9]{{1,2}}$)"
+    f"|{_FIRST}(?:,[0-9]{{3}}){{1,3}}(?=$|\\.[0-9]{{1,2}}$)"
+    f"|{_FIRST}(?:\\.[0-9]{{3}}){{1,3}}(?=$|,[0-9]{{1,2}}$))"
+    "(?:[.,](?P<frac>[0-9]{1,2}))?"
+)
+_SIGNS = ("-", "−", "–")
+_DIGIT = re.compile("[0-9]")
 
 
-def parse_amount(text: str) -> Decimal | None:
-    """Parse a non-negative amount with at most two decimals; ``None`` if it is not one."""
-    s = text.strip().lstrip("$€₽£").rstrip("$€₽£").strip()
-    if _PLAIN.fullmatch(s):
-        value = Decimal(s.replace(",", "."))
-    elif _GROUPED.fullmatch(s):
-        value = Decimal(s.replace(",", ""))
-    else:
+class ReadAmount(NamedTuple):
+    value: Decimal
+    currency: str | None  # the ISO code typed with it; None when none was
+    negative: bool  # a minus sign was typed before it
+
+
+def parse_number(text: str) -> Decimal | None:
+    """A bare number as the module docstring says (no sign, no currency); ``None`` if not one."""
+    m = _NUMBER.fullmatch(text.strip())
+    if not m:
         return None
+    digits = re.sub("[^0-9]", "", m.group("int"))
+    value = Decimal(digits + ("." + m.group("frac") if m.group("frac") else ""))
     return value if value <= MAX_AMOUNT else None
 
 
-def looks_negative(text: str) -> bool:
+def read_amount(text: str) -> ReadAmount | None:
+    """An amount with the currency and sign typed around it; ``None`` if it is not one.
+
+    A currency on both sides must be the same one (``$100 USD``); two different are no amount.
+    """
     s = text.strip()
-    return s.startswith(("-", "−")) and parse_amount(s[1:]) is not None
+    if len(s) > 200:
+        return None
+    digits = [m.start() for m in _DIGIT.finditer(s)]
+    if not digits:
+        return None
+    before, core, after = s[: digits[0]].strip(), s[digits[0] : digits[-1] + 1], s[digits[-1] + 1 :].strip()
+    negative = before.startswith(_SIGNS) or before.endswith(_SIGNS)
+    if negative:
+        before = (before[1:] if before.startswith(_SIGNS) else before[:-1]).strip()
+    currencies = set()
+    for side in (before, after):
+        if side:
+            code = read_currency(side)
+            if code is None:
+                return None
+            currencies.add(code)
+    value = parse_number(core)
+    if value is None or len(currencies) > 1:
+        return None
+    return ReadAmount(value, currencies.pop() if currencies else None, negative)
+
+
+def parse_amount(text: str) -> Decimal | None:
+    """A non-negative amount, any currency around it ignored; ``None`` if it is not one."""
+    read = read_amount(text)
+    return None if read is None or read.negative else read.value
+
+
+def looks_negative(text: str) -> bool:
+    read = read_amount(text)
+    return read is not None and read.negative
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
-from services.handler.domain.money import looks_negative, parse_amount
-from services.handler.domain.records import ZERO, Format, Game, Result, TournamentFields
-from shared.limits import MAX_NAME_CHARS, MAX_PLACE, MAX_YEAR, MIN_YEAR
+from services.handler.domain.money import read_amount
+from services.handler.domain.records import ZERO, Format, Game, TournamentFields
+from shared.limits import MAX_NAME_CHARS, MAX_YEAR, MIN_YEAR
 
 # The longest piece of what the user typed that an error quotes back; longer ones are cut, so
 # the reply stays far below Telegram's 4096 characters whatever was sent.
@@ -27,8 +27,9 @@ MAX_ERROR_VALUE = 64
 # trying every space of a long run again (quadratic on a 4096-character message).
 _DASH_SEPARATOR = re.compile(r"(?<!\s)\s+[-–—]\s+")
 # ASCII digits only: str.isdigit() and \d also accept characters int() refuses (e.g. "²").
-_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})")
-_PLACE = re.compile(r"[0-9]{1,7}")
+_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})(?:\.([0-9]{4}))?")
+# A date typed without its year is the nearest such date, at most this many days away.
+NEAREST_DATE_DAYS = 184
 
 
 class ErrorCode(StrEnum):
@@ -74,6 +75,8 @@ class ErrorCode(StrEnum):
     EDIT_UNKNOWN_FIELD = "edit_unknown_field"
     EDIT_EMPTY_VALUE = "edit_empty_value"
     EDIT_BAD_VALUE = "edit_bad_value"
+    MIXED_CURRENCY = "mixed_currency"  # two currencies in one buy-in (``$100+10€``) or result
+    WRONG_CURRENCY = "wrong_currency"  # an amount not in the tournament's currency
 
 
 class Amount(StrEnum):
@@ -100,11 +103,11 @@ _AMOUNT_ERRORS: dict[Amount, tuple[ErrorCode, ErrorCode]] = {
 # The codes ``parse_registration`` returns, and those ``parse_result`` returns.
 REGISTER_ERRORS = frozenset({
     ErrorCode.BAD_FORMAT, ErrorCode.BAD_NAME, ErrorCode.BAD_DATE, ErrorCode.BAD_BUY_IN,
-    ErrorCode.NEGATIVE_BUY_IN, ErrorCode.BAD_VENUE, ErrorCode.BAD_EXTRA,
+    ErrorCode.NEGATIVE_BUY_IN, ErrorCode.BAD_VENUE, ErrorCode.BAD_EXTRA, ErrorCode.MIXED_CURRENCY,
 })  # fmt: skip
 RESULT_ERRORS = frozenset({
     ErrorCode.BAD_FORMAT, ErrorCode.BAD_PLACE, ErrorCode.BAD_PAYOUT, ErrorCode.NEGATIVE_PAYOUT,
-    ErrorCode.BAD_BOUNTY, ErrorCode.NEGATIVE_BOUNTY,
+    ErrorCode.BAD_BOUNTY, ErrorCode.NEGATIVE_BOUNTY, ErrorCode.MIXED_CURRENCY,
 })  # fmt: skip
 
 Code = TypeVar("Code", bound=StrEnum)
@@ -117,9 +120,10 @@ class ParseError(Generic[Code]):
     code: Code
     value: str = ""
     field: str = ""  # for a ``field: value`` line, the field whose value was wrong
+    currency: str = ""  # for WRONG_CURRENCY, the currency the amount had to be in
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
     """What an error shows of the user's text: stripped, at most ``MAX_ERROR_VALUE`` characters."""
     text = text.strip()
     return text if len(text) <= MAX_ERROR_VALUE else text[: MAX_ERROR_VALUE - 1] + "…"
@@ -149,23 +153,44 @@ FORMAT_ALIASES: dict[str, Format] = {
 }
 
 
-def _split(line: str) -> list[str]:
+def split_parts(line: str) -> list[str]:
     if "|" in line:
         return [part.strip() for part in line.split("|")]
     return [part.strip() for part in _DASH_SEPARATOR.split(line.strip())]
 
 
-def parse_date(text: str) -> date | ParseError[ErrorCode]:
+def _nearest(day: int, month: int, today: date) -> date | None:
+    """The date ``day.month`` nearest to ``today`` (the later one of a tie), if one is within
+    ``NEAREST_DATE_DAYS``: 5.12 is 05.12.2025 on 15.06.2025 (173 days ahead, not 192 back)."""
+    candidates = []
+    for year in (today.year - 1, today.year, today.year + 1):
+        try:
+            candidates.append(date(year, month, day))
+        except ValueError:  # 29.02 outside leap years, 31.04, 00.05...
+            continue
+    if not candidates:
+        return None
+    best = min(candidates, key=lambda d: (abs((d - today).days), -d.toordinal()))
+    return best if abs((best - today).days) <= NEAREST_DATE_DAYS else None
+
+
+def parse_date(text: str, today: date | None = None) -> date | ParseError[ErrorCode]:
+    """``DD.MM.YYYY`` (one-digit day and month too); with ``today`` also ``DD.MM``, the
+    nearest such date (``_nearest``).  A file is not a chat: CSV import gives no ``today``,
+    so its dates keep their year."""
     m = _DATE.fullmatch(text.strip())
     if not m:
-        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
-    day, month, year = (int(g) for g in m.groups())
-    try:
-        value = date(year, month, day)
-    except ValueError:
-        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        return ParseError(ErrorCode.BAD_DATE, _quoted(text))
+        return ParseError(ErrorCode.BAD_DATE, quoted(text))
+    day, month = int(m.group(1)), int(m.group(2))
+    if m.group(3) is None:
+        value = None if today is None else _nearest(day, month, today)
+    else:
+        try:
+            value = date(int(m.group(3)), month, day)
+        except ValueError:
+            value = None
+    if value is None or not MIN_YEAR <= value.year <= MAX_YEAR:
+        return ParseError(ErrorCode.BAD_DATE, quoted(text))
     return value
 
 
@@ -182,59 +207,86 @@ def parse_name(text: str, code: ErrorCode = ErrorCode.BAD_NAME) -> str | ParseEr
     return name
 
 
-def parse_money(text: str, amount: Amount) -> Decimal | ParseError[ErrorCode]:
-    """A non-negative amount; else the amount's negative or bad error (``_AMOUNT_ERRORS``)."""
+class TypedAmount(NamedTuple):
+    value: Decimal
+    currency: str | None  # the ISO code typed with the amount; None when none was
+
+
+class BuyIn(NamedTuple):
+    buy_in: Decimal
+    fee: Decimal
+    currency: str | None  # the ISO code typed with either; None when none was
+
+
+def parse_money(text: str, amount: Amount) -> TypedAmount | ParseError[ErrorCode]:
+    """A non-negative amount (``money.read_amount``: ``12 500``, ``$850``, ``1000 руб``...)
+    and its currency; else the amount's negative or bad error (``_AMOUNT_ERRORS``)."""
     bad, negative = _AMOUNT_ERRORS[amount]
-    if looks_negative(text):
-        return ParseError(negative, _quoted(text))
-    value = parse_amount(text)
-    return ParseError(bad, _quoted(text)) if value is None else value
+    read = read_amount(text)
+    if read is None:
+        return ParseError(bad, quoted(text))
+    if read.negative:
+        return ParseError(negative, quoted(text))
+    return TypedAmount(read.value, read.currency)
 
 
-def parse_buy_in(text: str) -> tuple[Decimal, Decimal] | ParseError[ErrorCode]:
-    """``100`` or ``100+10`` (buy-in + fee): the buy-in and the fee."""
+def one_currency(*codes: str | None) -> str | ParseError[ErrorCode] | None:
+    """The one currency among those typed (``None`` if none was), or MIXED_CURRENCY."""
+    typed = {c for c in codes if c}
+    return ParseError(ErrorCode.MIXED_CURRENCY) if len(typed) > 1 else next(iter(typed), None)
+
+
+def parse_buy_in(text: str) -> BuyIn | ParseError[ErrorCode]:
+    """``100`` or ``100+10`` (buy-in + fee), a currency on either or both (``$50+5``,
+    ``100+10 EUR``, ``€100+€10``; not two different ones).  Errors quote the whole text."""
     m = _BUY_IN_PLUS_FEE.fullmatch(text.strip())
-    if m and not looks_negative(m.group(2)):
-        buy_in, fee = parse_money(m.group(1), Amount.BUY_IN), parse_money(m.group(2), Amount.BUY_IN)
-        if isinstance(buy_in, ParseError):
-            return buy_in
-        if isinstance(fee, ParseError):
-            return fee
-        return buy_in, fee
-    buy_in = parse_money(text, Amount.BUY_IN)
-    return buy_in if isinstance(buy_in, ParseError) else (buy_in, ZERO)
+    fee = read_amount(m.group(2)) if m else None
+    # 100+-10 is no buy-in plus fee: read whole, it is a bad amount
+    parts = [m.group(1), m.group(2)] if m and not (fee and fee.negative) else [text]
+    read = [parse_money(part, Amount.BUY_IN) for part in parts]
+    amounts: list[TypedAmount] = []
+    for r in read:
+        if isinstance(r, ParseError):
+            return ParseError(r.code, quoted(text))
+        amounts.append(r)
+    currency = one_currency(*(a.currency for a in amounts))
+    if isinstance(currency, ParseError):
+        return ParseError(currency.code, quoted(text))
+    return BuyIn(amounts[0].value, amounts[1].value if len(amounts) > 1 else ZERO, currency)
 
 
 def parse_count(text: str, low: int, high: int, code: Code) -> int | ParseError[Code]:
-    s = text.strip().replace(" ", "").replace("\u00a0", "")
+    s = re.sub("[ \u00a0\u202f\u2009]", "", text.strip())  # 12 000, with any space a number may have
     if not _INT.fullmatch(s) or not low <= int(s) <= high:
-        return ParseError(code, _quoted(text))
+        return ParseError(code, quoted(text))
     return int(s)
 
 
 def parse_game(text: str) -> Game | ParseError[ErrorCode]:
     game = GAME_ALIASES.get(text.strip().lower())
-    return ParseError(ErrorCode.BAD_GAME, _quoted(text)) if game is None else game
+    return ParseError(ErrorCode.BAD_GAME, quoted(text)) if game is None else game
 
 
 def parse_format(text: str) -> Format | ParseError[ErrorCode]:
     fmt = FORMAT_ALIASES.get(text.strip().lower())
-    return ParseError(ErrorCode.BAD_TOURNAMENT_FORMAT, _quoted(text)) if fmt is None else fmt
+    return ParseError(ErrorCode.BAD_TOURNAMENT_FORMAT, quoted(text)) if fmt is None else fmt
 
 
-def parse_registration(line: str) -> TournamentFields | ParseError[ErrorCode]:
+def parse_registration(line: str, today: date | None = None) -> TournamentFields | ParseError[ErrorCode]:
     """``Name | DD.MM.YYYY | buy-in[+fee] | venue [| game] [| format]``.
 
-    ``|`` or `` - `` between the parts; game and format are optional, in either order.
+    ``|`` or `` - `` between the parts; game and format are optional, in either order.  With
+    ``today`` the date may be ``DD.MM`` (``parse_date``).  The currency typed with the buy-in
+    is the tournament's; ``""`` when none was (the flow then puts the player's default).
     """
-    parts = _split(line)
+    parts = split_parts(line)
     if not 4 <= len(parts) <= 6:
         return ParseError(ErrorCode.BAD_FORMAT)
     name_text, date_text, buy_in_text, venue_text, *extra = parts
     name = parse_name(name_text)
     if isinstance(name, ParseError):
         return name
-    played_on = parse_date(date_text)
+    played_on = parse_date(date_text, today)
     if isinstance(played_on, ParseError):
         return played_on
     money = parse_buy_in(buy_in_text)
@@ -250,26 +302,8 @@ def parse_registration(line: str) -> TournamentFields | ParseError[ErrorCode]:
         elif (f := FORMAT_ALIASES.get(part.lower())) is not None:
             fmt = f
         else:
-            return ParseError(ErrorCode.BAD_EXTRA, _quoted(part))
+            return ParseError(ErrorCode.BAD_EXTRA, quoted(part))
     return TournamentFields(
-        name=name, played_on=played_on, buy_in=money[0], fee=money[1], venue=venue,
-        game=game, format=fmt,
+        name=name, played_on=played_on, buy_in=money.buy_in, fee=money.fee, venue=venue,
+        currency=money.currency or "", game=game, format=fmt,
     )
-
-
-def parse_result(line: str) -> Result | ParseError[ErrorCode]:
-    """``place | prize [| bounty]``, with `` - `` or spaces instead of ``|`` too."""
-    text = line.strip()
-    parts = _split(text) if looks_like_one_line(text) else text.split()
-    if len(parts) not in (2, 3) or not all(parts):
-        return ParseError(ErrorCode.BAD_FORMAT)
-    place_text, prize_text, *rest = parts
-    if not _PLACE.fullmatch(place_text) or not 1 <= int(place_text) <= MAX_PLACE:
-        return ParseError(ErrorCode.BAD_PLACE, _quoted(place_text))
-    prize = parse_money(prize_text, Amount.PAYOUT)
-    if isinstance(prize, ParseError):
-        return prize
-    bounty = parse_money(rest[0], Amount.BOUNTY) if rest else ZERO
-    if isinstance(bounty, ParseError):
-        return bounty
-    return Result(place=int(place_text), prize=prize, bounty=bounty)

@@ -63,6 +63,7 @@ class Catalogue:
     edit_intro: str  # {card}
     edit_help: str
     # edits.EDIT_ERRORS -> text: {value}, but EDIT_BAD_VALUE's is {line} {expected}
+    # (and WRONG_CURRENCY's is {line} {currency})
     edit_errors: Mapping[ErrorCode, str]
     edit_changed: str  # {card}
     edit_missing: str  # {fields}
@@ -218,6 +219,10 @@ class Catalogue:
     graph_profit_axis_currency: str  # {currency}
     graph_no_currency_caption: str
     graph_combined_caption: str  # {currency} {rates}
+    # --- typed amounts, currencies and dates ---
+    button_tomorrow: str
+    mixed_currency: str  # {value}: a buy-in in two currencies, at the buy-in step
+    result_wrong_currency: str  # {name} {currency} {typed}
 
     cancelled: str
     nothing_to_cancel: str

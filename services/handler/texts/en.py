@@ -24,9 +24,10 @@ _COMMANDS = (
 _REGISTER_FORMAT = (
     "Name | DD.MM.YYYY | buy-in | venue\n"
     "For example: Sunday Major | 02.03.2025 | 100+10 | Casino Royal\n"
-    "(100+10 is buy-in + fee; you may add the game and format: … | PLO | bounty)"
+    "(100+10 is buy-in + fee, $100+10 or 100+10 EUR with the currency; the date may be just 02.03, "
+    "the nearest one; you may add the game and format: … | PLO | bounty)"
 )
-_RESULT_FORMAT = "place | prize, for example: 3 | 850 (a bust-out is: 57 | 0; bounties: 3 | 850 | 120)"
+_RESULT_FORMAT = "place | prize, for example: 3 | 850 or 3 | $850 (a bust-out is: 57 | 0; bounties: 3 | 850 | 120)"
 _EDIT_HELP = (
     "Send one or more lines as field: value, for example:\n"
     "buy-in: 100+10\nentries: 2\nrebuys: 50\nfield: 180\nprize: 850\n"
@@ -52,11 +53,13 @@ EN = Catalogue(
         ErrorCode.BAD_FORMAT: "I need four parts separated by |:\n" + _REGISTER_FORMAT,
         ErrorCode.BAD_NAME: "The name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
         ErrorCode.BAD_DATE: (
-            "«{value}» is not a date I can use. Write it as DD.MM.YYYY, for example 02.03.2025.\n"
+            "«{value}» is not a date I can use. Write it as DD.MM.YYYY or DD.MM (the nearest such date), "
+            "for example 02.03.2025.\n"
             + _REGISTER_FORMAT
         ),
         ErrorCode.BAD_BUY_IN: (
-            "«{value}» is not a buy-in. Write an amount such as 100, 52.50 or 100+10 (with the fee).\n"
+            "«{value}» is not a buy-in. Write an amount such as 100, 52.50, 100+10 (with the fee) "
+            "or $100+10 (with the currency).\n"
             + _REGISTER_FORMAT
         ),
         ErrorCode.NEGATIVE_BUY_IN: "The buy-in cannot be negative (you wrote {value}).\n" + _REGISTER_FORMAT,
@@ -65,11 +68,16 @@ EN = Catalogue(
             "«{value}» is neither a game (NLHE, PLO, PLO5, Mixed, Other) nor a format "
             "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
         ),
+        ErrorCode.MIXED_CURRENCY: (
+            "«{value}» mixes two currencies: write the buy-in and the fee in one, e.g. $100+10.\n" + _REGISTER_FORMAT
+        ),
     },
-    step_ask_date="{name}: when is it? Send the date as DD.MM.YYYY or tap a button.",
-    step_bad_date="«{value}» is not a date I can use. Send it as DD.MM.YYYY, for example 02.03.2025.",
-    step_ask_buy_in="The buy-in? For example 100, or 100+10 for buy-in plus fee.",
-    step_bad_buy_in="«{value}» is not a buy-in. Send an amount such as 100, 52.50 or 100+10.",
+    step_ask_date="{name}: when is it? Send the date as DD.MM.YYYY or just DD.MM, or tap a button.",
+    step_bad_date=(
+        "«{value}» is not a date I can use. Send it as DD.MM.YYYY or DD.MM, for example 02.03.2025 or 02.03."
+    ),
+    step_ask_buy_in="The buy-in? For example 100, 100+10 for buy-in plus fee, or $100+10 with the currency.",
+    step_bad_buy_in="«{value}» is not a buy-in. Send an amount such as 100, 52.50, 100+10 or $100+10.",
     step_ask_venue="Where is it played? Send the venue.",
     step_bad_venue="The venue must be 1 to 100 characters. Send it again.",
     step_ask_game="Which game?",
@@ -88,10 +96,14 @@ EN = Catalogue(
     result_errors={
         ErrorCode.BAD_FORMAT: "Send your result as " + _RESULT_FORMAT,
         ErrorCode.BAD_PLACE: "«{value}» is not a place. The place is a whole number from 1, e.g. " + _RESULT_FORMAT,
-        ErrorCode.BAD_PAYOUT: "«{value}» is not an amount. Send " + _RESULT_FORMAT,
+        ErrorCode.BAD_PAYOUT: "«{value}» is not a prize: write an amount such as 850, 12 500 or $850. Send "
+        + _RESULT_FORMAT,
         ErrorCode.NEGATIVE_PAYOUT: "The prize cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
-        ErrorCode.BAD_BOUNTY: "«{value}» is not a bounty amount. Send " + _RESULT_FORMAT,
+        ErrorCode.BAD_BOUNTY: "«{value}» is not a bounty: write an amount such as 120 or $120. Send " + _RESULT_FORMAT,
         ErrorCode.NEGATIVE_BOUNTY: "Bounties cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
+        ErrorCode.MIXED_CURRENCY: (
+            "«{value}» mixes two currencies: write the prize and the bounties in one, e.g. 3 | $850 | $120."
+        ),
     },
     result_saved=(
         "Result saved ✅\n{name} ({date})\n🏆 Place: {place}\n💰 Payout: {prize}\n"
@@ -112,6 +124,10 @@ EN = Catalogue(
         ErrorCode.EDIT_BAD_LINE: "«{value}» is not a field: value line.",
         ErrorCode.EDIT_UNKNOWN_FIELD: "I don't know the field «{value}».",
         ErrorCode.EDIT_EMPTY_VALUE: "«{value}» needs a value after the colon.",
+        ErrorCode.WRONG_CURRENCY: (
+            "«{line}»: this tournament's amounts are in {currency}. Write it in {currency} or without a currency "
+            "(a currency: line changes the tournament's). Nothing from this message was changed; send it again."
+        ),
     },
     edit_changed="So far:\n{card}\n\nMore lines, or done to save (/cancel drops the changes).",
     edit_missing="Still missing: {fields}. Send them as field: value lines, then done.",
@@ -344,6 +360,13 @@ EN = Catalogue(
     graph_no_currency_caption="Your profit over time and ROI by month, tournaments with no currency.",
     graph_combined_caption="Your profit over time and ROI by month, all in {currency} ({rates}).",
 
+    # --- typed amounts, currencies and dates ---
+    button_tomorrow="Tomorrow",
+    mixed_currency="«{value}» mixes two currencies. Write the buy-in and the fee in one, e.g. $100+10 or 100+10 EUR.",
+    result_wrong_currency=(
+        "{name} is in {currency}, and you wrote the result in {typed}. Send it in {currency} or without a "
+        "currency, e.g. 3 | 850."
+    ),
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(
@@ -359,21 +382,21 @@ EN = Catalogue(
     },
     field_hints={
         "name": "the name must be 1 to 100 characters.",
-        "date": "write the date as DD.MM.YYYY, e.g. date: 02.03.2025.",
+        "date": "write the date as DD.MM.YYYY or DD.MM, e.g. date: 02.03.2025.",
         "venue": "the venue must be 1 to 100 characters.",
-        "buy_in": "write an amount, e.g. buy-in: 100 or buy-in: 100+10 (with the fee).",
-        "fee": "write an amount, e.g. fee: 10.",
-        "currency": "write a three-letter code, e.g. currency: USD (or - to clear).",
+        "buy_in": "write an amount, e.g. buy-in: 100, buy-in: 100+10 (with the fee) or buy-in: $100+10 (one currency).",
+        "fee": "write an amount, e.g. fee: 10 or fee: $10.",
+        "currency": "write a code or a sign, e.g. currency: USD or currency: € (or - to clear).",
         "game": "one of NLHE, PLO, PLO5, Mixed, Other.",
         "format": "one of freezeout, re-entry, rebuy, bounty, satellite.",
         "entries": "a whole number from 1 to 1000 (1 plus re-entries), e.g. entries: 2.",
-        "rebuys": "the total spent on rebuys, e.g. rebuys: 50.",
-        "addons": "the total spent on add-ons, e.g. add-ons: 20.",
+        "rebuys": "the total spent on rebuys, e.g. rebuys: 50 or rebuys: $50.",
+        "addons": "the total spent on add-ons, e.g. add-ons: 20 or add-ons: $20.",
         "field_size": "the number of players, e.g. field: 180 (or - to clear).",
         "starting_stack": "chips, e.g. stack: 20000 or stack: 20k (or - to clear).",
         "place": "a whole number from 1, e.g. place: 3 (or - to clear).",
-        "prize": "an amount, e.g. prize: 850 (0 for a bust-out, - to clear).",
-        "bounty": "an amount, e.g. bounty: 120 (or - to clear).",
+        "prize": "an amount, e.g. prize: 850 or prize: $850 (0 for a bust-out, - to clear).",
+        "bounty": "an amount, e.g. bounty: 120 or bounty: $120 (or - to clear).",
     },
     game_names={
         Game.NLHE: "NLHE", Game.PLO: "PLO", Game.PLO5: "PLO5", Game.MIXED: "Mixed",

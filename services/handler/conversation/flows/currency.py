@@ -19,30 +19,12 @@ from services.handler.conversation.context import Context
 from services.handler.conversation.replies import Keyboard
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import rate_line
-from services.handler.domain.rates import ISO_4217, parse_rate
+from services.handler.domain.currency import ISO_CODES, read_currency
+from services.handler.domain.rates import parse_rate
 from services.handler.domain.records import Tournament
 
 CLEAR = {"-", "—", "off", "none", "нет"}
 MAX_SHOWN = 40  # characters of a wrong value repeated back
-
-_SIGNS = {"$": "USD", "€": "EUR", "₽": "RUB", "£": "GBP"}
-_WORDS = {
-    "руб": "RUB", "руб.": "RUB", "рубль": "RUB", "рубли": "RUB", "рублей": "RUB", "р": "RUB",
-    "евро": "EUR", "euro": "EUR", "euros": "EUR", "доллар": "USD", "доллары": "USD",
-    "долларов": "USD", "dollar": "USD", "dollars": "USD", "фунт": "GBP", "pound": "GBP", "pounds": "GBP",
-}
-
-
-def currency_of(text: str) -> str | None:
-    """The ISO 4217 code a player means: ``EUR``/``eur``, a sign (``€ $ ₽ £``) or a common word
-    (``руб``, ``евро``); ``None`` if it is none.  The one place /currency and /rate read a
-    currency, so it can follow the input side's own reading (domain/currency.py) later."""
-    s = text.strip()
-    if s in _SIGNS:
-        return _SIGNS[s]
-    if (word := _WORDS.get(s.casefold())) is not None:
-        return word
-    return s.upper() if s.upper() in ISO_4217 else None
 
 
 def _shown(text: str) -> str:
@@ -68,7 +50,7 @@ async def on_text(ctx: Context) -> None:
 async def on_button(ctx: Context) -> None:
     """A currency button: from /currency or from the question asked once; honoured in any step."""
     code = keyboards.argument(ctx.incoming.callback_data)
-    if code not in ISO_4217:
+    if code not in ISO_CODES:
         ctx.answer_callback(ctx.texts.button_expired)
         return
     ctx.answer_callback()
@@ -78,7 +60,7 @@ async def on_button(ctx: Context) -> None:
 
 
 async def _choose(ctx: Context, text: str) -> None:
-    code = currency_of(text)
+    code = read_currency(text)
     if code is None:  # the step stays open for another try
         ctx.state = ConversationState(step=Step.CURRENCY)
         ctx.say(ctx.texts.currency_bad.format(value=_shown(text)), keyboards.currencies())
@@ -125,7 +107,7 @@ async def rate(ctx: Context) -> None:
     if len(words) != 2:
         ctx.say(texts.rate_usage.format(currency=base))
         return
-    code = currency_of(words[0])
+    code = read_currency(words[0])
     if code is None:
         ctx.say(texts.rate_bad_code.format(value=_shown(words[0]), currency=base))
     elif code == base:

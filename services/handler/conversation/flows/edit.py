@@ -35,7 +35,7 @@ async def on_text_while_picking(ctx: Context) -> None:
 
 def apply_lines(ctx: Context, draft: Draft) -> Draft | None:
     """The draft with this message's ``field: value`` lines applied, or ``None`` (said why)."""
-    changes = parse_edit_lines(ctx.incoming.text)
+    changes = parse_edit_lines(ctx.incoming.text, today=ctx.today, currency=draft.currency or "")
     if isinstance(changes, ParseError):
         ctx.say(edit_error(changes, ctx.texts))
         return None
@@ -46,6 +46,8 @@ def edit_error(error: ParseError[ErrorCode], texts: Catalogue) -> str:
     text = texts.edit_errors[error.code]
     if error.code is ErrorCode.EDIT_BAD_VALUE:
         return text.format(line=error.value, expected=texts.field_hints[error.field])
+    if error.code is ErrorCode.WRONG_CURRENCY:
+        return text.format(line=error.value, currency=error.currency)
     return text.format(value=error.value) + "\n\n" + texts.edit_help
 
 

@@ -2,12 +2,16 @@
 
 One line: ``Name | DD.MM.YYYY | buy-in[+fee] | venue [| game] [| format]``, on the command or
 after it.  Anything else sent after /register is taken as the name, and the bot asks for the
-date (Today / Yesterday buttons), the buy-in, the venue (a button with the current venue), the
-game type and the format (buttons); the format press saves the tournament.
+date (Today / Yesterday / Tomorrow buttons), the buy-in, the venue (a button with the current
+venue), the game type and the format (buttons); the format press saves the tournament.
+
+A date may be ``DD.MM`` (the nearest such date); the buy-in may carry its currency (``$50+5``,
+``1000 руб``), which the tournament keeps; without one it gets the player's default currency.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from services.handler.conversation import keyboards
@@ -19,6 +23,9 @@ from services.handler.domain import parsing
 from services.handler.domain.edits import Draft
 from services.handler.domain.parsing import ErrorCode, ParseError
 from services.handler.domain.records import Format, Game, TournamentFields
+
+# The date buttons' arguments, in days from today (``rd:today`` and ``rd:yday`` as before).
+_DATE_BUTTONS = {"today": 0, "yday": -1, "tmrw": 1}
 
 AWAITING_LINE = ConversationState(step=Step.REGISTER)
 
@@ -45,7 +52,7 @@ async def on_first_text(ctx: Context) -> None:
 
 
 async def on_date(ctx: Context) -> None:
-    played_on = parsing.parse_date(ctx.incoming.text)
+    played_on = parsing.parse_date(ctx.incoming.text, ctx.today)
     if isinstance(played_on, ParseError):
         ctx.say(ctx.texts.step_bad_date.format(value=played_on.value), keyboards.dates(ctx.texts))
         return
@@ -53,19 +60,21 @@ async def on_date(ctx: Context) -> None:
 
 
 async def on_date_button(ctx: Context) -> None:
-    if ctx.state.step is not Step.REG_DATE:
+    days = _DATE_BUTTONS.get(keyboards.argument(ctx.incoming.callback_data))
+    if ctx.state.step is not Step.REG_DATE or days is None:
         await stale(ctx)
         return
-    days = 1 if keyboards.argument(ctx.incoming.callback_data) == "yday" else 0
-    _next(ctx, Step.REG_BUY_IN, _draft(ctx).apply({"played_on": ctx.today - timedelta(days=days)}))
+    _next(ctx, Step.REG_BUY_IN, _draft(ctx).apply({"played_on": ctx.today + timedelta(days=days)}))
 
 
 async def on_buy_in(ctx: Context) -> None:
     money = parsing.parse_buy_in(ctx.incoming.text)
     if isinstance(money, ParseError):
-        ctx.say(ctx.texts.step_bad_buy_in.format(value=money.value))
+        mixed = money.code is ErrorCode.MIXED_CURRENCY
+        ctx.say((ctx.texts.mixed_currency if mixed else ctx.texts.step_bad_buy_in).format(value=money.value))
         return
-    await _ask_venue(ctx, _draft(ctx).apply({"buy_in": money[0], "fee": money[1]}))
+    changes = {"buy_in": money.buy_in, "fee": money.fee} | ({"currency": money.currency} if money.currency else {})
+    await _ask_venue(ctx, _draft(ctx).apply(changes))
 
 
 async def _ask_venue(ctx: Context, draft: Draft) -> None:
@@ -155,7 +164,7 @@ async def _save(ctx: Context, draft: Draft) -> None:
 
 
 async def _register_line(ctx: Context, line: str) -> None:
-    parsed = parsing.parse_registration(line)
+    parsed = parsing.parse_registration(line, ctx.today)
     if isinstance(parsed, ParseError):
         ctx.state = AWAITING_LINE  # the step stays open: the user corrects and resends
         ctx.say(ctx.texts.register_errors[parsed.code].format(value=parsed.value))
@@ -164,7 +173,12 @@ async def _register_line(ctx: Context, line: str) -> None:
 
 
 async def register(ctx: Context, fields: TournamentFields) -> None:
-    """Store the tournament (once per update) and say so; shared with the ticket flow."""
+    """Store the tournament (once per update) and say so; shared with the ticket flow.
+
+    Registered with no currency, it is in the player's default one (``""`` while there is none).
+    """
+    if not fields.currency and ctx.settings.currency:
+        fields = replace(fields, currency=ctx.settings.currency)
     t = await ctx.tracker.register(ctx.player, fields, ctx.incoming.update_id)
     ctx.state = IDLE
     saved = ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts))

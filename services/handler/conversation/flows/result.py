@@ -1,4 +1,8 @@
-"""/result: pick a tournament by button, then type ``place | prize [| bounty]``."""
+"""/result: pick a tournament by button, then type ``place | prize [| bounty]``.
+
+The amounts may carry a currency (``3 | $850``): the tournament's, or the result is refused
+naming it and the step stays open.  A tournament without a currency takes a result in any.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from services.handler.conversation.picking import pressed_tournament
 from services.handler.conversation.state import IDLE, ConversationState, Step
 from services.handler.conversation.views import money, percent
 from services.handler.domain import stats
-from services.handler.domain.parsing import ParseError, parse_result
+from services.handler.domain.parsing import ParseError
+from services.handler.domain.score import parse_score
 from services.handler.tracker.model import RecordOutcome
 
 PENDING_LIMIT = 10
@@ -41,9 +46,9 @@ async def on_text_while_picking(ctx: Context) -> None:
 
 
 async def on_score(ctx: Context) -> None:
-    parsed = parse_result(ctx.incoming.text)
-    if isinstance(parsed, ParseError):  # the step stays open
-        ctx.say(ctx.texts.result_errors[parsed.code].format(value=parsed.value))
+    score = parse_score(ctx.incoming.text)
+    if isinstance(score, ParseError):  # the step stays open
+        ctx.say(ctx.texts.result_errors[score.code].format(value=score.value))
         return
     tournament_id = ctx.state.tournament_id
     t = None if tournament_id is None else await ctx.tracker.get(ctx.user_id, tournament_id)
@@ -51,6 +56,10 @@ async def on_score(ctx: Context) -> None:
         ctx.state = IDLE
         ctx.say(ctx.texts.tournament_unavailable)
         return
+    if score.currency and t.currency and score.currency != t.currency:  # the step stays open
+        ctx.say(ctx.texts.result_wrong_currency.format(name=t.name, currency=t.currency, typed=score.currency))
+        return
+    parsed = score.result
     outcome = await ctx.tracker.record_result(ctx.user_id, t.id, parsed, ctx.incoming.update_id)
     ctx.state = IDLE
     if outcome is RecordOutcome.ALREADY_RECORDED:

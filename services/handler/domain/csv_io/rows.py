@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from services.handler.domain.csv_io.cells import TEXT_COLUMNS, unguard_cell
 from services.handler.domain.csv_io.plan import RowProblem
-from services.handler.domain.money import parse_amount
+from services.handler.domain.currency import read_currency
 from services.handler.domain.parsing import (
     ErrorCode,
     ParseError,
@@ -21,6 +21,7 @@ from services.handler.domain.parsing import (
 )
 from services.handler.domain.records import Format, Game, Result, TournamentFields
 from shared.limits import (
+    MAX_AMOUNT,
     MAX_ENTRIES,
     MAX_FIELD,
     MAX_PLACE,
@@ -32,15 +33,14 @@ from shared.limits import (
 MAX_ID = 2**63 - 1
 MAX_ERROR_VALUE = 50  # longer offending cells are cut in RowError.value
 
-CURRENCY_ALIASES: dict[str, str] = {
-    "$": "USD", "€": "EUR", "£": "GBP", "₽": "RUB", "руб": "RUB", "руб.": "RUB", "р": "RUB",
-}  # fmt: skip
-
 # ASCII digits only: \d also accepts digits of other scripts.
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _ID = re.compile(r"[0-9]{1,19}")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
-_NUMBER_SPACES = re.compile(r"(?<=[0-9])[ \u00a0\u202f](?=[0-9])")
+_NUMBER_SPACES = re.compile(r"(?<=[0-9])[ \u00a0\u202f\u2009](?=[0-9])")
+# A file's amount: its decimal mark known (the file's), so stricter than the chat's reading
+# (money.read_amount), where 1,250 is 1250: here it is 1.25 in a file with decimal commas.
+_CSV_AMOUNT = re.compile(r"[$€₽£]?\s*([0-9]{1,10}(?:\.[0-9]{1,2})?)\s*[$€₽£]?")
 
 
 class Reject(Exception):
@@ -115,7 +115,9 @@ def _parse_csv_amount(text: str, decimal_comma: bool) -> Decimal | None:
         if not decimal_comma or "." in s:
             return None
         s = s.replace(",", ".")
-    return parse_amount(s)
+    m = _CSV_AMOUNT.fullmatch(s)
+    value = None if m is None else Decimal(m.group(1))
+    return value if value is not None and value <= MAX_AMOUNT else None
 
 
 def _parse_csv_date(text: str) -> date | None:
@@ -126,7 +128,7 @@ def _parse_csv_date(text: str) -> date | None:
         except ValueError:
             return None
         return value if MIN_YEAR <= year <= MAX_YEAR else None
-    parsed = parse_date(text)
+    parsed = parse_date(text)  # no ``today``: a file is not a chat, its dates keep their year
     return None if isinstance(parsed, ParseError) else parsed
 
 
@@ -145,7 +147,7 @@ def parse_row(row: Row) -> tuple[TournamentFields, Result | None]:
         raise Reject(RowProblem.BAD_VENUE, row.text("venue"))
 
     currency_text = row.text("currency")
-    currency = CURRENCY_ALIASES.get(currency_text.casefold(), currency_text.upper())
+    currency = read_currency(currency_text) or currency_text.upper()
     if currency and not _CURRENCY.fullmatch(currency):
         raise Reject(RowProblem.BAD_CURRENCY, currency_text)
 
