@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.ocr_api import TicketRead
+from shared.reminder_api import ReminderDue
 
 
 class _Model(BaseModel):
@@ -64,7 +65,7 @@ class Update(_Model):
     callback_query: CallbackQuery | None = None
 
 
-Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported"]
+Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported", "reminder"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,7 @@ class Incoming:
     callback_data: str = ""
     attachment: Attachment | None = None
     ticket: TicketRead | None = None  # kind "ticket": the OCR service's reading of a photo
+    reminder: ReminderDue | None = None  # kind "reminder": a result reminder fell due
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -159,4 +161,16 @@ def ticket_incoming(ticket: TicketRead) -> Incoming:
         chat_id=ticket.chat_id,
         language_code=ticket.language_code,
         ticket=ticket,
+    )
+
+
+def reminder_incoming(reminder: ReminderDue) -> Incoming:
+    """A result reminder that fell due (shared.reminder_api), as the conversation sees it."""
+    return Incoming(
+        update_id=reminder.event_id,
+        kind="reminder",
+        user_id=reminder.user_id,
+        chat_id=reminder.chat_id,
+        language_code=reminder.language_code,
+        reminder=reminder,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from services.handler.conversation.replies import (
@@ -42,6 +42,8 @@ class Context:
     # and sets it here too, so the session's copy follows.
     settings: PlayerSettings = DEFAULT_SETTINGS
     replies: list[Effect] = field(default_factory=list)
+    # When the update is handled (UTC): when a registration's reminder falls due.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def user_id(self) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from services.handler.conversation import keyboards as kb
 from services.handler.conversation.context import Context, FileSource, Handler
@@ -16,6 +16,7 @@ from services.handler.conversation.flows import (
     info,
     overview,
     register,
+    reminders,
     result,
     ticket,
     venue,
@@ -40,6 +41,7 @@ COMMANDS: dict[str, Handler] = {
     "venue": venue.show,
     "setvenue": venue.set_venue,
     "cancel": cancel.cancel,
+    "reminders": reminders.show,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
@@ -72,13 +74,15 @@ CALLBACKS: dict[str, Handler] = {
     kb.REG_GAME: register.on_game_button,
     kb.REG_FORMAT: register.on_format_button,
     kb.TICKET: ticket.on_button,
+    kb.REMINDERS: reminders.on_button,
 }
 
-# Everything else a user (or our OCR service) can send.
+# Everything else a user (or our OCR service, or a reminder falling due) can send.
 OTHER: dict[str, Handler] = {
     "photo": ticket.on_photo,
     "document": export.on_document,
     "ticket": ticket.on_read,
+    "reminder": reminders.on_due,
 }
 
 
@@ -104,11 +108,15 @@ async def converse(
     tracker: Tracker,
     files: FileSource,
     today: date,
+    now: datetime | None = None,
 ) -> Outcome:
-    """Run one update through the conversation: the new state and the replies to send."""
+    """Run one update through the conversation: the new state and the replies to send
+    (``now``: the moment it is handled, the clock's if not given)."""
     settings = state.settings or await tracker.settings(incoming.user_id)
     texts = catalogue_for(settings.language or incoming.language_code)
     ctx = Context(incoming, state, tracker, texts, files, today, settings)
+    if now is not None:
+        ctx.now = now
     await route(incoming, state)(ctx)
     if incoming.kind == "callback" and not any(isinstance(r, AnswerCallback) for r in ctx.replies):
         ctx.answer_callback()

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from services.handler.conversation.context import fmt_date
 from services.handler.conversation.replies import Button, Keyboard
 from services.handler.domain.records import Format, Game, Tournament
+from services.handler.domain.settings import REMINDER_HOURS
 from services.handler.texts import Catalogue
 
 PICK_RESULT = "res"
@@ -24,6 +25,7 @@ REG_VENUE = "rv"  # rv:cur  the current venue
 REG_GAME = "rg"  # rg:<Game>
 REG_FORMAT = "rf"  # rf:<Format>
 TICKET = "tk"  # tk:ok | tk:edit | tk:no
+REMINDERS = "rem"  # rem:off | rem:<hours>
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -89,3 +91,20 @@ def ticket_actions(texts: Catalogue) -> Keyboard:
             Button(texts.button_cancel, f"{TICKET}:no"),
         ),
     )
+
+
+def reminder_choices(texts: Catalogue, current: int | None) -> Keyboard:
+    """Off / 6 h / 12 h / 24 h in one row, the current choice marked."""
+    choices: list[tuple[int | None, str]] = [(None, texts.reminders_button_off)]
+    choices += [(h, texts.reminders_button_hours.format(hours=h)) for h in REMINDER_HOURS]
+    return (
+        tuple(
+            Button(("✅ " if value == current else "") + label, f"{REMINDERS}:{'off' if value is None else value}")
+            for value, label in choices
+        ),
+    )
+
+
+def enter_result(t: Tournament, texts: Catalogue) -> Keyboard:
+    """The reminder's one button: straight to the result of ``t``, as /result's pick does."""
+    return ((Button(texts.reminder_button, f"{PICK_RESULT}:{t.id}"),),)

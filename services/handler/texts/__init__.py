@@ -142,6 +142,18 @@ class Catalogue:
     import_fix_and_resend: str
     import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
 
+    # --- reminders ---
+    reminders_status: str  # {current}
+    reminders_off: str
+    reminders_after: str  # {hours}
+    reminders_button_off: str
+    reminders_button_hours: str  # {hours}
+    reminders_set: str  # {hours}
+    reminders_set_off: str
+    reminders_bad: str  # {value}
+    reminder_nudge: str  # {name} {date}
+    reminder_button: str
+
     cancelled: str
     nothing_to_cancel: str
     session_too_large: str  # the step would need more than SESSION_MAX_BYTES of session

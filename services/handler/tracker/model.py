@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
 
@@ -36,6 +37,16 @@ class ImportOutcome:
     @property
     def applied(self) -> bool:
         return not self.unknown_ids
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A result reminder that fell due: the player's tournament and how to address them."""
+
+    tournament_id: int
+    player_id: int
+    due_at: datetime
+    language_code: str | None  # the player's Telegram language, as last seen
 
 
 class Tracker(Protocol):
@@ -94,9 +105,29 @@ class Tracker(Protocol):
 
     async def save_settings(self, player: Player, settings: PlayerSettings) -> None: ...
 
+    async def schedule_reminder(self, player_id: int, tournament_id: int, due_at: datetime) -> None:
+        """Nudge the player about this tournament of theirs at ``due_at``, once: a tournament
+        with a reminder already (a re-run of the update), or not the player's, is left as it is.
+        Recording the tournament's result or deleting it drops its reminder."""
+        ...
+
+    async def cancel_reminders(self, player_id: int) -> None:
+        """Drop the player's reminders not yet sent (they turned reminders off)."""
+        ...
+
 
 class TrackerStore(Protocol):
     """Where one update's ``Tracker`` comes from: the tracker ``unit_of_work()`` yields has its
     writes stand together when the block ends, and none of them when the block raises."""
 
     def unit_of_work(self) -> AbstractAsyncContextManager[Tracker]: ...
+
+
+class ReminderSource(Protocol):
+    """Where the schedulers find due reminders, across players (``PgStore``, ``MemoryStore``)."""
+
+    def claim_due(self, now: datetime, limit: int) -> AbstractAsyncContextManager[list[DueReminder]]:
+        """At most ``limit`` reminders due by ``now`` and not yet published, earliest first,
+        held for this caller alone until the block ends (another caller skips them): marked
+        published when the block ends, left unpublished when it raises."""
+        ...

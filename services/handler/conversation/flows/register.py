@@ -18,6 +18,7 @@ from services.handler.domain import parsing
 from services.handler.domain.edits import Draft
 from services.handler.domain.parsing import ErrorCode, ParseError
 from services.handler.domain.records import Format, Game, TournamentFields
+from services.handler.domain.reminders import reminder_due
 
 AWAITING_LINE = ConversationState(step=Step.REGISTER)
 
@@ -162,7 +163,10 @@ async def _register_line(ctx: Context, line: str) -> None:
 
 
 async def register(ctx: Context, fields: TournamentFields) -> None:
-    """Store the tournament (once per update) and say so; shared with the ticket flow."""
+    """Store the tournament (once per update) and say so; shared with the ticket flow.  With
+    reminders on, its result reminder is scheduled in the same unit of work (flows/reminders.py)."""
     t = await ctx.tracker.register(ctx.player, fields, ctx.incoming.update_id)
+    if (hours := ctx.settings.reminder_hours) is not None and t.result is None:
+        await ctx.tracker.schedule_reminder(ctx.user_id, t.id, reminder_due(ctx.now, t.played_on, hours))
     ctx.state = IDLE
     ctx.say(ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts)))
