@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from services.common.metrics import LATENCY_BUCKETS, NAMESPACE
 
-KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported")  # telegram.Incoming.kind
+# telegram.Incoming.kind
+KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported", "reminder")
 
 
 class HandlerMetrics:
@@ -56,6 +57,10 @@ class HandlerMetrics:
         )
         self.bot_api_rate_limited = Counter(
             "bot_api_rate_limited", "429 answers of the Bot API, by method", ["method"], **common,
+        )
+        self.reminders_published = Counter(
+            "reminders_published", "Result reminders published into the players' partitions "
+            "(confirmed; one published again after a crash counts again)", **common,
         )
         self.partitions_owned = Gauge(
             "partitions_owned", "Update partitions this replica consumes", **common,

@@ -37,6 +37,10 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     # The most session a conversation step may leave (compact UTF-8 JSON); the session
     # service's SESSION_MAX_BYTES should be the same (or larger).
     session_max_bytes: int = Field(DEFAULT_MAX_BYTES, ge=MIN_MAX_BYTES)
+    # How often each replica looks for due result reminders, and how many it publishes in
+    # one transaction (services/handler/reminders.py).
+    reminder_poll_seconds: float = Field(5.0, gt=0)
+    reminder_batch: int = Field(100, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _timeout_outlasts_heartbeats(self) -> HandlerSettings:

@@ -31,7 +31,7 @@ class NotAChoice:
     value: str
 
 
-def parse_reminder_choice(text: str) -> int | None | NotAChoice:
+def parse_reminder_choice(text: str) -> int | NotAChoice | None:
     """The delay in hours (one of ``REMINDER_HOURS``), ``None`` for off, or ``NotAChoice``:
     ``12h``, ``12``, ``12 ч``, ``12ч`` give 12; ``off``, ``выкл`` give ``None``."""
     word = text.strip().lower().rstrip(".")
