@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.handler.conversation.dispatcher import converse
@@ -89,6 +89,7 @@ class BotUser:
     files: Files = field(default_factory=Files)
     today: date = TODAY
     session: dict[str, Any] = field(default_factory=dict)
+    now: datetime = datetime.combine(TODAY, time(12), UTC)  # the clock the conversation sees
 
     @property
     def step(self) -> Step:
@@ -112,7 +113,7 @@ class BotUser:
         async with self.store.unit_of_work() as tracker:
             out = await converse(
                 incoming, ConversationState.from_session(self.session), tracker,
-                self.files, self.today,
+                self.files, self.today, self.now,
             )
         self.session = out.state.to_session()
         calls, uploads, jobs = [], [], []
