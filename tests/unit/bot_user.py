@@ -33,6 +33,7 @@ from shared.topology import HEADER_KIND
 from tests.conftest import random_user_id
 
 TODAY = date(2025, 6, 15)
+NOON = datetime.combine(TODAY, time(12), UTC)
 _update_ids = itertools.count(1_000_000)
 
 
@@ -89,7 +90,7 @@ class BotUser:
     files: Files = field(default_factory=Files)
     today: date = TODAY
     session: dict[str, Any] = field(default_factory=dict)
-    now: datetime = datetime.combine(TODAY, time(12), UTC)  # the clock the conversation sees
+    now: datetime = NOON  # the clock the conversation sees
 
     @property
     def step(self) -> Step:

@@ -69,10 +69,11 @@ async def test_a_due_reminder_is_published_to_the_players_partition_once() -> No
 async def test_a_failed_publish_leaves_the_batch_due_and_the_next_tick_publishes_it_again() -> None:
     store, failing = MemoryStore(), Recorder(fail_after=1)
     ids = await scheduled(store, Player(77, "Bob", None), 2)
+    later = T0 + timedelta(hours=1)
     with pytest.raises(ConnectionError):
-        await ReminderScheduler(store, failing, TOPOLOGY, batch=10, clock=lambda: T0 + timedelta(hours=1)).tick()
+        await ReminderScheduler(store, failing, TOPOLOGY, batch=10, clock=lambda: later).tick()
     publisher = Recorder()
-    assert await ReminderScheduler(store, publisher, TOPOLOGY, batch=10, clock=lambda: T0 + timedelta(hours=1)).tick() == 2
+    assert await ReminderScheduler(store, publisher, TOPOLOGY, batch=10, clock=lambda: later).tick() == 2
     # The one published before the failure goes again, under the same event id.
     assert failing.messages[0]["message_id"] == publisher.messages[0]["message_id"] == str(reminder_event_id(ids[0]))
 
