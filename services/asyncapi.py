@@ -21,6 +21,7 @@ from pydantic import TypeAdapter
 
 from services.common.amqp.rpc import REPLY_TO
 from shared.ocr_api import OcrJob, TicketRead
+from shared.reminder_api import ReminderDue
 from shared.session_api import BatchReply, SessionBatch
 from shared.topology import Exchange, Queue, Topology
 from shared.update_message import UPDATE_DESCRIPTION, TelegramUpdate
@@ -57,6 +58,13 @@ READ_DESCRIPTION = (
     "x-kind=ticket-read, x-user-id, x-update-id=event_id (the negative of the photo's "
     "update_id) and x-accepted-at-ms; persistent, confirmed, mandatory."
 )
+REMINDER_DESCRIPTION = (
+    "A result reminder that fell due (shared/reminder_api.py ReminderDue), published by a "
+    "handler replica's scheduler to the updates exchange with the player's partition routing "
+    "key and headers x-kind=reminder, x-user-id, x-update-id=event_id (-(2**52 + tournament "
+    "id)) and x-accepted-at-ms; persistent, confirmed, mandatory. Published again after a "
+    "crash with the same event_id, so it is applied once."
+)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,8 @@ def operations(topology: Topology) -> list[Operation]:
                   "A ticket photo a user sent, for the OCR service."),
         Operation("ocr: job", "receive", topology.ocr_queue, OcrJob, JOB_DESCRIPTION),
         Operation("ocr: ticket read", "send", topology.updates_exchange, TicketRead, READ_DESCRIPTION),
+        Operation("handler: result reminder", "send", topology.updates_exchange, ReminderDue,
+                  REMINDER_DESCRIPTION),
         Operation("session: batch", "receive", topology.session_requests_queue, SessionBatch,
                   SESSION_DESCRIPTION),
         Operation("session: batch reply", "send", Queue(REPLY_TO, durable=False), BatchReply,

@@ -34,7 +34,8 @@ HEADER_USER_ID = "x-user-id"  # absent for updates without a sender (channel pos
 # float (pamqp), which rounds today's unix time to a multiple of 128 seconds.
 HEADER_ACCEPTED_AT = "x-accepted-at-ms"  # when the gateway accepted it
 # What a partition message is: absent for a Telegram update; "ticket-read" for the OCR
-# service's reading of a ticket photo (shared.ocr_api), which joins the user's partition.
+# service's reading of a ticket photo (shared.ocr_api), which joins the user's partition;
+# "reminder" for a result reminder that fell due (shared.reminder_api).
 HEADER_KIND = "x-kind"
 
 # Headers a handler adds when it moves an update to the dead-letter queue.

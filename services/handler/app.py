@@ -27,6 +27,7 @@ from services.handler.metrics import HandlerMetrics
 from services.handler.ocr_jobs import OcrJobs
 from services.handler.partitions import PartitionConsumer
 from services.handler.pipeline import Effects, PipelineLimits, Settlement, UpdateApplier
+from services.handler.reminders import ReminderScheduler
 from services.handler.replicas import follow_assignment
 from services.handler.session_client import SessionClient
 from services.handler.settings import HandlerSettings
@@ -54,11 +55,11 @@ def create_app(settings: HandlerSettings) -> Service:
             role=bookkeeping.ROLE,
             migration_dsn=settings.migration_database_url,
         ), fatal=(db.RoleError,))
-        # The process's connection: the partitions are consumed and the dead letters and
-        # OCR jobs published (confirmed, on one channel) over it.
+        # The process's connection: the partitions are consumed and the dead letters, OCR
+        # jobs and result reminders published (confirmed, on one channel) over it.
         connection = await until_up("RabbitMQ", lambda: connect_robust(settings.amqp_url))
         publisher = await ConfirmedPublisher.open(
-            connection, "handler: dead letters and ocr jobs",
+            connection, "handler: dead letters, ocr jobs and reminders",
             settings.session_rpc_timeout_seconds, messaging,
         )
         dead_letters = DeadLetterQueue(publisher, topology, settings.instance_name)
@@ -84,8 +85,9 @@ def create_app(settings: HandlerSettings) -> Service:
         )
         files = UserFiles(bot)
         limits = PipelineLimits.from_settings(settings)
+        store = PgStore(pool)
         applier = UpdateApplier(
-            sessions, PgStore(pool), files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics,
+            sessions, store, files, Effects(bot, ocr_jobs), limits=limits, metrics=metrics,
             identity=BotIdentity(settings.bot_username),
         )
         settlement = Settlement(
@@ -121,11 +123,16 @@ def create_app(settings: HandlerSettings) -> Service:
                 owned=metrics.partitions_owned,
             )
 
+        # Due result reminders into the players' partitions, from whichever replicas are alive.
+        reminders = ReminderScheduler(
+            store, publisher, topology, batch=settings.reminder_batch,
+            published=metrics.reminders_published.inc,
+        ).run(settings.reminder_poll_seconds)
         health = heartbeat(settings.health_file, connection, pool) if settings.health_file else None
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
-                async with background(identified_then_assigned(), health):
+                async with background(identified_then_assigned(), reminders, health):
                     yield
         finally:
             # SIGTERM: let the others take our partitions at once, finish each update in

@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from services.common.metrics import LATENCY_BUCKETS, NAMESPACE
 
 # telegram.Incoming.kind
-KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline")
+KINDS = ("command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline", "reminder")
 
 
 class HandlerMetrics:
@@ -57,6 +57,10 @@ class HandlerMetrics:
         )
         self.bot_api_rate_limited = Counter(
             "bot_api_rate_limited", "429 answers of the Bot API, by method", ["method"], **common,
+        )
+        self.reminders_published = Counter(
+            "reminders_published", "Result reminders published into the players' partitions "
+            "(confirmed; one published again after a crash counts again)", **common,
         )
         self.partitions_owned = Gauge(
             "partitions_owned", "Update partitions this replica consumes", **common,

@@ -45,6 +45,11 @@ class HandlerSettings(WorkerSettings, PartitionedSettings):
     def _without_at(cls, value: str) -> str:
         return value.removeprefix("@")
 
+    # How often each replica looks for due result reminders, and how many it publishes in
+    # one transaction (services/handler/reminders.py).
+    reminder_poll_seconds: float = Field(5.0, gt=0)
+    reminder_batch: int = Field(100, ge=1, le=10_000)
+
     @model_validator(mode="after")
     def _timeout_outlasts_heartbeats(self) -> HandlerSettings:
         if self.replica_timeout_seconds < 2 * self.replica_heartbeat_seconds:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.ocr_api import TicketRead
+from shared.reminder_api import ReminderDue
 
 
 class _Model(BaseModel):
@@ -75,7 +76,7 @@ class Update(_Model):
     inline_query: InlineQuery | None = None
 
 
-Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline"]
+Kind = Literal["command", "text", "callback", "photo", "document", "ticket", "unsupported", "inline", "reminder"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ class Incoming:
     chat_type: str = "private"  # Telegram's chat.type: private, group, supergroup
     addressee: str = ""  # kind "command": the "@botname" it was sent to, lower case, without "@"
     inline_query_id: str = ""  # kind "inline": the query to answer; its text is ``text``
+    reminder: ReminderDue | None = None  # kind "reminder": a result reminder fell due
 
 
 def to_incoming(update: Update) -> Incoming | None:
@@ -201,4 +203,16 @@ def ticket_incoming(ticket: TicketRead) -> Incoming:
         chat_id=ticket.chat_id,
         language_code=ticket.language_code,
         ticket=ticket,
+    )
+
+
+def reminder_incoming(reminder: ReminderDue) -> Incoming:
+    """A result reminder that fell due (shared.reminder_api), as the conversation sees it."""
+    return Incoming(
+        update_id=reminder.event_id,
+        kind="reminder",
+        user_id=reminder.user_id,
+        chat_id=reminder.chat_id,
+        language_code=reminder.language_code,
+        reminder=reminder,
     )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from services.handler.domain.stats_query import StatsQuery
 from services.handler.tracker.model import (
     PURGE_AFTER,
     UNDO_WINDOW,
+    DueReminder,
     ImportOutcome,
     Player,
     RecordOutcome,
@@ -45,6 +47,19 @@ def on(day: int, name: str = "T") -> TournamentFields:
 
 def player() -> Player:
     return Player(random_user_id(), "Ann", "en")
+
+
+DUE = datetime(2031, 1, 1, 9, tzinfo=UTC)
+
+
+async def claimed(store: Any, now: datetime, *players: Player) -> list[tuple[int, int, datetime]]:
+    """(tournament, player, due) of the reminders of ``players`` a scheduler claims at ``now``
+    (and marks published).  Other tests' reminders in a shared database are claimed too and
+    left out here."""
+    mine = {p.user_id for p in players}
+    async with store.claim_due(now, 10_000) as due:
+        found: list[DueReminder] = due
+    return [(d.tournament_id, d.player_id, d.due_at) for d in found if d.player_id in mine]
 
 
 class TrackerContract:
@@ -374,3 +389,55 @@ class TrackerContract:
                 async with store.unit_of_work() as work:
                     await work.set_rate(p, base, currency, rate)
         assert await tracker.rates(p.user_id, "EUR") == {}
+
+    async def test_reminders_are_claimed_when_due_earliest_first_and_once(self, store: Any, tracker: Tracker) -> None:
+        ann, bob = player(), Player(random_user_id(), "Bob", "ru")
+        early = await tracker.register(ann, on(1), 1)
+        late = await tracker.register(bob, on(2), 2)
+        await tracker.schedule_reminder(bob.user_id, late.id, DUE + timedelta(hours=6))
+        await tracker.schedule_reminder(ann.user_id, early.id, DUE)
+        await tracker.schedule_reminder(ann.user_id, early.id, DUE + timedelta(days=9))  # a re-run: kept as it was
+        assert await claimed(store, DUE - timedelta(seconds=1), ann, bob) == []
+        assert await claimed(store, DUE + timedelta(hours=7), ann, bob) == [
+            (early.id, ann.user_id, DUE), (late.id, bob.user_id, DUE + timedelta(hours=6)),
+        ]
+        assert await claimed(store, DUE + timedelta(days=30), ann, bob) == []  # published once
+        async with store.claim_due(DUE, 1) as due:
+            assert all(d.player_id not in (ann.user_id, bob.user_id) for d in due)
+
+    async def test_a_claim_carries_the_players_language(self, store: Any, tracker: Tracker) -> None:
+        bob = Player(random_user_id(), "Bob", "ru")
+        t = await tracker.register(bob, REG, 1)
+        await tracker.schedule_reminder(bob.user_id, t.id, DUE)
+        async with store.claim_due(DUE, 10_000) as due:
+            assert [d.language_code for d in due if d.player_id == bob.user_id] == ["ru"]
+
+    async def test_a_claim_whose_block_raises_stays_due(self, store: Any, tracker: Tracker) -> None:
+        p = player()
+        t = await tracker.register(p, REG, 1)
+        await tracker.schedule_reminder(p.user_id, t.id, DUE)
+        with pytest.raises(RuntimeError):
+            async with store.claim_due(DUE, 10_000) as due:
+                assert t.id in [d.tournament_id for d in due]
+                raise RuntimeError("publishing failed")
+        assert await claimed(store, DUE, p) == [(t.id, p.user_id, DUE)]
+
+    async def test_reminders_are_per_player(self, store: Any, tracker: Tracker) -> None:
+        ann, bob = player(), player()
+        a = await tracker.register(ann, on(1), 1)
+        b = await tracker.register(bob, on(1), 1)
+        await tracker.schedule_reminder(bob.user_id, a.id, DUE)  # not Bob's: nothing
+        await tracker.schedule_reminder(ann.user_id, a.id, DUE)
+        await tracker.schedule_reminder(bob.user_id, b.id, DUE)
+        await tracker.cancel_reminders(bob.user_id)  # Bob turned them off
+        assert await claimed(store, DUE, ann, bob) == [(a.id, ann.user_id, DUE)]
+
+    async def test_a_result_or_a_deletion_drops_the_reminder(self, store: Any, tracker: Tracker) -> None:
+        p = player()
+        scored, edited, deleted, kept = [await tracker.register(p, on(d, str(d)), d) for d in (1, 2, 3, 4)]
+        for t in (scored, edited, deleted, kept):
+            await tracker.schedule_reminder(p.user_id, t.id, DUE)
+        await tracker.record_result(p.user_id, scored.id, res(2, 50), 5)
+        await tracker.save(p.user_id, edited.id, on(2, "2"), res(9, 0), 6)
+        await tracker.delete(p.user_id, deleted.id, 7)  # ON DELETE CASCADE
+        assert await claimed(store, DUE, p) == [(kept.id, p.user_id, DUE)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 from dataclasses import dataclass, field, fields
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from services.handler.conversation.dispatcher import converse
@@ -35,6 +35,7 @@ from tests.conftest import random_user_id
 
 TODAY = date(2025, 6, 15)
 BOT = BotIdentity("PokerTrackerTestBot")  # the bot the users talk to (getMe's username)
+NOON = datetime.combine(TODAY, time(12), UTC)
 _update_ids = itertools.count(1_000_000)
 
 
@@ -107,6 +108,7 @@ class BotUser:
     # {"id": -4012345678, "type": "group", "title": "Friday Poker"}.
     chat: dict[str, Any] | None = None
     bot: BotIdentity = BOT
+    now: datetime = NOON  # the clock the conversation sees
 
     @property
     def step(self) -> Step:
@@ -134,7 +136,7 @@ class BotUser:
         async with self.store.unit_of_work() as tracker:
             out = await converse(
                 incoming, ConversationState.from_session(self.session), tracker,
-                self.files, self.today, self.bot,
+                self.files, self.today, self.bot, self.now,
             )
         self.session = out.state.to_session()
         calls, uploads, jobs = [], [], []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 from services.handler.conversation.identity import UNNAMED_BOT, BotIdentity
@@ -44,6 +44,8 @@ class Context:
     settings: PlayerSettings = DEFAULT_SETTINGS
     replies: list[Effect] = field(default_factory=list)
     identity: BotIdentity = UNNAMED_BOT  # the bot's username: group answers link to it
+    # When the update is handled (UTC): when a registration's reminder falls due.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def user_id(self) -> int:

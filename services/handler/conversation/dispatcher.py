@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 
 from services.handler.conversation import keyboards as kb
 from services.handler.conversation.context import Context, FileSource, Handler
@@ -20,6 +20,7 @@ from services.handler.conversation.flows import (
     menu,
     overview,
     register,
+    reminders,
     result,
     share,
     ticket,
@@ -52,6 +53,7 @@ COMMANDS: dict[str, Handler] = {
     "menu": menu.show,
     "currency": currency.show,
     "rate": currency.rate,
+    "reminders": reminders.show,
 }
 
 # Text typed inside a step; text outside any step gets the short help.
@@ -89,14 +91,16 @@ CALLBACKS: dict[str, Handler] = {
     kb.TOURNAMENTS_PAGE: overview.on_page,
     kb.LANGUAGE: language.on_button,
     kb.CURRENCY: currency.on_button,
+    kb.REMINDERS: reminders.on_button,
 }
 
-# Everything else a user (or our OCR service) can send.
+# Everything else a user (or our OCR service, or a reminder falling due) can send.
 OTHER: dict[str, Handler] = {
     "photo": ticket.on_photo,
     "document": export.on_document,
     "ticket": ticket.on_read,
     "inline": share.on_inline_query,
+    "reminder": reminders.on_due,
 }
 
 
@@ -153,12 +157,16 @@ async def converse(
     files: FileSource,
     today: date,
     identity: BotIdentity = UNNAMED_BOT,
+    now: datetime | None = None,
 ) -> Outcome:
-    """Run one update through the conversation: the new state and the replies to send."""
+    """Run one update through the conversation: the new state and the replies to send
+    (``now``: the moment it is handled, the clock's if not given)."""
     settings = state.settings or await tracker.settings(incoming.user_id)
     texts = catalogue_for(settings.language or incoming.language_code)
     incoming = as_menu_command(incoming)
     ctx = Context(incoming, state, tracker, texts, files, today, settings, identity=identity)
+    if now is not None:
+        ctx.now = now
     await route(incoming, state, identity)(ctx)
     if incoming.kind == "callback" and not any(isinstance(r, AnswerCallback) for r in ctx.replies):
         ctx.answer_callback()

@@ -14,6 +14,7 @@ from services.handler.conversation.context import fmt_date
 from services.handler.conversation.replies import Button, Keyboard, ReplyKeyboard
 from services.handler.domain.money import CURRENCY_SYMBOLS
 from services.handler.domain.records import Format, Game, Tournament
+from services.handler.domain.settings import REMINDER_HOURS
 from services.handler.texts import Catalogue
 
 PICK_RESULT = "res"
@@ -29,6 +30,7 @@ UNDO = "un"  # un:<undo id>  put back what a /delete removed
 TOURNAMENTS_PAGE = "tp"  # tp:<offset>  the page of /tournaments starting at that (newest-first) offset
 LANGUAGE = "lang"  # lang:en | lang:ru | lang:auto
 CURRENCY = "cur"  # cur:<ISO code>  the player's default currency
+REMINDERS = "rem"  # rem:off | rem:<hours>
 
 _ID = re.compile(r"[0-9]{1,19}")  # ASCII only (isdigit() accepts "²"); range checked below
 MAX_ID = 2**63 - 1  # bigint: every id a tournament can have
@@ -161,3 +163,20 @@ def currencies() -> Keyboard:
         tuple(Button(f"{CURRENCY_SYMBOLS[c]} {c}" if c in CURRENCY_SYMBOLS else c, f"{CURRENCY}:{c}") for c in row)
         for row in COMMON_CURRENCIES
     )
+
+
+def reminder_choices(texts: Catalogue, current: int | None) -> Keyboard:
+    """Off / 6 h / 12 h / 24 h in one row, the current choice marked."""
+    choices: list[tuple[int | None, str]] = [(None, texts.reminders_button_off)]
+    choices += [(h, texts.reminders_button_hours.format(hours=h)) for h in REMINDER_HOURS]
+    return (
+        tuple(
+            Button(("✅ " if value == current else "") + label, f"{REMINDERS}:{'off' if value is None else value}")
+            for value, label in choices
+        ),
+    )
+
+
+def enter_result(t: Tournament, texts: Catalogue) -> Keyboard:
+    """The reminder's one button: straight to the result of ``t``, as /result's pick does."""
+    return ((Button(texts.reminder_button, f"{PICK_RESULT}:{t.id}"),),)

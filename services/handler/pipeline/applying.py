@@ -70,6 +70,7 @@ class UpdateApplier:
         effects: Effects,
         *,
         today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
         limits: PipelineLimits,
         metrics: HandlerMetrics,
         identity: BotIdentity = UNNAMED_BOT,
@@ -82,6 +83,7 @@ class UpdateApplier:
         self._files = files
         self._effects = effects
         self._today = today
+        self._now = now
         self._metrics = metrics
         # Lowered to the session service's limit if that one turns out to be smaller.
         self._session_max_bytes = limits.session_max_bytes
@@ -96,7 +98,9 @@ class UpdateApplier:
         limit = self._session_max_bytes
         try:
             async with self._store.unit_of_work() as tracker:
-                outcome = await converse(incoming, state, tracker, self._files, self._today(), self.identity)
+                outcome = await converse(
+                    incoming, state, tracker, self._files, self._today(), self.identity, self._now()
+                )
                 data = outcome.state.to_session()
                 if (size := session_size(data)) > limit:
                     raise _SessionTooLarge(size)  # rolls the tracker transaction back

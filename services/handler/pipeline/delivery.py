@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from services.handler.telegram import Incoming, Update, ticket_incoming, to_incoming
+from services.handler.telegram import Incoming, Update, reminder_incoming, ticket_incoming, to_incoming
 from shared.ocr_api import KIND_TICKET_READ, TicketRead
+from shared.reminder_api import KIND_REMINDER, ReminderDue
 from shared.topology import HEADER_ACCEPTED_AT, HEADER_DELIVERY_COUNT, HEADER_KIND
 
 
@@ -40,10 +41,14 @@ def parse_delivery(body: bytes, headers: dict[str, Any]) -> tuple[int, Incoming 
     """The delivery's dedupe id and what the conversation sees of it (``None``: nothing).
 
     A partition carries Telegram updates and, marked by ``x-kind``, the OCR service's
-    readings of ticket photos.  Raises ``ValidationError`` for anything else.
+    readings of ticket photos and the handlers' result reminders.  Raises ``ValidationError``
+    for anything else.
     """
     if headers.get(HEADER_KIND) == KIND_TICKET_READ:
         ticket = TicketRead.model_validate_json(body)
         return ticket.event_id, ticket_incoming(ticket)
+    if headers.get(HEADER_KIND) == KIND_REMINDER:
+        reminder = ReminderDue.model_validate_json(body)
+        return reminder.event_id, reminder_incoming(reminder)
     update = Update.model_validate_json(body)
     return update.update_id, to_incoming(update)

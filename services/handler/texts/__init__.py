@@ -223,6 +223,17 @@ class Catalogue:
     button_tomorrow: str
     mixed_currency: str  # {value}: a buy-in in two currencies, at the buy-in step
     result_wrong_currency: str  # {name} {currency} {typed}
+    # --- reminders ---
+    reminders_status: str  # {current}
+    reminders_off: str
+    reminders_after: str  # {hours}
+    reminders_button_off: str
+    reminders_button_hours: str  # {hours}
+    reminders_set: str  # {hours}
+    reminders_set_off: str
+    reminders_bad: str  # {value}
+    reminder_nudge: str  # {name} {date}
+    reminder_button: str
 
     cancelled: str
     nothing_to_cancel: str

@@ -18,6 +18,7 @@ _COMMANDS = (
     "/language — English or Russian\n"
     "/menu — the buttons under the input field\n"
     "/currency — your currency (/currency EUR); /rate USD 0.92 — exchange rates for /stats\n"
+    "/reminders — a reminder to enter results (off, 6h, 12h, 24h)\n"
     "/cancel — stop what you are doing\n"
     "/help — this list"
 )
@@ -367,6 +368,27 @@ EN = Catalogue(
         "{name} is in {currency}, and you wrote the result in {typed}. Send it in {currency} or without a "
         "currency, e.g. 3 | 850."
     ),
+    # --- reminders ---
+    reminders_status=(
+        "Result reminders: {current}.\n"
+        "If you register a tournament and don't enter its result, I'll remind you once, "
+        "after the delay you choose. Pick one below or send /reminders 12h."
+    ),
+    reminders_off="off",
+    reminders_after="{hours} h after the tournament",
+    reminders_button_off="Off",
+    reminders_button_hours="{hours} h",
+    reminders_set=(
+        "Done: if a tournament's result isn't in {hours} h after it, I'll remind you once. "
+        "This applies to tournaments you register from now on."
+    ),
+    reminders_set_off="Reminders are off. I won't remind you about results.",
+    reminders_bad=(
+        "«{value}» is not one of the choices. Send /reminders off, /reminders 6h, "
+        "/reminders 12h or /reminders 24h, or press a button."
+    ),
+    reminder_nudge="⏰ How did {name} ({date}) go? Enter the result while you remember it.",
+    reminder_button="✍️ Enter the result",
     cancelled="Cancelled. Nothing is in progress now.",
     nothing_to_cancel="Nothing to cancel: nothing was in progress.",
     session_too_large=(

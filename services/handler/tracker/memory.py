@@ -1,6 +1,6 @@
 """``Tracker`` in memory: the PostgreSQL tracker's twin, for conversations run without a database.
 
-``MemoryStore`` holds the tables (players, tournaments, results) as the schema in
+``MemoryStore`` holds the tables (players, tournaments, results, reminders) as the schema in
 ``tracker/schema.py`` defines them, with the same keys (a tournament is unique per player,
 update and file row) and the same constraints: money kept to two decimals as ``numeric(14, 2)``
 rounds it, non-negative amounts, places and entries from 1, 32- and 64-bit integer ranges, no
@@ -28,6 +28,7 @@ from services.handler.domain.records import Result, Tournament, TournamentFields
 from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
 from services.handler.tracker.memory_deletions import DeletedRow, MemoryDeletions
 from services.handler.tracker.model import (
+    DueReminder,
     ImportOutcome,
     Player,
     RecordOutcome,
@@ -131,7 +132,15 @@ class ResultRow:
     revision: int = 0
 
 
-Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow, DeletedRow)
+@dataclass(frozen=True)
+class ReminderRow:
+    tournament_id: int
+    player_id: int
+    due_at: datetime
+    published_at: datetime | None = None
+
+
+Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow, DeletedRow, ReminderRow)
 
 
 class MemoryStore:
@@ -144,6 +153,7 @@ class MemoryStore:
         self.deleted: dict[int, DeletedRow] = {}
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # PostgreSQL's now()
         self.rates: dict[tuple[int, str, str], Decimal] = {}  # (player, base, currency) -> rate
+        self.reminders: dict[int, ReminderRow] = {}
         self._ids = itertools.count(1)  # a sequence: ids are not reused after a rollback
         self._deleted_ids = itertools.count(1)
         self._revisions = itertools.count(1)
@@ -162,6 +172,23 @@ class MemoryStore:
             for step in reversed(undo):
                 step()
             raise
+
+    @contextlib.asynccontextmanager
+    async def claim_due(self, now: datetime, limit: int) -> AsyncIterator[list[DueReminder]]:
+        """As ``PgStore.claim_due``; one caller at a time, so nothing is held from another."""
+        if limit < 0:
+            raise ConstraintViolation("LIMIT must not be negative")
+        rows = sorted(
+            (r for r in self.reminders.values() if r.published_at is None and r.due_at <= now),
+            key=lambda r: (r.due_at, r.tournament_id),
+        )[:limit]
+        yield [
+            DueReminder(r.tournament_id, r.player_id, r.due_at, self.players[r.player_id].language_code)
+            for r in rows
+        ]
+        for r in rows:
+            if r.tournament_id in self.reminders:
+                self.reminders[r.tournament_id] = dataclasses.replace(r, published_at=now)
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -258,6 +285,7 @@ class MemoryTracker(MemoryDeletions):
     def _set_result(self, tournament_id: int, result: Result | None, source_update_id: int) -> None:
         row = None
         if result is not None:
+            self._store.put(self._store.reminders, tournament_id, None, self._undo)  # nothing to nudge about
             row = ResultRow(tournament_id, _stored_result(result), _bigint(source_update_id), self._store.revision())
         self._store.put(self._store.results, tournament_id, row, self._undo)
 
@@ -396,6 +424,18 @@ class MemoryTracker(MemoryDeletions):
         rates = self._store.rates
         if self._undo is not None:
             self._undo.append(lambda: rates.pop(key, None) if old is None else rates.__setitem__(key, old))
+
+    async def schedule_reminder(self, player_id: int, tournament_id: int, due_at: datetime) -> None:
+        if due_at.tzinfo is None:
+            raise ConstraintViolation("a reminder's due time must say its time zone (timestamptz)")
+        row = self._owned(player_id, tournament_id)
+        if row is not None and row.id not in self._store.reminders:
+            self._store.put(self._store.reminders, row.id, ReminderRow(row.id, player_id, due_at), self._undo)
+
+    async def cancel_reminders(self, player_id: int) -> None:
+        for r in list(self._store.reminders.values()):
+            if r.player_id == _bigint(player_id) and r.published_at is None:
+                self._store.put(self._store.reminders, r.tournament_id, None, self._undo)
 
     async def import_rows(
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int

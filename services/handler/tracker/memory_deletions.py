@@ -69,6 +69,7 @@ class MemoryDeletions:
         store.put(store.deleted, kept.id, kept, self._undo)
         store.put(store.results, row.id, None, self._undo)  # ON DELETE CASCADE too
         if whole:
+            store.put(store.reminders, row.id, None, self._undo)  # ON DELETE CASCADE
             store.put(store.tournaments, row.id, None, self._undo)
         return kept.id
 

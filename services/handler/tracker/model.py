@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import Enum
 from typing import TYPE_CHECKING, Protocol
@@ -74,6 +74,16 @@ def as_stored(fields: TournamentFields, result: Result | None) -> tuple[Tourname
 def unchanged(t: Tournament, fields: TournamentFields, result: Result | None) -> bool:
     """Whether storing ``fields`` and ``result`` on ``t`` would leave it as it is."""
     return (t.editable, t.result) == as_stored(fields, result)
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """A result reminder that fell due: the player's tournament and how to address them."""
+
+    tournament_id: int
+    player_id: int
+    due_at: datetime
+    language_code: str | None  # the player's Telegram language, as last seen
 
 
 class Tracker(Protocol):
@@ -156,6 +166,15 @@ class Tracker(Protocol):
 
     async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
         """Remove a rate; whether there was one."""
+
+    async def schedule_reminder(self, player_id: int, tournament_id: int, due_at: datetime) -> None:
+        """Nudge the player about this tournament of theirs at ``due_at``, once: a tournament
+        with a reminder already (a re-run of the update), or not the player's, is left as it is.
+        Recording the tournament's result or deleting it drops its reminder."""
+        ...
+
+    async def cancel_reminders(self, player_id: int) -> None:
+        """Drop the player's reminders not yet sent (they turned reminders off)."""
         ...
 
 
@@ -164,3 +183,13 @@ class TrackerStore(Protocol):
     writes stand together when the block ends, and none of them when the block raises."""
 
     def unit_of_work(self) -> AbstractAsyncContextManager[Tracker]: ...
+
+
+class ReminderSource(Protocol):
+    """Where the schedulers find due reminders, across players (``PgStore``, ``MemoryStore``)."""
+
+    def claim_due(self, now: datetime, limit: int) -> AbstractAsyncContextManager[list[DueReminder]]:
+        """At most ``limit`` reminders due by ``now`` and not yet published, earliest first,
+        held for this caller alone until the block ends (another caller skips them): marked
+        published when the block ends, left unpublished when it raises."""
+        ...

@@ -99,4 +99,17 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (player_id, base, currency)
     );
     """,
+    # 6: result reminders (/reminders): one row per tournament to nudge about, claimed by the
+    # handlers' schedulers when due (services/handler/reminders.py).
+    """
+    CREATE TABLE tracker.reminders (
+        tournament_id bigint PRIMARY KEY REFERENCES tracker.tournaments (id) ON DELETE CASCADE,
+        player_id bigint NOT NULL REFERENCES tracker.players (user_id),
+        due_at timestamptz NOT NULL,
+        published_at timestamptz,
+        created_at timestamptz NOT NULL DEFAULT now()
+    );
+    CREATE INDEX reminders_due_idx ON tracker.reminders (due_at) WHERE published_at IS NULL;
+    CREATE INDEX reminders_player_idx ON tracker.reminders (player_id) WHERE published_at IS NULL;
+    """,
 ]

@@ -23,6 +23,7 @@ from services.handler.domain import parsing
 from services.handler.domain.edits import Draft
 from services.handler.domain.parsing import ErrorCode, ParseError
 from services.handler.domain.records import Format, Game, TournamentFields
+from services.handler.domain.reminders import reminder_due
 
 # The date buttons' arguments, in days from today (``rd:today`` and ``rd:yday`` as before).
 _DATE_BUTTONS = {"today": 0, "yday": -1, "tmrw": 1}
@@ -176,10 +177,14 @@ async def register(ctx: Context, fields: TournamentFields) -> None:
     """Store the tournament (once per update) and say so; shared with the ticket flow.
 
     Registered with no currency, it is in the player's default one (``""`` while there is none).
+    With reminders on, its result reminder is scheduled in the same unit of work
+    (flows/reminders.py).
     """
     if not fields.currency and ctx.settings.currency:
         fields = replace(fields, currency=ctx.settings.currency)
     t = await ctx.tracker.register(ctx.player, fields, ctx.incoming.update_id)
+    if (hours := ctx.settings.reminder_hours) is not None and t.result is None:
+        await ctx.tracker.schedule_reminder(ctx.user_id, t.id, reminder_due(ctx.now, t.played_on, hours))
     ctx.state = IDLE
     saved = ctx.texts.register_saved.format(card=draft_card(Draft.of(t), ctx.texts))
     if (ask := await currency.ask_once(ctx, t)) is not None:
