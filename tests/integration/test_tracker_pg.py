@@ -99,7 +99,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
 
 
 # Where ids appear: button data, an exported row's first column, an import's error text.
-_IDS = re.compile(r"(res:|ed:|del:|dx:[rtk]:|\\r\\n|id )([0-9]+)")
+_IDS = re.compile(r"(res:|ed:|del:|dx:[rtk]:|\\r\\n|id |result )([0-9]+)")
 _UNDO_IDS = re.compile(r"(un:)([0-9]+)")  # the deletions' numbering differs too
 
 
