@@ -5,7 +5,13 @@
 update and file row) and the same constraints: money kept to two decimals as ``numeric(14, 2)``
 rounds it, non-negative amounts, places and entries from 1, 32- and 64-bit integer ranges, no
 NUL character in text.  A value PostgreSQL would refuse raises ``ConstraintViolation`` here,
-so a flow that relies on the database to refuse it fails in memory too.
+so a flow that relies on the database to refuse it fails in memory too.  The rows and those
+checks are in ``memory_rows.py``.
+
+This module keeps the tournaments and results; the other feature groups are mixins, each the
+twin of a ``pg_*`` module: ``memory_players`` (venue, settings), ``memory_rates`` (currency fill,
+exchange rates), ``memory_reminders`` (result reminders, and the store's claim of due ones),
+``memory_deletions`` (deletions kept for an Undo).
 
 ``MemoryStore.unit_of_work()`` is one update's unit of work: its writes are undone when the
 block raises.  Units of work are not isolated from each other (a unit sees what another one
@@ -17,18 +23,32 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import itertools
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
-from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
-from services.handler.tracker.memory_deletions import DeletedRow, MemoryDeletions
+from services.handler.domain.settings import DEFAULT_SETTINGS
+from services.handler.tracker.memory_deletions import MemoryDeletions
+from services.handler.tracker.memory_players import MemoryPlayers
+from services.handler.tracker.memory_rates import MemoryRates
+from services.handler.tracker.memory_reminders import MemoryDueReminders, MemoryReminders
+from services.handler.tracker.memory_rows import (
+    ConstraintViolation,
+    DeletedRow,
+    PlayerRow,
+    ReminderRow,
+    ResultRow,
+    Row,
+    TournamentRow,
+    _bigint,
+    _int4,
+    _stored_fields,
+    _stored_result,
+    _text,
+)
 from services.handler.tracker.model import (
-    DueReminder,
     ImportOutcome,
     Player,
     RecordOutcome,
@@ -38,112 +58,8 @@ from services.handler.tracker.model import (
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
 
-INT4_MAX = 2**31 - 1
-INT8_MAX = 2**63 - 1
-MONEY_MAX = Decimal(10) ** 12  # numeric(14, 2): twelve digits before the point
-CENT = Decimal("0.01")
-ZERO = Decimal(0)
-CURRENCY = re.compile(r"(?:[A-Z]{3})?")
-RATE_CODE = re.compile(r"[A-Z]{3}")
-RATE_UNIT = Decimal("0.00000001")  # numeric(18, 8)
-RATE_MAX = Decimal(1_000_000)
 
-
-class ConstraintViolation(ValueError):
-    """A write PostgreSQL would refuse (a CHECK, a column type's range, a NUL in text)."""
-
-
-def _bigint(value: int) -> int:
-    """An id or key as a bigint parameter: asyncpg refuses one out of range before sending."""
-    if not -INT8_MAX - 1 <= value <= INT8_MAX:
-        raise ConstraintViolation(f"{value} is out of the bigint range")
-    return value
-
-
-def _int4(value: int, least: int | None = None) -> int:
-    if not -INT4_MAX - 1 <= value <= INT4_MAX or (least is not None and value < least):
-        raise ConstraintViolation(f"{value} is out of range")
-    return value
-
-
-def _money(value: Decimal) -> Decimal:
-    """The amount as ``numeric(14, 2)`` stores it: rounded half away from zero to cents."""
-    rounded = value.quantize(CENT, rounding=ROUND_HALF_UP)
-    if not ZERO <= rounded < MONEY_MAX:
-        raise ConstraintViolation(f"{value} is not an amount numeric(14, 2) >= 0 holds")
-    return rounded
-
-
-def _text(value: str) -> str:
-    if "\x00" in value:
-        raise ConstraintViolation("text cannot contain NUL")
-    return value
-
-
-def _stored_fields(f: TournamentFields) -> TournamentFields:
-    """The fields as PostgreSQL stores and returns them, or ``ConstraintViolation``."""
-    if not CURRENCY.fullmatch(f.currency):
-        raise ConstraintViolation(f"currency {f.currency!r} is not three capital letters")
-    if f.starting_stack is not None and not 0 <= f.starting_stack <= INT8_MAX:
-        raise ConstraintViolation(f"starting stack {f.starting_stack} is out of range")
-    return dataclasses.replace(
-        f,
-        name=_text(f.name),
-        venue=_text(f.venue),
-        buy_in=_money(f.buy_in),
-        fee=_money(f.fee),
-        rebuys=_money(f.rebuys),
-        addons=_money(f.addons),
-        entries=_int4(f.entries, 1),
-        field_size=None if f.field_size is None else _int4(f.field_size, 1),
-    )
-
-
-def _stored_result(r: Result) -> Result:
-    return Result(place=_int4(r.place, 1), prize=_money(r.prize), bounty=_money(r.bounty))
-
-
-@dataclass(frozen=True)
-class PlayerRow:
-    user_id: int
-    first_name: str
-    language_code: str | None
-    venue: str | None = None
-    revision: int = 0  # the store's write counter when the row last changed (``updated_at``)
-    settings: PlayerSettings = DEFAULT_SETTINGS
-
-
-@dataclass(frozen=True)
-class TournamentRow:
-    id: int
-    player_id: int
-    fields: TournamentFields
-    source_update_id: int
-    source_row: int
-    revision: int = 0
-    updated_by: int | None = None  # the update that last replaced the fields
-
-
-@dataclass(frozen=True)
-class ResultRow:
-    tournament_id: int
-    result: Result
-    source_update_id: int
-    revision: int = 0
-
-
-@dataclass(frozen=True)
-class ReminderRow:
-    tournament_id: int
-    player_id: int
-    due_at: datetime
-    published_at: datetime | None = None
-
-
-Row = TypeVar("Row", PlayerRow, TournamentRow, ResultRow, DeletedRow, ReminderRow)
-
-
-class MemoryStore:
+class MemoryStore(MemoryDueReminders):
     """The tracker's tables in memory; ``unit_of_work()`` hands out trackers on them."""
 
     def __init__(self) -> None:
@@ -172,23 +88,6 @@ class MemoryStore:
             for step in reversed(undo):
                 step()
             raise
-
-    @contextlib.asynccontextmanager
-    async def claim_due(self, now: datetime, limit: int) -> AsyncIterator[list[DueReminder]]:
-        """As ``PgStore.claim_due``; one caller at a time, so nothing is held from another."""
-        if limit < 0:
-            raise ConstraintViolation("LIMIT must not be negative")
-        rows = sorted(
-            (r for r in self.reminders.values() if r.published_at is None and r.due_at <= now),
-            key=lambda r: (r.due_at, r.tournament_id),
-        )[:limit]
-        yield [
-            DueReminder(r.tournament_id, r.player_id, r.due_at, self.players[r.player_id].language_code)
-            for r in rows
-        ]
-        for r in rows:
-            if r.tournament_id in self.reminders:
-                self.reminders[r.tournament_id] = dataclasses.replace(r, published_at=now)
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -220,7 +119,7 @@ class MemoryStore:
         )
 
 
-class MemoryTracker(MemoryDeletions):
+class MemoryTracker(MemoryPlayers, MemoryRates, MemoryReminders, MemoryDeletions):
     """One player-scoped view of a ``MemoryStore``, behaving as ``PgTracker`` does."""
 
     def __init__(self, store: MemoryStore, undo: list[Callable[[], object]] | None) -> None:
@@ -285,7 +184,7 @@ class MemoryTracker(MemoryDeletions):
     def _set_result(self, tournament_id: int, result: Result | None, source_update_id: int) -> None:
         row = None
         if result is not None:
-            self._store.put(self._store.reminders, tournament_id, None, self._undo)  # nothing to nudge about
+            self._drop_reminder(tournament_id)
             row = ResultRow(tournament_id, _stored_result(result), _bigint(source_update_id), self._store.revision())
         self._store.put(self._store.results, tournament_id, row, self._undo)
 
@@ -358,84 +257,6 @@ class MemoryTracker(MemoryDeletions):
         if not self._replace(player_id, tournament_id, fields, result, source_update_id):
             return None
         return await self.get(player_id, tournament_id)
-
-    async def venue(self, player_id: int) -> str | None:
-        row = self._store.players.get(_bigint(player_id))
-        return None if row is None else row.venue
-
-    async def set_venue(self, player: Player, venue: str | None) -> None:
-        if venue is not None and not 1 <= len(_text(venue)) <= 100:
-            raise ConstraintViolation("a venue is 1 to 100 characters")
-        self._upsert_player(player)
-        row = dataclasses.replace(
-            self._store.players[player.user_id], venue=venue, revision=self._store.revision()
-        )
-        self._store.put(self._store.players, player.user_id, row, self._undo)
-
-    async def settings(self, player_id: int) -> PlayerSettings:
-        row = self._store.players.get(_bigint(player_id))
-        return DEFAULT_SETTINGS if row is None else row.settings
-
-    async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
-        if not CURRENCY.fullmatch(settings.currency):
-            raise ConstraintViolation("a currency is a three-letter code or empty")
-        self._upsert_player(player)
-        row = dataclasses.replace(
-            self._store.players[player.user_id], settings=settings, revision=self._store.revision()
-        )
-        self._store.put(self._store.players, player.user_id, row, self._undo)
-
-    async def fill_currency(self, player_id: int, currency: str) -> int:
-        if not CURRENCY.fullmatch(currency):
-            raise ConstraintViolation("a currency is a three-letter code or empty")
-        filled = 0
-        for row in self._rows(player_id):
-            if not row.fields.currency:
-                changed = dataclasses.replace(
-                    row, fields=dataclasses.replace(row.fields, currency=currency), revision=self._store.revision()
-                )
-                self._store.put(self._store.tournaments, row.id, changed, self._undo)
-                filled += 1
-        return filled
-
-    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
-        _bigint(player_id)
-        return {c: r for (p, b, c), r in sorted(self._store.rates.items()) if p == player_id and b == base}
-
-    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None:
-        if not (RATE_CODE.fullmatch(base) and RATE_CODE.fullmatch(currency)) or base == currency:
-            raise ConstraintViolation("a rate is between two different three-letter codes")
-        stored = rate.quantize(RATE_UNIT, rounding=ROUND_HALF_UP)
-        if not ZERO < stored <= RATE_MAX:
-            raise ConstraintViolation(f"rate {rate} is out of range")
-        self._upsert_player(player)
-        key = (player.user_id, base, currency)
-        old = self._store.rates.get(key)
-        self._store.rates[key] = stored
-        self._note_undo(key, old)
-
-    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
-        key = (_bigint(player_id), base, currency)
-        old = self._store.rates.pop(key, None)
-        self._note_undo(key, old)
-        return old is not None
-
-    def _note_undo(self, key: tuple[int, str, str], old: Decimal | None) -> None:
-        rates = self._store.rates
-        if self._undo is not None:
-            self._undo.append(lambda: rates.pop(key, None) if old is None else rates.__setitem__(key, old))
-
-    async def schedule_reminder(self, player_id: int, tournament_id: int, due_at: datetime) -> None:
-        if due_at.tzinfo is None:
-            raise ConstraintViolation("a reminder's due time must say its time zone (timestamptz)")
-        row = self._owned(player_id, tournament_id)
-        if row is not None and row.id not in self._store.reminders:
-            self._store.put(self._store.reminders, row.id, ReminderRow(row.id, player_id, due_at), self._undo)
-
-    async def cancel_reminders(self, player_id: int) -> None:
-        for r in list(self._store.reminders.values()):
-            if r.player_id == _bigint(player_id) and r.published_at is None:
-                self._store.put(self._store.reminders, r.tournament_id, None, self._undo)
 
     async def import_rows(
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int

@@ -5,36 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from services.handler.domain.records import Tournament
+from services.handler.tracker.memory_rows import DeletedRow, TournamentRow, _bigint
 from services.handler.tracker.model import PURGE_AFTER, UNDO_WINDOW, Restored
 
 if TYPE_CHECKING:
-    from services.handler.tracker.memory import MemoryStore, ResultRow, TournamentRow
-
-
-def _bigint(value: int) -> int:
-    from services.handler.tracker.memory import _bigint as check
-
-    return check(value)
-
-
-@dataclass(frozen=True)
-class DeletedRow:
-    """A deletion kept for an Undo (``tracker.deleted``)."""
-
-    id: int
-    player_id: int
-    tournament_id: int
-    whole: bool
-    tournament: TournamentRow | None  # whole: the row as it was
-    result: ResultRow | None
-    source_update_id: int
-    deleted_at: datetime
-    restored_by: int | None = None
+    from services.handler.tracker.memory import MemoryStore
 
 
 class MemoryDeletions:
