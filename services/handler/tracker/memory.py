@@ -29,7 +29,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from services.handler.domain.records import Result, Tournament, TournamentFields
-from services.handler.domain.settings import DEFAULT_SETTINGS
 from services.handler.tracker.memory_deletions import MemoryDeletions
 from services.handler.tracker.memory_players import MemoryPlayers
 from services.handler.tracker.memory_rates import MemoryRates
@@ -46,7 +45,6 @@ from services.handler.tracker.memory_rows import (
     _int4,
     _stored_fields,
     _stored_result,
-    _text,
 )
 from services.handler.tracker.model import (
     ImportOutcome,
@@ -120,7 +118,8 @@ class MemoryStore(MemoryDueReminders):
 
 
 class MemoryTracker(MemoryPlayers, MemoryRates, MemoryReminders, MemoryDeletions):
-    """One player-scoped view of a ``MemoryStore``, behaving as ``PgTracker`` does."""
+    """One player-scoped view of a ``MemoryStore``, behaving as ``PgTracker`` does.
+    ``MemoryPlayers`` comes first: its ``_upsert_player`` is the one the other mixins' stubs stand for."""
 
     def __init__(self, store: MemoryStore, undo: list[Callable[[], object]] | None) -> None:
         self._store = store
@@ -142,18 +141,6 @@ class MemoryTracker(MemoryPlayers, MemoryRates, MemoryReminders, MemoryDeletions
             raise ConstraintViolation("LIMIT must not be negative")
         rows = [r for r in reversed(self._rows(player_id)) if not (pending and r.id in self._store.results)]
         return rows[:limit]
-
-    def _upsert_player(self, player: Player) -> None:
-        old = self._store.players.get(_bigint(player.user_id))
-        row = PlayerRow(
-            player.user_id,
-            _text(player.first_name),
-            None if player.language_code is None else _text(player.language_code),
-            None if old is None else old.venue,
-            self._store.revision(),
-            DEFAULT_SETTINGS if old is None else old.settings,
-        )
-        self._store.put(self._store.players, player.user_id, row, self._undo)
 
     def _by_source(self, player_id: int, source_update_id: int, source_row: int) -> TournamentRow | None:
         return next(

@@ -1,5 +1,6 @@
-"""``MemoryTracker``'s player preferences, the twin of ``pg_players``: the venue last played
-at and the player's settings (language, currency, reminder hours), kept on the player's row."""
+"""``MemoryTracker``'s player row, the twin of ``pg_players``: the player as Telegram last
+showed them, the venue last played at and the player's settings (language, currency, reminder
+hours)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
-from services.handler.tracker.memory_rows import CURRENCY, ConstraintViolation, _bigint, _text
+from services.handler.tracker.memory_rows import CURRENCY, ConstraintViolation, PlayerRow, _bigint, _text
 from services.handler.tracker.model import Player
 
 if TYPE_CHECKING:
@@ -20,7 +21,16 @@ class MemoryPlayers:
     _undo: list[Callable[[], object]] | None
 
     def _upsert_player(self, player: Player) -> None:
-        raise NotImplementedError
+        old = self._store.players.get(_bigint(player.user_id))
+        row = PlayerRow(
+            player.user_id,
+            _text(player.first_name),
+            None if player.language_code is None else _text(player.language_code),
+            None if old is None else old.venue,
+            self._store.revision(),
+            DEFAULT_SETTINGS if old is None else old.settings,
+        )
+        self._store.put(self._store.players, player.user_id, row, self._undo)
 
     async def venue(self, player_id: int) -> str | None:
         row = self._store.players.get(_bigint(player_id))

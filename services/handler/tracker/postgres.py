@@ -1,108 +1,51 @@
-"""``Tracker`` on PostgreSQL (schema ``tracker``), for one update's unit of work."""
+"""``Tracker`` on PostgreSQL (schema ``tracker``), for one update's unit of work.
+
+Tournaments and results are kept here; the other feature groups are mixins, each the twin of a
+``memory_*`` module: ``pg_players`` (venue, settings), ``pg_rates`` (currency fill, exchange
+rates), ``pg_reminders`` (result reminders, and the store's claim of due ones),
+``pg_deletions`` (deletions kept for an Undo); ``pg_rows`` maps tournament rows."""
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import asyncpg
 
-from services.handler.domain.records import (
-    Format,
-    Game,
-    Result,
-    Tournament,
-    TournamentFields,
-)
-from services.handler.domain.settings import DEFAULT_SETTINGS, PlayerSettings
+from services.handler.domain.records import Result, Tournament, TournamentFields
 from services.handler.tracker.model import (
-    DueReminder,
     ImportOutcome,
     Player,
     RecordOutcome,
     unchanged,
 )
 from services.handler.tracker.pg_deletions import PgDeletions
+from services.handler.tracker.pg_players import _UPSERT_PLAYER, PgPlayers
+from services.handler.tracker.pg_rates import PgRates
+from services.handler.tracker.pg_reminders import PgDueReminders, PgReminders
+from services.handler.tracker.pg_rows import (
+    _COLUMNS,
+    _FIELD_COLUMNS,
+    _FROM,
+    _NEW_COLUMNS,
+    _ORDER_NEWEST,
+    _field_values,
+    _tournament,
+)
 from services.handler.tracker.unit_of_work import OnConnection, UnitOfWork
 
 if TYPE_CHECKING:
     from services.handler.domain.csv_io import ImportRow
 
-_COLUMNS = """
-t.id, t.player_id, t.name, t.played_on, t.venue, t.buy_in, t.fee, t.currency, t.game, t.format,
-t.entries, t.rebuys, t.addons, t.field_size, t.starting_stack,
-r.place, r.prize, r.bounty
-"""
-# _COLUMNS of a tournament just inserted (as ``t``), which has no result yet.
-_NEW_COLUMNS = (
-    _COLUMNS.split("r.place")[0] + "NULL::integer AS place, NULL::numeric AS prize, NULL::numeric AS bounty"
-)
-_FROM = "tracker.tournaments t LEFT JOIN tracker.results r ON r.tournament_id = t.id"
-_ORDER_NEWEST = "ORDER BY t.played_on DESC, t.id DESC"
 
-_FIELD_COLUMNS = (
-    "name, played_on, venue, buy_in, fee, currency, game, format, entries, rebuys, addons,"
-    " field_size, starting_stack"
-)
-
-
-# The player as Telegram last showed them ($1 user id, $2 first name, $3 language code).
-_UPSERT_PLAYER = """
-INSERT INTO tracker.players (user_id, first_name, language_code) VALUES ($1, $2, $3)
-ON CONFLICT (user_id) DO UPDATE
-SET first_name = EXCLUDED.first_name, language_code = EXCLUDED.language_code, updated_at = now()
-"""
-
-
-def _field_values(f: TournamentFields) -> tuple[Any, ...]:
-    return (
-        f.name, f.played_on, f.venue, f.buy_in, f.fee, f.currency, f.game.value, f.format.value,
-        f.entries, f.rebuys, f.addons, f.field_size, f.starting_stack,
-    )
-
-
-def _tournament(row: asyncpg.Record) -> Tournament:
-    result = None
-    if row["place"] is not None:
-        result = Result(place=row["place"], prize=row["prize"], bounty=row["bounty"])
-    return Tournament(
-        id=row["id"],
-        player_id=row["player_id"],
-        name=row["name"],
-        played_on=row["played_on"],
-        venue=row["venue"],
-        buy_in=row["buy_in"],
-        fee=row["fee"],
-        currency=row["currency"],
-        game=Game(row["game"]),
-        format=Format(row["format"]),
-        entries=row["entries"],
-        rebuys=row["rebuys"],
-        addons=row["addons"],
-        field_size=row["field_size"],
-        starting_stack=row["starting_stack"],
-        result=result,
-    )
-
-
-class PgTracker(PgDeletions):
+class PgTracker(PgPlayers, PgRates, PgReminders, PgDeletions):
     """Reads on ``work.reading()``, writes on ``work.writing()``: with a ``UnitOfWork`` a step
-    that only reads opens no transaction; a bare connection is used as it is."""
+    that only reads opens no transaction; a bare connection is used as it is.  ``PgPlayers``
+    comes first: its ``_upsert_player`` is the one the other mixins' stubs stand for."""
 
     def __init__(self, work: UnitOfWork | OnConnection | asyncpg.Connection) -> None:
         self._work = OnConnection(work) if isinstance(work, asyncpg.Connection) else work
-
-    async def _upsert_player(self, player: Player) -> None:
-        conn = await self._work.writing()
-        await conn.execute(
-            _UPSERT_PLAYER,
-            player.user_id,
-            player.first_name,
-            player.language_code,
-        )
 
     async def _insert(
         self, player_id: int, fields: TournamentFields, source_update_id: int, source_row: int
@@ -295,21 +238,6 @@ class PgTracker(PgDeletions):
             return None
         return await self.get(player_id, tournament_id)
 
-    async def venue(self, player_id: int) -> str | None:
-        conn = await self._work.reading()
-        return await conn.fetchval(
-            "SELECT venue FROM tracker.players WHERE user_id = $1", player_id
-        )
-
-    async def set_venue(self, player: Player, venue: str | None) -> None:
-        await self._upsert_player(player)
-        conn = await self._work.writing()
-        await conn.execute(
-            "UPDATE tracker.players SET venue = $2, updated_at = now() WHERE user_id = $1",
-            player.user_id,
-            venue,
-        )
-
     async def import_rows(
         self, player: Player, rows: Sequence[ImportRow], source_update_id: int
     ) -> ImportOutcome:
@@ -354,96 +282,8 @@ class PgTracker(PgDeletions):
             added += 1
         return ImportOutcome(added, updated, same)
 
-    async def settings(self, player_id: int) -> PlayerSettings:
-        conn = await self._work.reading()
-        row = await conn.fetchrow(
-            """SELECT language, currency, reminder_hours, currency_asked FROM tracker.players
-            WHERE user_id = $1""",
-            player_id,
-        )
-        if row is None:
-            return DEFAULT_SETTINGS
-        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"], row["currency_asked"])
 
-    async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
-        await self._upsert_player(player)
-        conn = await self._work.writing()
-        await conn.execute(
-            """UPDATE tracker.players SET language = $2, currency = $3, reminder_hours = $4,
-            currency_asked = $5, updated_at = now() WHERE user_id = $1""",
-            player.user_id,
-            settings.language,
-            settings.currency,
-            settings.reminder_hours,
-            settings.currency_asked,
-        )
-
-    async def fill_currency(self, player_id: int, currency: str) -> int:
-        conn = await self._work.writing()
-        status = await conn.execute(
-            """UPDATE tracker.tournaments SET currency = $2, updated_at = now()
-            WHERE player_id = $1 AND currency = ''""",
-            player_id,
-            currency,
-        )
-        return int(status.rsplit(" ", 1)[1])
-
-    async def rates(self, player_id: int, base: str) -> dict[str, Decimal]:
-        conn = await self._work.reading()
-        rows = await conn.fetch(
-            "SELECT currency, rate FROM tracker.rates WHERE player_id = $1 AND base = $2 ORDER BY currency",
-            player_id,
-            base,
-        )
-        return {r["currency"]: r["rate"] for r in rows}
-
-    async def set_rate(self, player: Player, base: str, currency: str, rate: Decimal) -> None:
-        await self._upsert_player(player)
-        conn = await self._work.writing()
-        await conn.execute(
-            """INSERT INTO tracker.rates (player_id, base, currency, rate) VALUES ($1, $2, $3, $4)
-            ON CONFLICT (player_id, base, currency) DO UPDATE SET rate = EXCLUDED.rate, updated_at = now()""",
-            player.user_id,
-            base,
-            currency,
-            rate,
-        )
-
-    async def delete_rate(self, player_id: int, base: str, currency: str) -> bool:
-        conn = await self._work.writing()
-        deleted = await conn.fetchval(
-            """DELETE FROM tracker.rates WHERE player_id = $1 AND base = $2 AND currency = $3
-            RETURNING currency""",
-            player_id,
-            base,
-            currency,
-        )
-        return deleted is not None
-
-    async def schedule_reminder(self, player_id: int, tournament_id: int, due_at: datetime) -> None:
-        conn = await self._work.writing()
-        await conn.execute(
-            """INSERT INTO tracker.reminders (tournament_id, player_id, due_at)
-            SELECT id, player_id, $3 FROM tracker.tournaments WHERE player_id = $1 AND id = $2
-            ON CONFLICT (tournament_id) DO NOTHING""",
-            player_id,
-            tournament_id,
-            due_at,
-        )
-
-    async def cancel_reminders(self, player_id: int) -> None:
-        conn = await self._work.writing()
-        await conn.execute(
-            "DELETE FROM tracker.reminders WHERE player_id = $1 AND published_at IS NULL", player_id
-        )
-
-    async def _drop_reminder(self, tournament_id: int) -> None:
-        """The tournament has a result: nothing to nudge about (ownership checked by the caller)."""
-        conn = await self._work.writing()
-        await conn.execute("DELETE FROM tracker.reminders WHERE tournament_id = $1", tournament_id)
-
-
-class PgStore:
+class PgStore(PgDueReminders):
     """The ``TrackerStore`` on PostgreSQL: each update's tracker runs in a ``UnitOfWork`` on
     ``pool`` (a connection once it reads, a transaction once it writes)."""
 
@@ -454,26 +294,3 @@ class PgStore:
     async def unit_of_work(self) -> AsyncIterator[PgTracker]:
         async with UnitOfWork(self._pool) as work:
             yield PgTracker(work)
-
-    @contextlib.asynccontextmanager
-    async def claim_due(self, now: datetime, limit: int) -> AsyncIterator[list[DueReminder]]:
-        """One transaction: the due rows locked (``SKIP LOCKED``: a concurrent scheduler takes
-        others, or none), the block run (publishing them), the rows marked published, commit."""
-        async with self._pool.acquire() as conn, conn.transaction():
-            rows = await conn.fetch(
-                """SELECT r.tournament_id, r.player_id, r.due_at, p.language_code
-                FROM tracker.reminders r JOIN tracker.players p ON p.user_id = r.player_id
-                WHERE r.published_at IS NULL AND r.due_at <= $1
-                ORDER BY r.due_at, r.tournament_id LIMIT $2
-                FOR UPDATE OF r SKIP LOCKED""",
-                now,
-                limit,
-            )
-            due = [DueReminder(r["tournament_id"], r["player_id"], r["due_at"], r["language_code"]) for r in rows]
-            yield due
-            if due:
-                await conn.execute(
-                    "UPDATE tracker.reminders SET published_at = $2 WHERE tournament_id = ANY($1)",
-                    [d.tournament_id for d in due],
-                    now,
-                )
