@@ -148,9 +148,11 @@ async def test_chaos_every_conversation_completes_exactly_once_and_in_order(
         mine = data[user.user_id]
         assert [t[0] for t in mine["tournaments"]] == [f"Chaos {n}"], mine
         assert [(t[4], int(t[5])) for t in mine["tournaments"]] == [(3, 850)], mine
-        # /register leaves the (empty) session as it was: not written. /result, the button
-        # and the result change it: three writes, none lost, none applied twice.
-        assert mine["session"] == (3, "{}"), mine  # jsonb comes back as text
+        # /register keeps the player's settings in the session (the currency question is
+        # asked once); /result, the button and the result change it: four writes, none lost,
+        # none applied twice, and the step is over.
+        version, session = mine["session"]  # jsonb comes back as text
+        assert (version, json.loads(session)) == (4, {"settings": {"currency_asked": True}}), mine
     assert await dead_letter_count(stack) == 0
 
 
