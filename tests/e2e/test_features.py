@@ -91,7 +91,7 @@ async def test_graph_picture_and_export_sent_back_as_an_import(stack: Stack) -> 
             assert "Результат сохранён" in await user.say(score)
 
         await user.send("/graph")
-        assert (await user.reply())["text"] == "Ваша прибыль во времени и ROI по месяцам."  # the caption
+        assert (await user.reply())["text"] == "Накопленная прибыль и ROI по месяцам."  # the caption
         (graph,) = await user.uploads()
         assert graph.method == "sendPhoto" and graph.content.startswith(b"\x89PNG")
         assert Image.open(io.BytesIO(graph.content)).size[0] >= 800

@@ -55,7 +55,7 @@ async def test_seen_club_two_typed_tournaments_and_a_ticket_in_rubles(store: Mem
     assert "Турниров без валюты: 2. /currency проставит им вашу" in text
 
     reply = await user.send("/currency руб")
-    assert reply.text == "Ваша валюта: RUB ✅\nТурниров без валюты, которым она проставлена: 2."
+    assert reply.text == "Ваша валюта: RUB ✅\nВалюта проставлена турнирам, где её не было: 2."
     assert {t.currency for t in await user.tournaments()} == {"RUB"}
     text = (await user.send("/stats")).text
     assert "— RUB —" not in text and "без валюты" not in text  # one block, no currency headers
@@ -127,8 +127,8 @@ async def test_graph_caption_and_axis_name_the_currency(store: MemoryStore, char
     await play(user, "B | 02.06.2025 | 100 | V", "1 | 300", "валюта: RUB")
     reply = await user.send("/graph")
     captions = sorted(p["caption"] for _, p in reply.calls)
-    assert captions == ["Ваша прибыль во времени и ROI по месяцам, валюта: RUB.",
-                        "Ваша прибыль во времени и ROI по месяцам, турниры без валюты."]
+    assert captions == ["Накопленная прибыль и ROI по месяцам, валюта: RUB.",
+                        "Накопленная прибыль и ROI по месяцам, турниры без валюты."]
     assert all("валюте валюта" not in c for c in captions)
     assert sorted(labels.profit_axis for _, labels in charts) == ["Прибыль", "Прибыль, RUB"]
     assert {labels.numbers.decimal for _, labels in charts} == {","}
@@ -188,7 +188,7 @@ async def test_currency_is_not_asked_when_the_tournament_has_one(store: MemorySt
 async def test_currency_command_shows_sets_and_explains(store: MemoryStore) -> None:
     user = BotUser(store)
     reply = await user.send("/currency")
-    assert "no default currency yet" in reply.text and user.step is Step.CURRENCY
+    assert "no currency of your own yet" in reply.text and user.step is Step.CURRENCY
     assert [data for _, data in reply.buttons][:4] == CURRENCY_BUTTONS
     reply = await user.send("euro-ish")
     assert "«euro-ish» is not a currency I know" in reply.text and "EUR, USD" in reply.text
@@ -206,8 +206,8 @@ async def test_currency_command_shows_sets_and_explains(store: MemoryStore) -> N
 async def test_currency_in_russian(store: MemoryStore) -> None:
     user = BotUser(store, language="ru")
     reply = await user.send("/currency")
-    assert "Основная валюта пока не задана" in reply.text
-    assert "«доллар США» — не знакомая мне валюта" in (await user.send("доллар США")).text
+    assert "Ваша валюта пока не задана" in reply.text
+    assert "«доллар США» — такой валюты я не знаю" in (await user.send("доллар США")).text
     assert (await user.send("$")).text == "Ваша валюта: USD ✅"
     assert "/currency" in (await user.send("/help")).text and "/rate" in (await user.send("/help")).text
 

@@ -69,7 +69,7 @@ async def test_a_bad_file_imports_nothing_and_lists_what_to_fix(user: BotUser) -
         b",2025-03-03,Half result,V,10,3,\r\n"
     )
     reply = await user.document(content, "t.csv", "text/csv")
-    assert "Nothing was imported: 3 of 4 rows" in reply.text
+    assert "Nothing was imported: rows to fix: 3 of 4" in reply.text
     assert "Line 3:" in reply.text and "2025-02-31" in reply.text
     assert "Line 4:" in reply.text and "Line 5:" in reply.text
     assert len(await tournaments(user)) == 1
@@ -121,7 +121,7 @@ async def test_ticket_photo_read_confirmed_with_the_current_venue(user: BotUser)
                      "Fee: 10", "Stack: 20,000"]:
         assert expected in reply.text
     assert [t for t, _ in reply.buttons] == ["✅ Confirm", "✏️ Edit", "✖️ Cancel"]
-    assert "Tap Confirm" in (await user.send("what now")).text
+    assert "Tap «Confirm»" in (await user.send("what now")).text
     reply = await user.press("tk:ok")
     assert "Tournament registered" in reply.text and user.step is Step.IDLE
     (t,) = await tournaments(user)

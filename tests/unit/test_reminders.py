@@ -200,7 +200,7 @@ async def test_the_nudge_in_russian(store: MemoryStore) -> None:
     await user.send("/reminders 24")
     tid = await user.register("Кубок | 15.06.2025 | 10 | Клуб")
     nudged = await nudge(user, tid)
-    assert nudged.text == "⏰ Как сыграли Кубок (15.06.2025)? Внесите результат, пока всё помните."
+    assert nudged.text == "⏰ Как прошёл турнир Кубок (15.06.2025)? Внесите результат, пока всё помните."
     assert nudged.buttons == [("✍️ Внести результат", f"res:{tid}")]
 
 

@@ -32,7 +32,7 @@ def ru(store: MemoryStore) -> BotUser:
 
 async def test_ticket_says_the_current_venue_replaced_the_one_read(user: BotUser, ru: BotUser) -> None:
     for player, expected in [
-        (user, "Casino Royal is your current venue (/setvenue), so I put it instead of Olympic Casino Riga"),
+        (user, "Casino Royal is your current venue (/setvenue), so I used it instead of «Olympic Casino Riga»"),
         (ru, "Ваша текущая площадка — Casino Royal (/setvenue), поэтому я указал её вместо «Olympic Casino Riga»"),
     ]:
         await player.send("/setvenue Casino Royal")
@@ -55,8 +55,8 @@ async def test_ticket_says_the_current_venue_replaced_the_one_read(user: BotUser
 
 
 @pytest.mark.parametrize(("language", "plain", "with_current"), [
-    ("en", "Where is it played? Send the venue.", "or tap your current one"),
-    ("ru", "Где играется турнир? Отправьте площадку.", "или нажмите текущую"),
+    ("en", "Where is it played? Send the name of the venue.", "or tap your current one"),
+    ("ru", "Где проходит турнир? Отправьте название площадки.", "или нажмите текущую"),
 ])
 async def test_the_venue_question_offers_the_current_one_only_when_there_is_one(
     store: MemoryStore, language: str, plain: str, with_current: str
@@ -113,7 +113,7 @@ async def test_every_bad_row_is_reported_at_once_with_unknown_ids(store: MemoryS
         f",2025-03-02,Bad amount,V,ten\r\n"
     ).encode()
     reply = await user.document(content, "t.csv", "text/csv")
-    assert "Nothing was imported: 3 of 3 rows need fixing" in reply.text
+    assert "Nothing was imported: rows to fix: 3 of 3" in reply.text
     lines = reply.text.splitlines()
     assert [x.split(":")[0] for x in lines if x.startswith("Line")] == ["Line 2", "Line 3", "Line 4"]
     assert f"Line 2: id {theirs} is not one of your tournaments" in reply.text
@@ -251,7 +251,7 @@ async def test_stats_by_level_and_game_and_the_average_finish(user: BotUser, ru:
         ]:
             await player.finish(await player.register(line), score)
     reply = await user.send("/stats")
-    assert "📍 Average finish: 5.3 (over 4 tournaments)" in reply.text
+    assert "📍 Average finish: 5.3 (results counted: 4)" in reply.text
     reply = await user.send("/stats level")
     lines = reply.text.splitlines()[2:]
     assert [x.split(":")[0] for x in lines] == ["Micro (< 10)", "Low (10–50)", "Mid (50–200)", "High (200+)"]
@@ -259,7 +259,7 @@ async def test_stats_by_level_and_game_and_the_average_finish(user: BotUser, ru:
     reply = await user.send("/stats game 2025")
     assert "PLO: 2 played" in reply.text and "NLHE: 2 played" in reply.text
     reply = await ru.send("/stats уровни")
-    assert "Микро (< 10)" in reply.text and "Высокие (200+)" in reply.text
+    assert "Микролимиты (< 10)" in reply.text and "Высокие лимиты (200+)" in reply.text
     assert "Среднее место: 5.3" in (await ru.send("/stats")).text
     assert "PLO" in (await ru.send("/stats игра")).text
     assert "/stats level" in (await user.send("/stats level game")).text

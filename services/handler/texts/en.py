@@ -6,29 +6,34 @@ from services.handler.texts import Catalogue
 from services.handler.tracker.model import UNDO_MINUTES
 
 _COMMANDS = (
+    "📋 Tournaments\n"
     "/register — add a tournament (or just send a photo of the ticket)\n"
-    "/result — enter the result of a tournament\n"
+    "/result — enter a tournament's result\n"
     "/edit — change a tournament or its result\n"
     f"/delete — delete a result or a tournament (Undo for {UNDO_MINUTES} minutes)\n"
-    "/tournaments — your tournaments, newest first (buttons page through all)\n"
-    "/stats — profit, ROI, ITM (/stats 30d, /stats 2025, /stats venue, /stats format, /stats level, /stats game)\n"
+    "/tournaments — all your tournaments, newest first\n\n"
+    "📊 Statistics\n"
+    "/stats — profit, ROI, ITM; also /stats 30d, /stats 2025, /stats venue (or format, level, game)\n"
     "/graph — a chart of your profit\n"
-    "/export — all your tournaments as a CSV file (send it back to import)\n"
-    "/venue — your current venue; /setvenue <name> to set it\n"
-    "/language — English or Russian\n"
-    "/menu — the buttons under the input field\n"
-    "/currency — your currency (/currency EUR); /rate USD 0.92 — exchange rates for /stats\n"
+    "/export — your tournaments as a CSV file: edit it and send it back to import\n\n"
+    "⚙️ Settings\n"
+    "/currency — your currency; /rate USD 0.92 — exchange rates for /stats\n"
+    "/venue — your current venue; /setvenue <name> sets it\n"
     "/reminders — a reminder to enter results (off, 6h, 12h, 24h)\n"
-    "/cancel — stop what you are doing\n"
-    "/help — this list"
+    "/language — English or Russian\n"
+    "/menu — buttons under the input field\n"
+    "/cancel — stop what you are doing; /help — this list\n\n"
+    "📤 To share your stats in any chat, type @ and my username, then stats."
 )
 _REGISTER_FORMAT = (
     "Name | DD.MM.YYYY | buy-in | venue\n"
     "For example: Sunday Major | 02.03.2025 | 100+10 | Casino Royal\n"
-    "(100+10 is buy-in + fee, $100+10 or 100+10 EUR with the currency; the date may be just 02.03, "
-    "the nearest one; you may add the game and format: … | PLO | bounty)"
+    "(100+10 is buy-in + fee; with the currency: $100+10 or 100+10 EUR; the date may be just 02.03, "
+    "the nearest such date; you may add the game and format: … | PLO | bounty)"
 )
-_RESULT_FORMAT = "place | prize, for example: 3 | 850 or 3 | $850 (a bust-out is: 57 | 0; bounties: 3 | 850 | 120)"
+_RESULT_FORMAT = (
+    "place | prize, for example 3 | 850 or 3 | $850 (out of the money: 57 | 0; with bounties: 3 | 850 | 120)"
+)
 _EDIT_HELP = (
     "Send one or more lines as field: value, for example:\n"
     "buy-in: 100+10\nentries: 2\nrebuys: 50\nfield: 180\nprize: 850\n"
@@ -41,7 +46,7 @@ EN = Catalogue(
         "Hi! I keep track of your poker tournaments: register them, log your results, "
         "and see your profit, ROI and ITM.\n\n" + _COMMANDS
     ),
-    help="What I can do:\n" + _COMMANDS,
+    help="What I can do:\n\n" + _COMMANDS,
     short_help="I didn't get that.\nSend /help for what I can do, or tap a menu button (/menu shows them).",
     unknown_command="I don't know the command {command}.\nSend /help for the commands I know, or /menu for buttons.",
     unsupported_message="I read text, ticket photos and CSV files from /export.\nSend /help for what I can do.",
@@ -54,7 +59,7 @@ EN = Catalogue(
         ErrorCode.BAD_FORMAT: "I need four parts separated by |:\n" + _REGISTER_FORMAT,
         ErrorCode.BAD_NAME: "The name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
         ErrorCode.BAD_DATE: (
-            "«{value}» is not a date I can use. Write it as DD.MM.YYYY or DD.MM (the nearest such date), "
+            "«{value}» is not a date I can read. Write it as DD.MM.YYYY or DD.MM (the nearest such date), "
             "for example 02.03.2025.\n"
             + _REGISTER_FORMAT
         ),
@@ -64,7 +69,7 @@ EN = Catalogue(
             + _REGISTER_FORMAT
         ),
         ErrorCode.NEGATIVE_BUY_IN: "The buy-in cannot be negative (you wrote {value}).\n" + _REGISTER_FORMAT,
-        ErrorCode.BAD_VENUE: "The venue must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
+        ErrorCode.BAD_VENUE: "The venue's name must be 1 to 100 characters.\n" + _REGISTER_FORMAT,
         ErrorCode.BAD_EXTRA: (
             "«{value}» is neither a game (NLHE, PLO, PLO5, Mixed, Other) nor a format "
             "(freezeout, re-entry, rebuy, bounty, satellite).\n" + _REGISTER_FORMAT
@@ -75,15 +80,15 @@ EN = Catalogue(
     },
     step_ask_date="{name}: when is it? Send the date as DD.MM.YYYY or just DD.MM, or tap a button.",
     step_bad_date=(
-        "«{value}» is not a date I can use. Send it as DD.MM.YYYY or DD.MM, for example 02.03.2025 or 02.03."
+        "«{value}» is not a date I can read. Send it as DD.MM.YYYY or DD.MM, for example 02.03.2025 or 02.03."
     ),
-    step_ask_buy_in="The buy-in? For example 100, 100+10 for buy-in plus fee, or $100+10 with the currency.",
+    step_ask_buy_in="The buy-in? For example 100, 100+10 (buy-in plus fee), or with the currency: $100+10, 100+10 EUR.",
     step_bad_buy_in="«{value}» is not a buy-in. Send an amount such as 100, 52.50, 100+10 or $100+10.",
-    step_ask_venue="Where is it played? Send the venue.",
-    step_bad_venue="The venue must be 1 to 100 characters. Send it again.",
+    step_ask_venue="Where is it played? Send the name of the venue.",
+    step_bad_venue="The venue's name must be 1 to 100 characters. Send it again.",
     step_ask_game="Which game?",
     step_tap_game="Tap one of the games below (or type NLHE, PLO, PLO5, Mixed or Other).",
-    step_ask_format="Which format? Tapping it saves the tournament.",
+    step_ask_format="Which format? Tapping one saves the tournament.",
     step_tap_format=(
         "Tap one of the formats below (or type freezeout, re-entry, rebuy, bounty or satellite)."
     ),
@@ -96,8 +101,8 @@ EN = Catalogue(
     result_ask="{name} ({date})\nSend your result as " + _RESULT_FORMAT + "\n\n/cancel to stop.",
     result_errors={
         ErrorCode.BAD_FORMAT: "Send your result as " + _RESULT_FORMAT,
-        ErrorCode.BAD_PLACE: "«{value}» is not a place. The place is a whole number from 1, e.g. " + _RESULT_FORMAT,
-        ErrorCode.BAD_PAYOUT: "«{value}» is not a prize: write an amount such as 850, 12 500 or $850. Send "
+        ErrorCode.BAD_PLACE: "«{value}» is not a place: it is a whole number, 1 or more. Send " + _RESULT_FORMAT,
+        ErrorCode.BAD_PAYOUT: "«{value}» is not a prize: write an amount such as 850, 12,500 or $850. Send "
         + _RESULT_FORMAT,
         ErrorCode.NEGATIVE_PAYOUT: "The prize cannot be negative (you wrote {value}). Send " + _RESULT_FORMAT,
         ErrorCode.BAD_BOUNTY: "«{value}» is not a bounty: write an amount such as 120 or $120. Send " + _RESULT_FORMAT,
@@ -110,7 +115,7 @@ EN = Catalogue(
         "Result saved ✅\n{name} ({date})\n🏆 Place: {place}\n💰 Payout: {prize}\n"
         "💵 Cost: {cost}\n📈 Profit: {profit}\n📊 ROI: {roi}"
     ),
-    result_saved_bounty="🎯 Bounties: {bounty}\nRe-entries, rebuys, add-ons or the field size: /edit",
+    result_saved_bounty="🎯 Bounties: {bounty}\nTo add re-entries, rebuys, add-ons or the field size: /edit",
     result_already="{name} already has a result. Send /result to pick another tournament.",
     tournament_unavailable="That tournament is not available. Send /tournaments for your list.",
     button_ok="OK",
@@ -148,8 +153,8 @@ EN = Catalogue(
     delete_tap_button="Tap one of the buttons above, or /cancel.",
     venue_none="You have no current venue. Set one with /setvenue <name>, e.g. /setvenue Casino Royal.",
     venue_current=(
-        "Your current venue: {venue}\nIt is offered when you register and replaces the venue read off ticket photos. "
-        "/setvenue - clears it."
+        "Your current venue: {venue}\nI offer it when you register and use it instead of the venue read off "
+        "ticket photos. /setvenue - clears it."
     ),
     setvenue_prompt="Send the name of your current venue (1 to 100 characters), or - to clear it.",
     setvenue_bad="The venue must be 1 to 100 characters. Send it again, or /cancel.",
@@ -160,18 +165,18 @@ EN = Catalogue(
         "I couldn't read that ticket. Please type it in one line instead:\n" + _REGISTER_FORMAT
     ),
     ticket_read="Here is what I read on the ticket:\n{card}\n\nIs it right?",
-    ticket_missing="I couldn't find: {fields}. Tap Edit to fill them in.",
+    ticket_missing="I couldn't find: {fields}. Tap «Edit» to fill them in.",
     ticket_fill_first="Some fields are missing: fill them in first.",
     ticket_cancelled="Ticket discarded. Nothing was saved.",
     ticket_edit_intro=_EDIT_HELP.replace("done to save", "done when finished"),
-    ticket_tap_button="Tap Confirm, Edit or Cancel below the ticket.",
+    ticket_tap_button="Tap «Confirm», «Edit» or «Cancel» below the ticket.",
     button_confirm="✅ Confirm",
     button_edit="✏️ Edit",
     button_cancel="✖️ Cancel",
     tournaments_empty="You have no tournaments yet. Add one with /register.",
     tournament_line_finished="{date} {name} ({venue}) — cost {cost}, place {place}, won {winnings}, profit {profit}",
     tournament_line_pending="{date} {name} ({venue}) — cost {cost}, no result yet",
-    stats_empty="No results for {period} yet: register a tournament with /register and log it with /result.",
+    stats_empty="No results for {period} yet: register a tournament with /register and log its result with /result.",
     stats_header="📊 Your statistics: {period}",
     stats_all_time="all time",
     stats_no_currency="no currency",
@@ -200,7 +205,7 @@ EN = Catalogue(
     graph_currency_caption="Your profit over time and ROI by month, in {currency}.",
     export_caption="All your tournaments ({count}). Edit the file and send it back to import it.",
     document_unsupported=(
-        "I can read CSV files in the /export format and ticket photos. This file is neither."
+        "I read CSV files in the /export format and ticket photos. This file is neither."
     ),
     import_unavailable="I couldn't download that file (it must be under 1 MB). Please send it again.",
     import_errors={
@@ -217,7 +222,7 @@ EN = Catalogue(
         ),
     },
     import_done="Import done ✅ Added: {added}, updated: {updated}, unchanged: {unchanged}.",
-    import_refused="Nothing was imported: {bad} of {total} rows need fixing.",
+    import_refused="Nothing was imported: rows to fix: {bad} of {total}.",
     import_row_line="Line {line}: {reason}",
     import_more="…and {count} more.",
     import_fix_and_resend="Fix these rows and send the file again.",
@@ -227,7 +232,7 @@ EN = Catalogue(
         RowProblem.DUPLICATE_ID: "id {value} appears twice",
         RowProblem.BAD_DATE: "«{value}» is not a date (YYYY-MM-DD or DD.MM.YYYY)",
         RowProblem.BAD_NAME: "the name must be 1 to 100 characters",
-        RowProblem.BAD_VENUE: "the venue must be 1 to 100 characters",
+        RowProblem.BAD_VENUE: "the venue's name must be 1 to 100 characters",
         RowProblem.MISSING_VALUE: "{value} is required",
         RowProblem.BAD_AMOUNT: "«{value}» is not an amount",
         RowProblem.NEGATIVE_AMOUNT: "«{value}» is negative",
@@ -237,15 +242,15 @@ EN = Catalogue(
         RowProblem.BAD_STARTING_STACK: "«{value}» is not a starting stack",
         RowProblem.BAD_CURRENCY: "«{value}» is not a currency code such as USD",
         RowProblem.BAD_GAME: "«{value}» is not a game (NLHE, PLO, PLO5, Mixed, Other)",
-        RowProblem.BAD_FORMAT: "«{value}» is not a format (freezeout, reentry, rebuy, bounty, satellite)",
+        RowProblem.BAD_FORMAT: "«{value}» is not a format (freezeout, re-entry, rebuy, bounty, satellite)",
         RowProblem.RESULT_INCOMPLETE: "place and prize go together (bounty needs them too)",
         RowProblem.TOO_MANY_COLUMNS: "the row has more cells than the header",
     },
     # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
-    step_ask_venue_or_current="Where is it played? Send the venue, or tap your current one.",
+    step_ask_venue_or_current="Where is it played? Send the name of the venue, or tap your current one.",
     ticket_venue_replaced=(
-        "ℹ️ {venue} is your current venue (/setvenue), so I put it instead of {read} from the ticket. "
-        "Tap Edit to change it."
+        "ℹ️ {venue} is your current venue (/setvenue), so I used it instead of «{read}» from the ticket. "
+        "Tap «Edit» to change it."
     ),
     import_missing_columns="Missing: {columns}.",
     import_unknown_columns="Not /export columns (or repeated): {columns}.",
@@ -253,17 +258,19 @@ EN = Catalogue(
     button_undo="↩️ Undo",
     undo_result_done="Undone ✅ The result is back:\n{card}",
     undo_tournament_done="Undone ✅ The tournament is back:\n{card}",
-    undo_unavailable="This can no longer be undone (Undo works once, for {minutes} minutes after deleting).",
+    undo_unavailable="This can no longer be undone (Undo works once, within {minutes} minutes of deleting).",
     tournaments_page_header="Your tournaments, newest first: {first}–{last} of {total}",
     button_newer="« Newer",
     button_older="Older »",
-    stats_avg_finish="📍 Average finish: {avg} (over {finished} tournaments)",
+    stats_avg_finish="📍 Average finish: {avg} (results counted: {finished})",
     level_names={"micro": "Micro", "low": "Low", "mid": "Mid", "high": "High"},
     # --- language, menu, groups ---
     language_choose="Which language shall I use? «Auto» follows your Telegram app's language.",
     language_set="Done: I'll talk to you in English from now on ✅",
     language_auto="Done: I'll follow your Telegram app's language ✅",
-    language_bad="«{value}» is not a language I speak. Send /language en, /language ru or /language auto, or tap:",
+    language_bad=(
+        "«{value}» is not a language I speak. Send /language en, /language ru or /language auto, or tap below:"
+    ),
     button_language_auto="Auto (as in Telegram)",
     menu_register="📝 Register",
     menu_result="🏁 Result",
@@ -303,11 +310,11 @@ EN = Catalogue(
     # --- currencies and number formats (/currency, /rate) ---
     numbers=EN_NUMBERS,
     currency_current=(
-        "Your currency: {currency}. Amounts are shown in it, and /stats adds everything up in it "
-        "(set rates for the others with /rate).\nTo change it, tap a button or send a code, e.g. EUR."
+        "Your currency: {currency}. Tournaments typed without a currency get it, and /stats adds everything "
+        "up in it (rates for other currencies: /rate).\nTo change it, tap a button or send a code, e.g. EUR."
     ),
     currency_none=(
-        "You have no default currency yet. Tap yours or send its code (EUR, USD, RUB…) or sign (€ $ ₽ £). "
+        "You have no currency of your own yet. Tap yours or send its code (EUR, USD, RUB…) or sign (€ $ ₽ £). "
         "Tournaments without a currency get it."
     ),
     currency_set="Your currency: {currency} ✅",
@@ -356,7 +363,7 @@ EN = Catalogue(
     stats_unknown_currency=(
         "Tournaments with no currency: {count}. /currency gives them yours; /edit sets one tournament's."
     ),
-    stats_no_default="💱 To add up your currencies, set your own with /currency and rates with /rate.",
+    stats_no_default="💱 To add all your currencies up in one, set your own with /currency and rates with /rate.",
     graph_profit_axis_currency="Profit, {currency}",
     graph_no_currency_caption="Your profit over time and ROI by month, tournaments with no currency.",
     graph_combined_caption="Your profit over time and ROI by month, all in {currency} ({rates}).",
@@ -385,7 +392,7 @@ EN = Catalogue(
     reminders_set_off="Reminders are off. I won't remind you about results.",
     reminders_bad=(
         "«{value}» is not one of the choices. Send /reminders off, /reminders 6h, "
-        "/reminders 12h or /reminders 24h, or press a button."
+        "/reminders 12h or /reminders 24h, or tap a button."
     ),
     reminder_nudge="⏰ How did {name} ({date}) go? Enter the result while you remember it.",
     reminder_button="✍️ Enter the result",
@@ -405,7 +412,7 @@ EN = Catalogue(
     field_hints={
         "name": "the name must be 1 to 100 characters.",
         "date": "write the date as DD.MM.YYYY or DD.MM, e.g. date: 02.03.2025.",
-        "venue": "the venue must be 1 to 100 characters.",
+        "venue": "the venue's name must be 1 to 100 characters.",
         "buy_in": "write an amount, e.g. buy-in: 100, buy-in: 100+10 (with the fee) or buy-in: $100+10 (one currency).",
         "fee": "write an amount, e.g. fee: 10 or fee: $10.",
         "currency": "write a code or a sign, e.g. currency: USD or currency: € (or - to clear).",
