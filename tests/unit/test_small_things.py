@@ -260,6 +260,6 @@ async def test_stats_by_level_and_game_and_the_average_finish(user: BotUser, ru:
     assert "PLO: 2 played" in reply.text and "NLHE: 2 played" in reply.text
     reply = await ru.send("/stats уровни")
     assert "Микролимиты (< 10)" in reply.text and "Высокие лимиты (200+)" in reply.text
-    assert "Среднее место: 5.3" in (await ru.send("/stats")).text
+    assert "Среднее место: 5,3" in (await ru.send("/stats")).text
     assert "PLO" in (await ru.send("/stats игра")).text
     assert "/stats level" in (await user.send("/stats level game")).text

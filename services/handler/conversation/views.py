@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from services.handler.conversation.context import fmt_date
 from services.handler.domain import stats
 from services.handler.domain.edits import Draft
-from services.handler.domain.money import format_money, format_percent, format_rate
+from services.handler.domain.money import format_money, format_number, format_percent, format_rate
 from services.handler.domain.records import Tournament
 from services.handler.texts import Catalogue
 
@@ -29,12 +29,6 @@ def percent(value: Decimal | None, texts: Catalogue, signed: bool = True) -> str
 def rate_line(code: str, rate: Decimal, base: str, texts: Catalogue) -> str:
     """``1 USD = 0.92 EUR`` (``0,92`` in Russian)."""
     return f"1 {code} = {format_rate(rate, texts.numbers)} {base}"
-
-
-def one_decimal(value: Decimal) -> str:
-    """12.25 -> '12.3', 4.0 -> '4' (an average place)."""
-    q = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return str(q.quantize(Decimal(1))) if q == q.to_integral_value() else str(q)
 
 
 def draft_card(d: Draft, texts: Catalogue) -> str:
@@ -126,7 +120,7 @@ def summary_text(s: stats.Summary, texts: Catalogue, currency: str = "") -> str:
             )
         )
     if s.avg_finish is not None:
-        lines.append(texts.stats_avg_finish.format(avg=one_decimal(s.avg_finish), finished=s.played))
+        lines.append(texts.stats_avg_finish.format(avg=format_number(s.avg_finish, texts.numbers), finished=s.played))
     if s.with_field_size:
         lines.append(texts.stats_final_tables.format(final_tables=s.final_tables, known=s.with_field_size))
     return "\n".join(lines)

@@ -166,6 +166,11 @@ def format_percent(value: Decimal | None, style: NumberStyle) -> str:
     return _sign(value, 1, True) + _digits(value, 1, style) + "%"
 
 
+def format_number(value: Decimal, style: NumberStyle, places: int = 1) -> str:
+    """A plain figure such as an average place: 5.3 / 5,3, 4 (zero decimals dropped)."""
+    return _sign(value, places, False) + _digits(value, places, style)
+
+
 def format_rate(value: Decimal, style: NumberStyle) -> str:
     """An exchange rate as exact as it was given: 0.92, 91.5, 0.00061 (0,92 in Russian)."""
     whole, _, frac = f"{value.normalize():f}".partition(".")

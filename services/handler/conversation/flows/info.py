@@ -14,7 +14,7 @@ async def start_from_group(ctx: Context) -> None:
     """``/start <command>``: the private chat opened from a group's link, with the command the
     player typed there as a hint (the dispatcher checks it is one)."""
     hint = ctx.texts.start_from_group.format(command=ctx.incoming.args)
-    say_with_menu(ctx, ctx.texts.start + "\n\n" + hint)
+    say_with_menu(ctx, hint + "\n\n" + ctx.texts.start)  # the hint first: /start is long
 
 
 async def help(ctx: Context) -> None:  # shadows the builtin: it is the command's name
