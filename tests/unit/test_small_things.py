@@ -263,3 +263,17 @@ async def test_stats_by_level_and_game_and_the_average_finish(user: BotUser, ru:
     assert "Среднее место: 5,3" in (await ru.send("/stats")).text
     assert "PLO" in (await ru.send("/stats игра")).text
     assert "/stats level" in (await user.send("/stats level game")).text
+
+
+async def test_buy_in_levels_follow_the_currency_scale(ru: BotUser) -> None:
+    """A 1 000-rouble buy-in is a low-stakes game, not a high-roller: levels step in roubles."""
+    for line, score in [
+        ("Вечерний | 01.03.2025 | 900+100 руб | Клуб", "3 | 3 000"),
+        ("Хайроллер | 02.03.2025 | 25 000 руб | Клуб", "9 | 0"),
+        ("Онлайн | 03.03.2025 | $5+0,50 | Сайт", "4 | 0"),
+    ]:
+        await ru.finish(await ru.register(line), score)
+    text = (await ru.send("/stats лимиты")).text.replace("\u00a0", " ").replace("\u202f", " ")
+    assert "Низкие лимиты (1 000 ₽–5 000 ₽): сыграно 1" in text, text
+    assert "Высокие лимиты (20 000 ₽+)" in text
+    assert "Микролимиты (< 10 $)" in text, text

@@ -12,8 +12,9 @@ Standard tournament maths, exact decimals throughout:
 * best finish = the lowest place (ties: the larger known field, then the most recent)
 * final tables = finished tournaments with a known field size and place <= 9
 * average finish = the mean place of finished tournaments
-* buy-in level, on the per-entry buy-in + fee, whatever the currency: micro under 10, low
-  10 to under 50, mid 50 to under 200, high 200 and more (``LEVELS``)
+* buy-in level, on the per-entry buy-in + fee in the tournament's currency: micro under 10,
+  low 10 to under 50, mid 50 to under 200, high 200 and more in dollars, euros, pounds and
+  the like; the same steps in roubles, hryvnias, tenge... at their usual scale (``levels``)
 
 Every total in a ``Summary`` covers finished tournaments only (those with a result);
 registered tournaments without a result are only counted, as ``pending``.
@@ -35,13 +36,27 @@ FINAL_TABLE_PLACES = 9
 
 GroupBy = Literal["venue", "format", "level", "game"]
 
-# Buy-in levels: (name, the per-entry buy-in + fee it starts at), cheapest first.
+# Buy-in levels: (name, the per-entry buy-in + fee it starts at), cheapest first, in
+# dollars, euros, pounds, francs and any currency not in LEVEL_SCALE (or none).
 LEVELS: tuple[tuple[str, Decimal], ...] = (
     ("micro", ZERO),
     ("low", Decimal(10)),
     ("mid", Decimal(50)),
     ("high", Decimal(200)),
 )
+# The same levels in currencies whose unit is worth much less: LEVELS times this, rounded
+# to a figure players use (1,000 roubles is a $10-ish buy-in).  Not exchange rates: steps.
+LEVEL_SCALE: dict[str, int] = {
+    "RUB": 100, "UAH": 40, "KZT": 500, "BYN": 3, "PLN": 4, "CZK": 25, "TRY": 30, "GEL": 3,
+    "AMD": 400, "UZS": 10_000, "KGS": 100, "SEK": 10, "NOK": 10, "DKK": 7, "HUF": 400,
+    "JPY": 150, "CNY": 7, "INR": 80,
+}  # fmt: skip
+
+
+def levels(currency: str) -> tuple[tuple[str, Decimal], ...]:
+    """The buy-in levels of a currency (``LEVELS``, scaled by ``LEVEL_SCALE``)."""
+    scale = LEVEL_SCALE.get(currency, 1)
+    return tuple((name, start * scale) for name, start in LEVELS)
 
 
 def cost(t: TournamentFields) -> Decimal:
@@ -69,9 +84,9 @@ def roi(total_profit: Decimal, total_cost: Decimal) -> Decimal | None:
 
 
 def level(t: TournamentFields) -> str:
-    """The buy-in level (``LEVELS``) of the per-entry buy-in + fee."""
+    """The buy-in level (``levels`` of its currency) of the per-entry buy-in + fee."""
     per_entry = t.buy_in + t.fee
-    return next(name for name, start in reversed(LEVELS) if per_entry >= start)
+    return next(name for name, start in reversed(levels(t.currency)) if per_entry >= start)
 
 
 def venue_key(venue: str) -> str:

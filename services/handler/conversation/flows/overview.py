@@ -164,7 +164,7 @@ def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue, curr
     for key, s in stats.breakdown(rows, by):
         lines.append(
             texts.stats_group_line.format(
-                group=group_label(key, by, texts),
+                group=group_label(key, by, texts, currency),
                 played=s.played,
                 profit=money(s.profit, currency, texts, signed=True),
                 roi=percent(s.roi, texts),
@@ -174,16 +174,18 @@ def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue, curr
     return "\n".join(lines)
 
 
-def group_label(key: str, by: stats.GroupBy, texts: Catalogue) -> str:
+def group_label(key: str, by: stats.GroupBy, texts: Catalogue, currency: str = "") -> str:
     """A group's name: the venue as written, the format or level in this language (a level
-    with its buy-in + fee bounds), the game as named."""
+    with its buy-in + fee bounds in ``currency``), the game as named."""
     if by == "format":
         return texts.format_names[Format(key)]
     if by == "game":
         return texts.game_names[Game(key)]
     if by == "level":
-        starts = dict(stats.LEVELS)
-        nxt = [start for _, start in stats.LEVELS if start > starts[key]]
-        bounds = f"< {nxt[0]}" if starts[key] == 0 else f"{starts[key]}+" if not nxt else f"{starts[key]}–{nxt[0]}"
+        steps = stats.levels(currency)
+        starts = dict(steps)
+        nxt = [start for _, start in steps if start > starts[key]]
+        shown = [money(v, currency, texts) for v in (starts[key], *nxt[:1])]
+        bounds = f"< {shown[1]}" if starts[key] == 0 else f"{shown[0]}+" if not nxt else f"{shown[0]}–{shown[1]}"
         return f"{texts.level_names[key]} ({bounds})"
     return key
