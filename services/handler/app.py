@@ -106,23 +106,23 @@ def create_app(settings: HandlerSettings) -> Service:
             pool, settings.instance_name, topology.partitions, settings.replica_timeout_seconds
         )
 
-        async def identified_then_assigned() -> None:
-            """The bot's username (for the links to a private chat that group chats are
-            given): BOT_USERNAME, else getMe, waited for like the other dependencies; only
-            then does this replica heartbeat and take partitions, so no update is applied
-            before.  Waited out in the background: the service is up meanwhile."""
+        async def identify() -> None:
+            """The bot's username, for the links to a private chat that group chats are given:
+            BOT_USERNAME, else getMe, waited for like the other dependencies.  It does not hold
+            up the partitions: until it is known, a group is told to open a private chat
+            without the link."""
             if not applier.identity.username:
                 applier.identity = await until_up("Telegram", bot.identity)
             log.info("bot identity", extra={"username": applier.identity.username})
-            await follow_assignment(
-                replicas,
-                consumer,
-                instance=settings.instance_name,
-                partitions=topology.partitions,
-                interval=settings.replica_heartbeat_seconds,
-                owned=metrics.partitions_owned,
-            )
 
+        assignment = follow_assignment(
+            replicas,
+            consumer,
+            instance=settings.instance_name,
+            partitions=topology.partitions,
+            interval=settings.replica_heartbeat_seconds,
+            owned=metrics.partitions_owned,
+        )
         # Due result reminders into the players' partitions, from whichever replicas are alive.
         reminders = ReminderScheduler(
             store, publisher, topology, batch=settings.reminder_batch,
@@ -132,7 +132,7 @@ def create_app(settings: HandlerSettings) -> Service:
         log.info("handler ready", extra={"instance": settings.instance_name})
         try:
             with serving_metrics(registry, settings.metrics_host, settings.metrics_port):
-                async with background(identified_then_assigned(), reminders, health):
+                async with background(identify(), assignment, reminders, health):
                     yield
         finally:
             # SIGTERM: let the others take our partitions at once, finish each update in

@@ -363,7 +363,7 @@ class TrackerContract:
 
     async def test_currency_asked_is_kept(self, tracker: Tracker) -> None:
         p = player()
-        asked = PlayerSettings(currency_asked=True)
+        asked = PlayerSettings(currency_asked_by=-(2**62))  # any update id, bigint
         await tracker.save_settings(p, asked)
         assert await tracker.settings(p.user_id) == asked
 

@@ -56,6 +56,7 @@ async def test_metrics_on_every_service_and_no_secret_in_any_log(
         await user.press(listing["message_id"], data)
         assert "Send your result" in (await user.reply())["text"]
         assert "Result saved" in await user.say("2 | 40")
+        assert "/register" in await user.say("/help")  # idle before and after: nothing to write
         # Refused at the door: a wrong secret.
         refused = await http.post(f"{stack.gateway_url}/telegram/webhook", json={"update_id": 1},
                                   headers={"X-Telegram-Bot-Api-Secret-Token": "x" * 40})
@@ -66,20 +67,20 @@ async def test_metrics_on_every_service_and_no_secret_in_any_log(
             return (await client.get(f"http://127.0.0.1:{ports[name]}/metrics")).text
 
     gateway = await scrape("gateway")
-    assert sample(gateway, "pokertracker_gateway_updates_accepted_total") == 4
+    assert sample(gateway, "pokertracker_gateway_updates_accepted_total") == 5
     assert sample(gateway, "pokertracker_gateway_updates_rejected_total", reason="wrong_secret") == 1
 
     async def handler_counted() -> str | None:  # the last ack may land just after the reply
         text = await scrape("handler-1")
-        return text if sample(text, "pokertracker_handler_updates_processed_total") >= 4 else None
+        return text if sample(text, "pokertracker_handler_updates_processed_total") >= 5 else None
 
     handler = await eventually(handler_counted, timeout=10)
-    assert sample(handler, "pokertracker_handler_updates_processed_total", kind="command", outcome="applied") == 2
+    assert sample(handler, "pokertracker_handler_updates_processed_total", kind="command", outcome="applied") == 3
     assert sample(handler, "pokertracker_handler_updates_processed_total", kind="callback", outcome="applied") == 1
     assert sample(handler, "pokertracker_handler_updates_processed_total", kind="text", outcome="applied") == 1
-    assert sample(handler, "pokertracker_handler_update_latency_seconds_count") == 4
-    assert sample(handler, "pokertracker_handler_session_rpc_seconds_count", operation="get") == 4
-    assert sample(handler, "pokertracker_handler_bot_api_calls_total", method="sendMessage") >= 4
+    assert sample(handler, "pokertracker_handler_update_latency_seconds_count") == 5
+    assert sample(handler, "pokertracker_handler_session_rpc_seconds_count", operation="get") == 5
+    assert sample(handler, "pokertracker_handler_bot_api_calls_total", method="sendMessage") >= 5
     assert sample(handler, "pokertracker_handler_bot_api_calls_total", method="answerCallbackQuery") == 1
     assert sample(handler, "pokertracker_handler_partitions_owned") == 64
     async def session_counted() -> str | None:  # active sessions are recounted every 0.2 s
@@ -87,8 +88,9 @@ async def test_metrics_on_every_service_and_no_secret_in_any_log(
         return text if sample(text, "pokertracker_session_active") >= 1 else None
 
     session = await eventually(session_counted, timeout=10)
-    assert sample(session, "pokertracker_session_request_seconds_count", operation="update") == 4
-    # /register on one line leaves a new user's empty session as it was: not written.
+    assert sample(session, "pokertracker_session_request_seconds_count", operation="update") == 5
+    # /help at idle leaves the session as it was: not written.  (/register on one line writes
+    # a new player's session once: the copy of their settings it now keeps.)
     assert sample(session, "pokertracker_session_writes_skipped_total") == 1
     # Exported, and back to 0 once every request is answered.
     assert "\npokertracker_session_requests_in_hand 0.0\n" in session

@@ -177,6 +177,18 @@ async def test_currency_asked_once_and_the_answer_fills_the_tournaments(store: M
     assert "Which currency" not in (await user.send("/register C | 03.06.2025 | 100 | V")).text
 
 
+async def test_a_registration_run_again_after_a_crash_reads_the_same(store: MemoryStore) -> None:
+    """A replica that died after saving and replying, before writing the session: the update
+    runs again on the old session, and the player gets the same reply, question included."""
+    user = BotUser(store)
+    body = {"update_id": 424242, "message": user._message(text="/register A | 01.06.2025 | 100 | V")}
+    first = await user.deliver(body)
+    user.session = {}  # the session write never happened
+    again = await user.deliver(body)
+    assert again.calls == first.calls and "Which currency do you play in?" in again.text
+    assert "Which currency" not in (await user.send("/register B | 02.06.2025 | 100 | V")).text
+
+
 async def test_currency_is_not_asked_when_the_tournament_has_one(store: MemoryStore) -> None:
     user = BotUser(store, language="ru")
     job = (await user.photo()).ocr_jobs[0]

@@ -18,9 +18,11 @@ class PlayerSettings:
     language: str | None = None  # one of LANGUAGES; None follows Telegram's language_code
     currency: str = ""  # default currency, an ISO 4217 code such as EUR; "" until chosen
     reminder_hours: int | None = None  # one of REMINDER_HOURS; None: reminders off
-    # Whether the bot has asked which currency the player plays in (asked once, when a
-    # tournament is saved without one and no default is set; never again, answered or not).
-    currency_asked: bool = False
+    # The update in which the bot asked which currency the player plays in: asked once, when
+    # a tournament is saved without one and no default is set, never again, answered or not.
+    # An update id, not a flag, so that the same update run again (after a crash) asks again
+    # and its reply reads the same.
+    currency_asked_by: int | None = None
 
     def __post_init__(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:

@@ -45,23 +45,23 @@ class PgPlayers:
     async def settings(self, player_id: int) -> PlayerSettings:
         conn = await self._work.reading()
         row = await conn.fetchrow(
-            """SELECT language, currency, reminder_hours, currency_asked FROM tracker.players
+            """SELECT language, currency, reminder_hours, currency_asked_by FROM tracker.players
             WHERE user_id = $1""",
             player_id,
         )
         if row is None:
             return DEFAULT_SETTINGS
-        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"], row["currency_asked"])
+        return PlayerSettings(row["language"], row["currency"], row["reminder_hours"], row["currency_asked_by"])
 
     async def save_settings(self, player: Player, settings: PlayerSettings) -> None:
         await self._upsert_player(player)
         conn = await self._work.writing()
         await conn.execute(
             """UPDATE tracker.players SET language = $2, currency = $3, reminder_hours = $4,
-            currency_asked = $5, updated_at = now() WHERE user_id = $1""",
+            currency_asked_by = $5, updated_at = now() WHERE user_id = $1""",
             player.user_id,
             settings.language,
             settings.currency,
             settings.reminder_hours,
-            settings.currency_asked,
+            settings.currency_asked_by,
         )

@@ -86,10 +86,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX deleted_player_idx ON tracker.deleted (player_id, deleted_at);
     """,
-    # 5: currencies (/currency, /rate): whether the player was asked their currency, and the
+    # 5: currencies (/currency, /rate): the update that asked the player's currency, and the
     # exchange rates they set: 1 <currency> = <rate> <base>, base being their default currency.
     """
-    ALTER TABLE tracker.players ADD COLUMN currency_asked boolean NOT NULL DEFAULT false;
+    ALTER TABLE tracker.players ADD COLUMN currency_asked_by bigint;
     CREATE TABLE tracker.rates (
         player_id bigint NOT NULL REFERENCES tracker.players (user_id),
         base text NOT NULL CHECK (base ~ '^[A-Z]{3}$'),

@@ -71,7 +71,7 @@ async def _choose(ctx: Context, text: str) -> None:
 
 async def set_default(ctx: Context, code: str) -> None:
     """Make ``code`` the default currency and give it to the tournaments that have none."""
-    chosen = dataclasses.replace(ctx.settings, currency=code, currency_asked=True)
+    chosen = dataclasses.replace(ctx.settings, currency=code)
     await ctx.tracker.save_settings(ctx.player, chosen)
     ctx.settings = chosen
     filled = await ctx.tracker.fill_currency(ctx.user_id, code)
@@ -82,13 +82,13 @@ async def set_default(ctx: Context, code: str) -> None:
 
 
 async def ask_once(ctx: Context, saved: Tournament) -> Keyboard | None:
-    """After ``saved`` is stored: if its currency matters and was never asked, mark it asked
-    and return the question's buttons (the caller adds ``texts.currency_ask`` to its reply,
-    so the player gets one message); else ``None``."""
-    s = ctx.settings
-    if saved.currency or s.currency or s.currency_asked:
+    """After ``saved`` is stored: if its currency matters and was never asked (or was asked by
+    this very update, run again), mark it asked and return the question's buttons (the caller
+    adds ``texts.currency_ask`` to its reply, so the player gets one message); else ``None``."""
+    s, update_id = ctx.settings, ctx.incoming.update_id
+    if saved.currency or s.currency or s.currency_asked_by not in (None, update_id):
         return None
-    asked = dataclasses.replace(s, currency_asked=True)
+    asked = dataclasses.replace(s, currency_asked_by=update_id)
     await ctx.tracker.save_settings(ctx.player, asked)
     ctx.settings = asked
     return keyboards.currencies()
