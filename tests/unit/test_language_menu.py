@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 
 from devkit.fake_telegram.params import validate_reply_markup
+from services.handler.conversation.dispatcher import COMMANDS
 from services.handler.conversation.state import Step
 from services.handler.tracker.memory import MemoryStore
 from tests.unit.bot_user import BotUser, Replies
@@ -133,11 +136,22 @@ async def test_a_wrong_language_is_answered_with_what_is_expected(user: BotUser)
     assert "What I can do" in (await user.send("/help")).text
 
 
-async def test_help_lists_language_and_menu(user: BotUser) -> None:
+async def test_help_and_start_name_every_command_the_bot_knows(user: BotUser) -> None:
     for language in ("en", "ru"):
         user.language = language
-        text = (await user.send("/help")).text
-        assert "/language" in text and "/menu" in text and "/register" in text
+        for command in ("/help", "/start"):
+            text = (await user.send(command)).text
+            named = set(re.findall(r"/([a-z]+)\b", text))
+            assert set(COMMANDS) - {"start"} <= named, (language, command)
+            assert named <= set(COMMANDS), (language, command)  # and nothing the bot does not know
+
+
+def test_the_readmes_command_table_names_every_command() -> None:
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("## What the bot understands", 1)[1].split("\n\n", 2)[1]
+    rows = {m for m in re.findall(r"^\| `/([a-z]+)", table, re.MULTILINE)}
+    named = set(re.findall(r"`/([a-z]+)", table))
+    assert set(COMMANDS) - {"start"} <= named and "start" in rows
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])

@@ -65,11 +65,11 @@ MIGRATIONS: list[str] = [
         ADD COLUMN currency text NOT NULL DEFAULT '' CHECK (currency ~ '^([A-Z]{3})?$'),
         ADD COLUMN reminder_hours integer CHECK (reminder_hours IN (6, 12, 24));
     """,
-    # 4: undoing a deletion, and telling an import's unchanged rows from updated ones
-    # (issue 16): a deleted tournament or result is kept as its rows' JSON for
-    # model.UNDO_WINDOW, so Undo puts the very same rows back (the same tournament id);
-    # ``updated_by`` is the update that last replaced a tournament's fields, so the same
-    # import processed again reports the rows it changed as updated, not unchanged.
+    # 4: undoing a deletion, and telling an import's unchanged rows from updated ones: a
+    # deleted tournament or result is kept as its rows' JSON for model.UNDO_WINDOW, so Undo
+    # puts the very same rows back (the same tournament id); ``updated_by`` is the update that
+    # last replaced a tournament's fields, so the same import processed again reports the rows
+    # it changed as updated, not unchanged.
     """
     ALTER TABLE tracker.tournaments ADD COLUMN updated_by bigint;
     CREATE TABLE tracker.deleted (
