@@ -13,10 +13,10 @@ and the token and webhook secret in the environment (``FAKE_TELEGRAM_TOKEN``, ``
 or build the app in-process with :func:`create_app`.
 
 Where things are: ``params`` (request parameters), ``formatting`` (HTML and MarkdownV2),
-``chats``, ``files``, ``messages`` (the Bot API's message methods), ``webhook`` (setWebhook and
-delivery), ``users`` (simulated users' Updates), ``faults`` (scripted failures), ``state``
-(:class:`FakeTelegram`: dispatch and recording), ``routes`` (HTTP), ``server`` (served
-in-process), ``cli`` (the command line).
+``chats``, ``files``, ``messages`` (the Bot API's message methods), ``commands`` (the command
+menu), ``webhook`` (setWebhook and delivery), ``users`` (simulated users' Updates), ``faults``
+(scripted failures), ``state`` (:class:`FakeTelegram`: dispatch and recording), ``routes``
+(HTTP), ``server`` (served in-process), ``cli`` (the command line).
 
 Scripted faults make it fail as Telegram or the network does, for a client's retries, timeouts
 and refusals to be tested against this one fake: ``fake.faults.script("sendMessage",

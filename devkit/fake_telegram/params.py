@@ -30,6 +30,8 @@ JSON_ENCODED_PARAMS = frozenset(
         "reply_parameters",
         "results",
         "button",
+        "commands",
+        "scope",
     }
 )
 INTEGER_RE = re.compile(r"^-?\d+$")

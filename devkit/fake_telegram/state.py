@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from devkit.fake_telegram.answers import BotApiError, Described, JsonDict
 from devkit.fake_telegram.chats import Chat, Chats, UserProfile
+from devkit.fake_telegram.commands import BotCommands
 from devkit.fake_telegram.config import FakeTelegramConfig
 from devkit.fake_telegram.faults import Answer, FaultScript, answer_with
 from devkit.fake_telegram.files import FileStore, StoredFile
@@ -71,6 +72,7 @@ class FakeTelegram:
         self._delivery = WebhookDelivery(config.webhook_url, config.webhook_secret)
         self.webhook = self._delivery.webhook
         self.attempts = self._delivery.attempts
+        self.commands = BotCommands()
         self._seq = itertools.count(1)
         self._changed: asyncio.Condition | None = None
         messages, delivery = self._messages, self._delivery
@@ -85,6 +87,9 @@ class FakeTelegram:
             "setwebhook": lambda params, seq: delivery.set_webhook(params),
             "deletewebhook": lambda params, seq: delivery.delete_webhook(params),
             "getwebhookinfo": lambda params, seq: delivery.get_webhook_info(params),
+            "setmycommands": lambda params, seq: self.commands.set_my_commands(params),
+            "getmycommands": lambda params, seq: self.commands.get_my_commands(params),
+            "deletemycommands": lambda params, seq: self.commands.delete_my_commands(params),
             "getfile": lambda params, seq: self._files.get_file(params),
             "senddocument": lambda params, seq: messages.send_file(params, seq, "document"),
             "sendphoto": lambda params, seq: messages.send_file(params, seq, "photo"),

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from services.admin import (
+    bot_commands,
     broker_users,
     database,
     dead_letters,
@@ -135,6 +136,13 @@ COMMANDS: tuple[Command, ...] = (
         TELEGRAM_ENV,
     ),
     Command(
+        ("set-commands",),
+        "set the command menu Telegram shows players in private chats, in English and Russian",
+        TelegramAdminSettings,
+        bot_commands.set_command,
+        environment=TELEGRAM_ENV,
+    ),
+    Command(
         ("sessions", "stats"),
         "count active and expired sessions, active ones by age",
         SessionAdminSettings,
@@ -191,7 +199,7 @@ EPILOG = """\
 environment, read only by the commands that need it (each command's --help names its own):
   dead-letters ...   AMQP_URL (required), AMQP_NAMESPACE (default pokertracker),
                      UPDATE_PARTITIONS (default 64; must match the services')
-  set-webhook, delete-webhook, webhook-info
+  set-webhook, delete-webhook, webhook-info, set-commands
                      BOT_TOKEN (required), TELEGRAM_API_URL (default
                      https://api.telegram.org), BOT_API_TIMEOUT_SECONDS (default 10);
                      set-webhook also WEBHOOK_SECRET (required unless --generate-secret)

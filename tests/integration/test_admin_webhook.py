@@ -1,5 +1,5 @@
-"""``pokertracker-admin set-webhook / delete-webhook / webhook-info`` run as an operator would:
-a process, against the fake Telegram over real HTTP."""
+"""``pokertracker-admin set-webhook / delete-webhook / webhook-info / set-commands`` run as an
+operator would: a process, against the fake Telegram over real HTTP."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ import pytest
 from devkit.fake_telegram import FakeTelegram, FakeTelegramConfig, Fault, create_app
 from services.admin.webhook import ALLOWED_UPDATES
 from services.gateway.settings import SECRET_PATTERN
+from services.handler.texts.en import EN
+from services.handler.texts.ru import RU
 from tests.admin_cli import Result, environ_without, run_admin
 from tests.conftest import free_port
 from tests.integration.conftest import serving
@@ -229,6 +231,7 @@ async def test_delete_webhook_clears_it(telegram: Telegram) -> None:
         (("set-webhook", HOOK), "setWebhook"),
         (("delete-webhook",), "deleteWebhook"),
         (("webhook-info",), "getWebhookInfo"),
+        (("set-commands",), "setMyCommands"),
     ],
 )
 async def test_a_wrong_token_is_telegrams_refusal_exit_1(
@@ -239,7 +242,21 @@ async def test_a_wrong_token_is_telegrams_refusal_exit_1(
     [line] = result.err.splitlines()
     assert line == f"pokertracker-admin: Telegram refused {method}: Unauthorized (check BOT_TOKEN)"
     assert result.out == ""
-    assert telegram.fake.webhook.url is None
+    assert telegram.fake.webhook.url is None and telegram.fake.commands.lists == {}
+
+
+async def test_set_commands_gives_private_chats_the_menu_in_english_and_russian(telegram: Telegram) -> None:
+    for _ in range(2):  # run again, the menu is the same
+        result = await telegram.admin("set-commands")
+        assert result.code == 0, result
+        assert telegram.fake.commands.lists == {
+            ("all_private_chats", ""): [{"command": c, "description": d} for c, d in EN.command_menu.items()],
+            ("all_private_chats", "ru"): [{"command": c, "description": d} for c, d in RU.command_menu.items()],
+        }  # and none for groups: the bot only points them to a private chat
+    lines = result.out.splitlines()
+    assert lines[0].startswith("command menu set for private chats, English (every other language): /register ")
+    assert lines[1].startswith("command menu set for private chats, Russian: /register ") and len(lines) == 2
+    assert result.err == ""
 
 
 async def test_telegrams_bad_request_is_reported_with_its_description(telegram: Telegram) -> None:

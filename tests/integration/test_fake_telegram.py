@@ -119,6 +119,15 @@ BAD_DATA = {"inline_keyboard": [[{"text": "x", "callback_data": "é" * 33}]]}  #
         (None, "answerInlineQuery", {"inline_query_id": "1", "results": [
             {"type": "article", "id": "a", "title": "t", "input_message_content": {"message_text": ""}}]},
          400, "Bad Request: MESSAGE_TEXT_INVALID"),
+        (None, "setMyCommands", {"commands": [{"command": "Stats", "description": "x"}]}, 400,
+         "Bad Request: BOT_COMMAND_INVALID"),
+        (None, "setMyCommands", {"commands": [{"command": "stats", "description": " "}]}, 400,
+         "Bad Request: command description must be non-empty"),
+        (None, "setMyCommands", {"commands": [{"command": "stats", "description": "d" * 257}]}, 400,
+         "Bad Request: command description is too long"),
+        (None, "setMyCommands", {"commands": [], "scope": {"type": "chat"}}, 400,
+         "Bad Request: can't parse BotCommandScope"),
+        (None, "setMyCommands", {"commands": [], "language_code": "rus"}, 400, "Bad Request: LANG_CODE_INVALID"),
     ],
 )  # fmt: skip
 async def test_errors_are_telegram_shaped(

@@ -1,3 +1,4 @@
+import re
 import string
 from dataclasses import fields
 
@@ -39,6 +40,16 @@ def test_every_field_game_and_format_has_a_name_and_a_hint() -> None:
     for catalogue in (EN, RU):
         assert set(FIELD_ALIASES.values()) <= set(catalogue.field_hints) <= set(catalogue.field_names)
         assert set(catalogue.game_names) == set(Game) and set(catalogue.format_names) == set(Format)
+
+
+def test_the_command_menu_is_every_command_but_start_in_one_order() -> None:
+    from services.handler.conversation.dispatcher import COMMANDS
+
+    assert set(EN.command_menu) == set(COMMANDS) - {"start"}
+    assert list(RU.command_menu) == list(EN.command_menu)
+    for catalogue in (EN, RU):  # Telegram's BotCommand rules
+        for command, description in catalogue.command_menu.items():
+            assert re.fullmatch(r"[a-z0-9_]{1,32}", command) and 0 < len(description) <= 256
 
 
 def test_language_choice() -> None:

@@ -24,6 +24,9 @@ class Catalogue:
     short_help: str
     unknown_command: str  # {command}
     unsupported_message: str
+    # Telegram's command menu (pokertracker-admin set-commands): command -> its one-line
+    # description, in the order shown; every command of the dispatcher's but /start.
+    command_menu: Mapping[str, str]
 
     # /register, one line
     register_prompt: str
@@ -143,7 +146,7 @@ class Catalogue:
     import_fix_and_resend: str
     import_row_errors: Mapping[RowProblem, str]  # every row problem -> reason, {value}
 
-    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    # --- the venue question, the ticket's venue, the import header, Undo, paging, stats ---
     step_ask_venue_or_current: str  # the venue question when there is a current venue button
     ticket_venue_replaced: str  # {venue} {read}
     import_missing_columns: str  # {columns}

@@ -50,6 +50,25 @@ EN = Catalogue(
     short_help="I didn't get that.\nSend /help for what I can do, or tap a menu button (/menu shows them).",
     unknown_command="I don't know the command {command}.\nSend /help for the commands I know, or /menu for buttons.",
     unsupported_message="I read text, ticket photos and CSV files from /export.\nSend /help for what I can do.",
+    command_menu={
+        "register": "Add a tournament",
+        "result": "Enter a tournament's result",
+        "stats": "Profit, ROI and ITM",
+        "graph": "A chart of your profit",
+        "tournaments": "All your tournaments",
+        "edit": "Change a tournament or its result",
+        "delete": "Delete a result or a tournament",
+        "export": "Your tournaments as a CSV file",
+        "currency": "Your currency",
+        "rate": "Exchange rates for /stats",
+        "venue": "Your current venue",
+        "setvenue": "Set your current venue",
+        "reminders": "A reminder to enter results",
+        "language": "Language: English or Russian",
+        "menu": "Buttons under the input field",
+        "cancel": "Stop what you are doing",
+        "help": "What I can do",
+    },
     register_prompt=(
         "Send the tournament in one line:\n" + _REGISTER_FORMAT
         + "\n\nOr send just its name and I'll ask for the rest step by step. /cancel to stop."
@@ -246,7 +265,7 @@ EN = Catalogue(
         RowProblem.RESULT_INCOMPLETE: "place and prize go together (bounty needs them too)",
         RowProblem.TOO_MANY_COLUMNS: "the row has more cells than the header",
     },
-    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    # --- the venue question, the ticket's venue, the import header, Undo, paging, stats ---
     step_ask_venue_or_current="Where is it played? Send the name of the venue, or tap your current one.",
     ticket_venue_replaced=(
         "ℹ️ {venue} is your current venue (/setvenue), so I used it instead of «{read}» from the ticket. "

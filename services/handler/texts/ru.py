@@ -49,6 +49,25 @@ RU = Catalogue(
     short_help="Не понял сообщение.\nЧто я умею — в /help; кнопки меню — в /menu.",
     unknown_command="Я не знаю команду {command}.\nСписок команд — в /help, кнопки — в /menu.",
     unsupported_message="Я понимаю текст, фото билетов и файлы CSV из /export.\nЧто я умею — в /help.",
+    command_menu={
+        "register": "Добавить турнир",
+        "result": "Внести результат турнира",
+        "stats": "Прибыль, ROI и ITM",
+        "graph": "График прибыли",
+        "tournaments": "Все ваши турниры",
+        "edit": "Изменить турнир или результат",
+        "delete": "Удалить результат или турнир",
+        "export": "Ваши турниры файлом CSV",
+        "currency": "Ваша валюта",
+        "rate": "Курсы валют для /stats",
+        "venue": "Текущая площадка",
+        "setvenue": "Задать текущую площадку",
+        "reminders": "Напоминание внести результат",
+        "language": "Язык: русский или английский",
+        "menu": "Кнопки под полем ввода",
+        "cancel": "Отменить текущее действие",
+        "help": "Что я умею",
+    },
     register_prompt=(
         "Отправьте турнир одной строкой:\n" + _REGISTER_FORMAT
         + "\n\nИли отправьте только название — остальное я спрошу по шагам. /cancel — отмена."
@@ -258,7 +277,7 @@ RU = Catalogue(
         RowProblem.RESULT_INCOMPLETE: "место и выплата указываются вместе (баунти — только с ними)",
         RowProblem.TOO_MANY_COLUMNS: "в строке больше ячеек, чем в заголовке",
     },
-    # --- issue 16 smaller things: venue question, ticket venue, header, undo, paging, stats ---
+    # --- the venue question, the ticket's venue, the import header, Undo, paging, stats ---
     step_ask_venue_or_current="Где проходит турнир? Отправьте название площадки или нажмите текущую.",
     ticket_venue_replaced=(
         "ℹ️ Ваша текущая площадка — {venue} (/setvenue), поэтому я указал её вместо «{read}» с билета. "
