@@ -86,7 +86,7 @@ async def test_mixed_currencies_need_a_rate_then_add_up_in_the_default_one(
     text = (await user.send("/stats")).text
     assert "— EUR —" in text and "— USD —" in text and text.index("— EUR —") < text.index("— USD —")
     assert "Profit: +€200" in text and "Profit: +$100" in text
-    assert "set the rate for USD, e.g. /rate USD" in text and "All together" not in text
+    assert "set the rate for USD, e.g. /rate USD 0.86 (1 USD = 0.86 EUR)." in text and "All together" not in text
 
     reply = await user.send("/graph")
     assert sorted(p["caption"] for _, p in reply.calls) == [
@@ -253,3 +253,26 @@ async def test_rate_in_russian(store: MemoryStore) -> None:
     assert (await user.send("/rate USD 91,5")).text == "Курс сохранён ✅ 1 USD = 91,5 RUB"
     assert "«ноль» — не курс" in (await user.send("/rate USD ноль")).text
     assert "Ваши курсы к RUB:\n1 USD = 91,5 RUB" in (await user.send("/rate")).text
+
+
+@pytest.mark.parametrize(
+    ("language", "default", "example"),
+    [
+        ("en", "EUR", "/rate USD 0.86 (1 USD = 0.86 EUR)"),
+        ("en", "USD", "/rate EUR 1.2 (1 EUR = 1.2 USD)"),
+        ("ru", "RUB", "/rate USD 80 (1 USD = 80 RUB)"),
+        ("ru", "EUR", "/rate USD 0,86 (1 USD = 0,86 EUR)"),
+        ("en", "GEL", "/rate USD <how much GEL one USD is worth>"),
+        ("ru", "KZT", "/rate USD 530 (1 USD = 530 KZT)"),
+    ],
+)
+async def test_rate_examples_fit_the_players_currency(
+    store: MemoryStore, language: str, default: str, example: str
+) -> None:
+    """A rate shown as an example is about the real one against the player's own currency
+    (not 1 USD = 0.92 RUB), and one for a currency the bot knows no rough rate of is in words."""
+    user = BotUser(store, language=language)
+    await user.send(f"/currency {default}")
+    assert example in (await user.send("/rate")).text
+    assert example in (await user.send("/rate GBP")).text  # a rate missing: how to write one
+    assert example in (await user.send("/rate XYZ 1")).text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
+from itertools import permutations
 
 import pytest
 
@@ -16,7 +17,7 @@ from services.handler.domain.money import (
     format_rate,
     format_signed,
 )
-from services.handler.domain.rates import combine, convert, currency_order, parse_rate
+from services.handler.domain.rates import ROUGH_USD, combine, convert, currency_order, parse_rate, rough_rate
 from services.handler.domain.records import Result, Tournament
 from services.handler.domain.stats import summarize
 
@@ -86,3 +87,10 @@ def test_combining_converts_exactly_and_names_what_is_missing() -> None:
     assert missing.missing == ["GBP", "USD"] and missing.tournaments == []
     assert combine([_t(4, "", "1", "1")], "EUR", {}).unknown == 1
     assert currency_order(["USD", "", "EUR", "GBP", "USD"], "EUR") == ["EUR", "GBP", "USD", ""]
+
+
+def test_every_rough_example_rate_is_one_a_player_could_type() -> None:
+    for code, default in permutations(ROUGH_USD, 2):
+        rough = rough_rate(code, default)
+        assert rough is not None and parse_rate(format(rough, "f")) == rough, (code, default)
+    assert rough_rate("USD", "GEL") is None and rough_rate("GEL", "EUR") is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from services.handler.conversation.context import fmt_date
-from services.handler.domain import stats
+from services.handler.domain import rates, stats
 from services.handler.domain.edits import Draft
 from services.handler.domain.money import format_money, format_number, format_percent, format_rate
 from services.handler.domain.records import Tournament
@@ -29,6 +29,16 @@ def percent(value: Decimal | None, texts: Catalogue, signed: bool = True) -> str
 def rate_line(code: str, rate: Decimal, base: str, texts: Catalogue) -> str:
     """``1 USD = 0.92 EUR`` (``0,92`` in Russian)."""
     return f"1 {code} = {format_rate(rate, texts.numbers)} {base}"
+
+
+def rate_example(base: str, texts: Catalogue, code: str | None = None) -> str:
+    """A /rate command to show a player whose currency is ``base``: ``/rate USD 0.86 (1 USD =
+    0.86 EUR)`` at about the real rate, or in words where no rough rate is known."""
+    code = code or rates.example_code(base)
+    rough = rates.rough_rate(code, base)
+    if rough is None:
+        return texts.rate_example_words.format(code=code, currency=base)
+    return f"/rate {code} {format_rate(rough, texts.numbers)} ({rate_line(code, rough, base, texts)})"
 
 
 def draft_card(d: Draft, texts: Catalogue) -> str:

@@ -23,6 +23,14 @@ RATE_PLACES = 8  # numeric(18, 8)
 # Plain decimal, dot or comma: 0.92, 91,5, 1 (no sign, no exponent, no grouping).
 _RATE = re.compile(r"[0-9]{1,7}(?:[.,][0-9]{1,8})?")
 
+# Roughly what one unit of the currencies /currency offers as buttons is worth in US dollars
+# (late 2026, to one or two digits), only so that /rate's examples look like a rate the
+# player might type (1 USD = 0.86 EUR, not 1 USD = 0.92 RUB); never used for an amount.
+ROUGH_USD: Mapping[str, Decimal] = {
+    "USD": Decimal(1), "EUR": Decimal("1.16"), "GBP": Decimal("1.33"), "CHF": Decimal("1.24"),
+    "PLN": Decimal("0.27"), "RUB": Decimal("0.0125"), "UAH": Decimal("0.024"), "KZT": Decimal("0.0019"),
+}  # fmt: skip
+
 
 
 def parse_rate(text: str) -> Decimal | None:
@@ -32,6 +40,21 @@ def parse_rate(text: str) -> Decimal | None:
         return None
     value = Decimal(s.replace(",", "."))
     return value if MIN_RATE <= value <= MAX_RATE else None
+
+
+def example_code(default: str) -> str:
+    """The currency /rate's examples show against ``default``: USD, or EUR for a USD player."""
+    return "EUR" if default == "USD" else "USD"
+
+
+def rough_rate(code: str, default: str) -> Decimal | None:
+    """About how much ``default`` one ``code`` is worth, to two significant digits, for an
+    example; ``None`` when either is not in ``ROUGH_USD``."""
+    if code not in ROUGH_USD or default not in ROUGH_USD:
+        return None
+    value = ROUGH_USD[code] / ROUGH_USD[default]
+    rounded = value.quantize(Decimal(1).scaleb(value.adjusted() - 1))
+    return Decimal(int(rounded)) if rounded >= 10 else rounded.normalize()  # 80, not 8E+1
 
 
 def convert(t: Tournament, rate: Decimal, currency: str) -> Tournament:

@@ -204,19 +204,20 @@ class Catalogue:
     currency_bad: str  # {value}
     currency_ask: str  # asked once, when a tournament is saved without a currency
     rate_no_default: str
-    rate_list: str  # {currency} {rates}
-    rate_list_empty: str  # {currency}
+    rate_list: str  # {currency} {rates} {code}
+    rate_list_empty: str  # {currency} {example}
+    rate_example_words: str  # {code} {currency}: a /rate example where no rough rate is known
     rate_set: str  # {rate}
     rate_removed: str  # {rate}
     rate_not_set: str  # {code} {currency}
-    rate_usage: str  # {currency}
-    rate_bad_code: str  # {value} {currency}
+    rate_usage: str  # {currency} {example} {code}
+    rate_bad_code: str  # {value} {example}
     rate_for_default: str  # {currency}
-    rate_bad_value: str  # {value} {code} {currency}
+    rate_bad_value: str  # {value} {code} {currency} {example}
     stats_pending_elsewhere: str  # {count}
     stats_combined: str  # {currency} {cost} {winnings} {profit} {roi}
     stats_rates_used: str  # {rates}
-    stats_missing_rate: str  # {currency} {missing} {example}
+    stats_missing_rate: str  # {currency} {missing} {example}: a /rate command
     stats_unknown_currency: str  # {count}
     stats_no_default: str
     graph_profit_axis_currency: str  # {currency}

@@ -348,26 +348,24 @@ EN = Catalogue(
         "you can set it any time with /currency."
     ),
     rate_no_default="Set your own currency first with /currency, e.g. /currency EUR: rates are against it.",
-    rate_list="Your rates against {currency}:\n{rates}\n\nChange one: /rate USD 0.92; remove: /rate USD -",
+    rate_list="Your rates against {currency}:\n{rates}\n\nChange one: /rate {code} <rate>; remove: /rate {code} -",
     rate_list_empty=(
         "You have no rates yet. To add up other currencies in {currency}, send /rate with the "
-        "currency and how much {currency} one unit is worth, e.g. /rate USD 0.92."
+        "currency and how much {currency} one unit is worth, e.g. {example}."
     ),
+    rate_example_words="/rate {code} <how much {currency} one {code} is worth>",
     rate_set="Rate saved ✅ {rate}",
     rate_removed="Rate removed: {rate}",
     rate_not_set="There is no rate for {code} against {currency}.",
     rate_usage=(
-        "Send /rate with a currency and how much {currency} one unit is worth, e.g. /rate USD 0.92 "
-        "(1 USD = 0.92 {currency}); /rate USD - removes it, /rate lists your rates."
+        "Send /rate with a currency and how much {currency} one unit is worth, e.g. {example}; "
+        "/rate {code} - removes it, /rate lists your rates."
     ),
-    rate_bad_code=(
-        "«{value}» is not a currency code I know. Send e.g. /rate USD 0.92 "
-        "(1 USD = 0.92 {currency})."
-    ),
+    rate_bad_code="«{value}» is not a currency code I know. Send e.g. {example}.",
     rate_for_default="{currency} is your own currency: its rate is always 1.",
     rate_bad_value=(
         "«{value}» is not a rate. Send how much {currency} one {code} is worth, a number above 0 "
-        "and at most 1000000 with up to 8 decimals, e.g. /rate {code} 0.92."
+        "and at most 1000000 with up to 8 decimals, e.g. {example}."
     ),
     stats_pending_elsewhere="⏳ Waiting for a result in other currencies: {count}",
     stats_combined=(
@@ -376,8 +374,7 @@ EN = Catalogue(
     ),
     stats_rates_used="Rates: {rates}",
     stats_missing_rate=(
-        "💱 To add it all up in {currency}, set the rate for {missing}, e.g. /rate {example} <how much "
-        "{currency} one {example} is worth>."
+        "💱 To add it all up in {currency}, set the rate for {missing}, e.g. {example}."
     ),
     stats_unknown_currency=(
         "Tournaments with no currency: {count}. /currency gives them yours; /edit sets one tournament's."

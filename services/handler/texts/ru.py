@@ -364,26 +364,24 @@ RU = Catalogue(
         "поменять её можно в любой момент через /currency."
     ),
     rate_no_default="Сначала задайте свою валюту через /currency, например /currency RUB: курсы считаются к ней.",
-    rate_list="Ваши курсы к {currency}:\n{rates}\n\nИзменить: /rate USD 90; удалить: /rate USD -",
+    rate_list="Ваши курсы к {currency}:\n{rates}\n\nИзменить: /rate {code} <курс>; удалить: /rate {code} -",
     rate_list_empty=(
         "Курсов пока нет. Чтобы сводить другие валюты в {currency}, отправьте /rate с кодом валюты "
-        "и тем, сколько {currency} стоит её единица, например /rate USD 90."
+        "и тем, сколько {currency} стоит её единица, например {example}."
     ),
+    rate_example_words="/rate {code} <сколько {currency} стоит 1 {code}>",
     rate_set="Курс сохранён ✅ {rate}",
     rate_removed="Курс удалён: {rate}",
     rate_not_set="Курса {code} к {currency} нет.",
     rate_usage=(
         "Отправьте /rate с кодом валюты и тем, сколько {currency} стоит её единица, например "
-        "/rate USD 90 (1 USD = 90 {currency}); /rate USD - удалит курс, /rate покажет все курсы."
+        "{example}; /rate {code} - удалит курс, /rate покажет все курсы."
     ),
-    rate_bad_code=(
-        "«{value}» — такого кода валюты я не знаю. Отправьте, например, /rate USD 90 "
-        "(1 USD = 90 {currency})."
-    ),
+    rate_bad_code="«{value}» — такого кода валюты я не знаю. Отправьте, например, {example}.",
     rate_for_default="{currency} — ваша валюта, её курс всегда 1.",
     rate_bad_value=(
         "«{value}» — не курс. Отправьте, сколько {currency} стоит 1 {code}: число больше 0 и не больше "
-        "1000000, до 8 знаков после запятой, например /rate {code} 0,92."
+        "1000000, до 8 знаков после запятой, например {example}."
     ),
     stats_pending_elsewhere="⏳ Ждут результата в других валютах: {count}",
     stats_combined=(
@@ -392,8 +390,7 @@ RU = Catalogue(
     ),
     stats_rates_used="Курсы: {rates}",
     stats_missing_rate=(
-        "💱 Чтобы свести всё в {currency}, задайте курс для {missing}, например /rate {example} <сколько "
-        "{currency} стоит 1 {example}>."
+        "💱 Чтобы свести всё в {currency}, задайте курс для {missing}, например {example}."
     ),
     stats_unknown_currency=(
         "Турниров без валюты: {count}. /currency проставит им вашу; /edit — валюту одного турнира."

@@ -18,9 +18,9 @@ from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context
 from services.handler.conversation.replies import Keyboard
 from services.handler.conversation.state import IDLE, ConversationState, Step
-from services.handler.conversation.views import rate_line
+from services.handler.conversation.views import rate_example, rate_line
 from services.handler.domain.currency import ISO_CODES, read_currency
-from services.handler.domain.rates import parse_rate
+from services.handler.domain.rates import example_code, parse_rate
 from services.handler.domain.records import Tournament
 
 CLEAR = {"-", "—", "off", "none", "нет"}
@@ -105,11 +105,13 @@ async def rate(ctx: Context) -> None:
         await _list(ctx, base)
         return
     if len(words) != 2:
-        ctx.say(texts.rate_usage.format(currency=base))
+        ctx.say(texts.rate_usage.format(
+            currency=base, example=rate_example(base, texts), code=example_code(base)
+        ))
         return
     code = read_currency(words[0])
     if code is None:
-        ctx.say(texts.rate_bad_code.format(value=_shown(words[0]), currency=base))
+        ctx.say(texts.rate_bad_code.format(value=_shown(words[0]), example=rate_example(base, texts)))
     elif code == base:
         ctx.say(texts.rate_for_default.format(currency=base))
     elif words[1] in CLEAR:
@@ -120,7 +122,9 @@ async def rate(ctx: Context) -> None:
         await ctx.tracker.delete_rate(ctx.user_id, base, code)
         ctx.say(texts.rate_removed.format(rate=rate_line(code, rates[code], base, texts)))
     elif (value := parse_rate(words[1])) is None:
-        ctx.say(texts.rate_bad_value.format(value=_shown(words[1]), code=code, currency=base))
+        ctx.say(texts.rate_bad_value.format(
+            value=_shown(words[1]), code=code, currency=base, example=rate_example(base, texts, code)
+        ))
     else:
         await ctx.tracker.set_rate(ctx.player, base, code, value)
         ctx.say(texts.rate_set.format(rate=rate_line(code, value, base, texts)))
@@ -129,7 +133,7 @@ async def rate(ctx: Context) -> None:
 async def _list(ctx: Context, base: str) -> None:
     rates = await ctx.tracker.rates(ctx.user_id, base)
     if not rates:
-        ctx.say(ctx.texts.rate_list_empty.format(currency=base))
+        ctx.say(ctx.texts.rate_list_empty.format(currency=base, example=rate_example(base, ctx.texts)))
         return
     lines = "\n".join(rate_line(code, value, base, ctx.texts) for code, value in rates.items())
-    ctx.say(ctx.texts.rate_list.format(currency=base, rates=lines))
+    ctx.say(ctx.texts.rate_list.format(currency=base, rates=lines, code=next(iter(rates))))

@@ -15,7 +15,7 @@ import re
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
-from services.handler.conversation.views import money, percent, rate_line, summary_text, tournament_line
+from services.handler.conversation.views import money, percent, rate_example, rate_line, summary_text, tournament_line
 from services.handler.domain import rates, stats
 from services.handler.domain.parsing import ParseError
 from services.handler.domain.records import Format, Game, Tournament
@@ -136,7 +136,7 @@ async def _combined(ctx: Context, rows: list[Tournament]) -> str | None:
         return texts.stats_no_default
     if c.missing:
         return texts.stats_missing_rate.format(
-            currency=default, missing=", ".join(c.missing), example=c.missing[0]
+            currency=default, missing=", ".join(c.missing), example=rate_example(default, texts, c.missing[0])
         )
     if c.unknown:  # said by stats_unknown_currency: /currency gives them the default
         return None
