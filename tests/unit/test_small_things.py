@@ -263,6 +263,12 @@ async def test_stats_by_level_and_game_and_the_average_finish(user: BotUser, ru:
     assert "Среднее место: 5,3" in (await ru.send("/stats")).text
     assert "PLO" in (await ru.send("/stats игра")).text
     assert "/stats level" in (await user.send("/stats level game")).text
+    # A group with only a tournament waiting for its result says so, not "0 played, profit 0".
+    for player in (user, ru):
+        await player.register("Highroller | 05.03.2025 | 1000 | V | PLO5")
+    assert "High (200+): 1 played, profit -200, ROI -100%, ITM 0%" in (await user.send("/stats level")).text
+    assert "\nPLO5: 1 waiting for a result" in (await user.send("/stats game")).text
+    assert "\nPLO5: ждут результата: 1" in (await ru.send("/stats игра")).text
 
 
 async def test_buy_in_levels_follow_the_currency_scale(ru: BotUser) -> None:

@@ -121,6 +121,7 @@ class Catalogue:
     stats_best_finish: str  # {place} {name} {date}
     stats_final_tables: str  # {final_tables} {known}
     stats_group_line: str  # {group} {played} {profit} {roi} {itm}
+    stats_group_waiting: str  # {group} {pending}: a group with no result yet
     stats_bad_query: str  # {value}
 
     # /graph

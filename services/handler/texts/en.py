@@ -209,6 +209,7 @@ EN = Catalogue(
     stats_best_finish="🥇 Best finish: {place} — {name} ({date})",
     stats_final_tables="🃏 Final tables: {final_tables} of {known} with a known field size",
     stats_group_line="{group}: {played} played, profit {profit}, ROI {roi}, ITM {itm}",
+    stats_group_waiting="{group}: {pending} waiting for a result",
     stats_bad_query=(
         "I don't understand «{value}». Try /stats, /stats 30d, /stats 2025, /stats 03.2025, "
         "/stats venue, /stats format, /stats level, /stats game, /stats venue <name> or /stats format bounty."

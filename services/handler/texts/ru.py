@@ -219,6 +219,7 @@ RU = Catalogue(
     stats_best_finish="🥇 Лучшее место: {place} — {name} ({date})",
     stats_final_tables="🃏 Финальных столов: {final_tables} из {known} с известным числом участников",
     stats_group_line="{group}: сыграно {played}, прибыль {profit}, ROI {roi}, ITM {itm}",
+    stats_group_waiting="{group}: ждут результата: {pending}",
     stats_bad_query=(
         "Не понимаю «{value}». Попробуйте /stats, /stats 30д, /stats 2025, /stats 03.2025, "
         "/stats площадки, /stats форматы, /stats лимиты, /stats игры, /stats площадка <название> "

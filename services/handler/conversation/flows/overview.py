@@ -162,9 +162,13 @@ def by_currency(rows: list[Tournament], default: str = "") -> list[tuple[str, li
 def _breakdown(rows: list[Tournament], by: stats.GroupBy, texts: Catalogue, currency: str = "") -> str:
     lines = []
     for key, s in stats.breakdown(rows, by):
+        group = group_label(key, by, texts, currency)
+        if s.played == 0:  # registered, nothing to count yet
+            lines.append(texts.stats_group_waiting.format(group=group, pending=s.pending))
+            continue
         lines.append(
             texts.stats_group_line.format(
-                group=group_label(key, by, texts, currency),
+                group=group,
                 played=s.played,
                 profit=money(s.profit, currency, texts, signed=True),
                 roi=percent(s.roi, texts),
