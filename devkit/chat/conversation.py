@@ -14,7 +14,15 @@ import httpx
 
 from devkit.chat.options import ChatOptions, JsonDict
 from devkit.chat.received import fetch_sent_file, save_file, sent_file_kind, shown_path
-from devkit.chat.render import INDENT, PROMPT, Button, keyboard_buttons, render_alert, render_message
+from devkit.chat.render import (
+    INDENT,
+    PROMPT,
+    Button,
+    keyboard_buttons,
+    render_alert,
+    render_inline_answer,
+    render_message,
+)
 from devkit.chat.terminal import LineReader, Screen, import_readline, terminal_restored
 
 QUIET_SECONDS = 0.4  # scripted input: the bot is done once it is silent this long
@@ -24,6 +32,7 @@ Chatting as {name} (user {user_id}, language {lang}) through {url}
   type a message and press Enter to send it; commands like /start go to the bot
   #N     press button N of the latest message with buttons (#  shows them again)
   !photo PATH   send an image as a photo (a ticket for OCR);  !file PATH  send a file (a CSV)
+  @bot stats    an inline query, as typed in any chat (a 📤 Share button types one too)
   photos and files the bot sends are saved in {received}
   /quit  leave (Ctrl-D works too)"""
 
@@ -34,6 +43,8 @@ class ChatState:
 
     after_seq: int = 0
     after_alert: int = 0
+    after_inline: int = 0
+    inline_queries: dict[str, str] = field(default_factory=dict)  # inline_query id -> the query
     keyboards: dict[int, list[Button]] = field(default_factory=dict)  # message_id -> buttons
     activity: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -69,8 +80,10 @@ class Chat:
         """Start after everything already in the chat, so old messages are not replayed."""
         messages = (await self._get_json(f"{self.user_path}/messages", {}))["messages"]
         alerts = (await self._get_json(f"{self.user_path}/alerts", {}))["alerts"]
+        answers = (await self._get_json(f"{self.user_path}/inline", {}))["answers"]
         self.state.after_seq = max((m["seq"] for m in messages), default=0)
         self.state.after_alert = max((a["seq"] for a in alerts), default=0)
+        self.state.after_inline = max((a["seq"] for a in answers), default=0)
 
     async def poll_messages(self) -> None:
         while True:
@@ -102,6 +115,16 @@ class Chat:
             for alert in data.get("alerts", []):
                 self.state.after_alert = max(self.state.after_alert, alert["seq"])
                 self.screen.show(render_alert(alert))
+                self.state.activity.set()
+
+    async def poll_inline(self) -> None:
+        while True:
+            params = {"after": self.state.after_inline, "wait": self.options.poll_seconds}
+            data = await self._poll(f"{self.user_path}/inline", params)
+            for answer in data.get("answers", []):
+                self.state.after_inline = max(self.state.after_inline, answer["seq"])
+                query = self.state.inline_queries.pop(answer["inline_query_id"], "")
+                self.screen.show(render_inline_answer(query, answer))
                 self.state.activity.set()
 
     async def _poll(self, path: str, params: JsonDict) -> JsonDict:
@@ -140,7 +163,17 @@ class Chat:
     async def send_text(self, text: str) -> bool:
         """Send ``text`` as the user's message; True if the gateway accepted it."""
         body = {"text": text, **self._user_fields()}
-        return await self._deliver(f"{self.user_path}/messages", body, "message")
+        return await self._deliver(f"{self.user_path}/messages", body, "message") is not None
+
+    async def inline_query(self, query: str) -> bool:
+        """Type ``@bot <query>`` as Telegram sends it while the user types: an inline query,
+        whose cards the bot answers (shown by ``poll_inline``); nothing goes to the chat."""
+        body = {"query": query, **self._user_fields()}
+        outcome = await self._deliver(f"{self.user_path}/inline", body, "inline query")
+        if outcome is None:
+            return False
+        self.state.inline_queries[outcome["inline_query_id"]] = query
+        return True
 
     async def send_file(self, command: str) -> bool:
         """Handle ``!photo PATH`` and ``!file PATH``: send a file from disk as the user."""
@@ -156,10 +189,11 @@ class Chat:
             return False
         data = base64.b64encode(content).decode("ascii")
         if kind == "photo":
-            return await self._deliver(f"{self.user_path}/photo", {"photo": data, **self._user_fields()}, "photo")
+            body = {"photo": data, **self._user_fields()}
+            return await self._deliver(f"{self.user_path}/photo", body, "photo") is not None
         mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         body = {"document": data, "file_name": path.name, "mime_type": mime, **self._user_fields()}
-        return await self._deliver(f"{self.user_path}/document", body, "file")
+        return await self._deliver(f"{self.user_path}/document", body, "file") is not None
 
     async def press(self, spec: str) -> bool:
         """Handle ``#N`` (press button N) or ``#`` (show the buttons again).
@@ -184,18 +218,22 @@ class Chat:
             return False
         if button.reply_text is not None:
             return await self.send_text(button.reply_text)
+        if button.inline_query is not None:
+            return await self.inline_query(button.inline_query)
         if button.callback_data is not None:
             body = {"message_id": message_id, "data": button.callback_data, **self._user_fields()}
-            return await self._deliver(f"{self.user_path}/callback", body, "button press")
+            return await self._deliver(f"{self.user_path}/callback", body, "button press") is not None
         self.screen.say(f"button [{spec}] is of a kind the chat cannot press")
         return False
 
-    async def _deliver(self, path: str, body: JsonDict, what: str) -> bool:
+    async def _deliver(self, path: str, body: JsonDict, what: str) -> JsonDict | None:
+        """The fake's outcome of delivering the user's update; None (and why, on screen) if the
+        gateway did not take it."""
         try:
             response = await self.client.post(path, json=body)
         except httpx.HTTPError as exc:
             self.screen.say(f"the fake Telegram is not reachable ({type(exc).__name__})")
-            return False
+            return None
         try:
             data: JsonDict = response.json()
         except ValueError:
@@ -203,11 +241,11 @@ class Chat:
         if response.status_code != 200:
             reason = data.get("error", f"HTTP {response.status_code}")
             self.screen.say(f"the fake Telegram refused the {what}: {reason}")
-            return False
+            return None
         if data.get("status") != 200:
             self.screen.say(_describe_refusal(what, data))
-            return False
-        return True
+            return None
+        return data
 
 
 def _describe_refusal(what: str, outcome: JsonDict) -> str:
@@ -247,6 +285,8 @@ async def _converse(chat: Chat, reader: LineReader, settle: float) -> None:
             delivered = await chat.press(line[1:])
         elif line.startswith("!"):
             delivered = await chat.send_file(line[1:].strip())
+        elif line.startswith("@") and len(line) > 1 and not line[1].isspace():
+            delivered = await chat.inline_query(line.partition(" ")[2].strip())
         else:
             delivered = await chat.send_text(line)
         if delivered:
@@ -274,7 +314,8 @@ async def run_chat(options: ChatOptions, out: TextIO | None = None) -> int:
                                   lang=options.language_code, url=options.telegram_url,
                                   received=shown_path(options.received_dir)).splitlines())  # fmt: skip
         pollers = [asyncio.create_task(chat.poll_messages()),
-                   asyncio.create_task(chat.poll_alerts())]  # fmt: skip
+                   asyncio.create_task(chat.poll_alerts()),
+                   asyncio.create_task(chat.poll_inline())]  # fmt: skip
         try:
             with terminal_restored(interactive):
                 await _converse(chat, LineReader(asyncio.get_running_loop(), screen), settle)

@@ -19,6 +19,7 @@ class Button:
     callback_data: str | None = None
     url: str | None = None
     reply_text: str | None = None  # reply-keyboard buttons send their text as a message
+    inline_query: str | None = None  # switch_inline_query buttons type ``@bot <this>``
 
 
 def keyboard_buttons(reply_markup: JsonDict | None) -> list[Button]:
@@ -28,7 +29,8 @@ def keyboard_buttons(reply_markup: JsonDict | None) -> list[Button]:
     buttons: list[Button] = []
     for row in reply_markup.get("inline_keyboard") or []:
         for b in row:
-            buttons.append(Button(b.get("text", "?"), b.get("callback_data"), b.get("url")))
+            query = b.get("switch_inline_query", b.get("switch_inline_query_current_chat"))
+            buttons.append(Button(b.get("text", "?"), b.get("callback_data"), b.get("url"), inline_query=query))
     for row in reply_markup.get("keyboard") or []:
         for b in row:
             text = b if isinstance(b, str) else b.get("text", "?")
@@ -72,3 +74,20 @@ def render_alert(alert: JsonDict) -> list[str]:
         return []
     kind = "alert" if alert.get("show_alert") else "notice"
     return [f"{BOT}[{kind}] {alert['text']}"]
+
+
+def render_inline_answer(query: str, answer: JsonDict) -> list[str]:
+    """Terminal lines for the bot's answerInlineQuery to ``@bot <query>``: each card's title,
+    description and the message a tap on it would send."""
+    results, typed = answer.get("results") or [], f"@bot {query}".rstrip()
+    if not results:
+        return [f"{BOT}[inline «{typed}»] no cards"]
+    lines = [f"{BOT}[inline «{typed}»] {len(results)} card(s); in Telegram a tap sends one to the chat you typed in"]
+    for number, result in enumerate(results, 1):
+        title = result.get("title", "?")
+        if description := result.get("description"):
+            title += f" — {description}"
+        lines.append(f"{INDENT}({number}) {title}")
+        text = (result.get("input_message_content") or {}).get("message_text") or ""
+        lines += [f"{INDENT}    {line}" for line in text.splitlines()]
+    return lines

@@ -42,6 +42,7 @@ class Chat:
     messages: dict[int, JsonDict] = field(default_factory=dict)  # as Telegram stores them
     feed: list[JsonDict] = field(default_factory=list)  # the bot's messages, for /_users/...
     alerts: list[JsonDict] = field(default_factory=list)
+    inline_answers: list[JsonDict] = field(default_factory=list)  # answerInlineQuery, by seq
 
     def allocate_message_id(self) -> int:
         message_id = self.next_message_id

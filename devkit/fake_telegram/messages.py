@@ -211,8 +211,8 @@ class BotMessages:
         return True
 
     def answer_inline_query(self, params: JsonDict, seq: int) -> bool:
-        """Checked as Telegram checks it and otherwise only recorded (``GET /_calls``): the fake
-        shows no inline results to its simulated users."""
+        """Checked as Telegram checks it and recorded (``GET /_calls``); the answer to a query a
+        simulated user typed is also kept for that user (``GET /_users/{id}/inline``)."""
         if not params.get("inline_query_id"):
             raise bad_request('parameter "inline_query_id" is required')
         results = params.get("results")
@@ -226,6 +226,11 @@ class BotMessages:
             text = content.get("message_text") if isinstance(content, dict) else None
             if not isinstance(text, str) or not 1 <= len(text) <= MAX_TEXT_LENGTH:
                 raise bad_request("MESSAGE_TEXT_INVALID")
+        user_id = self.users.answer_inline(str(params["inline_query_id"]))
+        if user_id is not None and self.config.recording:
+            self.chats.chat(user_id).inline_answers.append(
+                {"seq": seq, "inline_query_id": str(params["inline_query_id"]), "results": results}
+            )
         return True
 
     def send_file(self, params: JsonDict, seq: int, kind: str) -> JsonDict:

@@ -110,6 +110,8 @@ class FakeTelegramRoutes:
             Route("/_files/{file_id}", self.file_info, methods=["GET"]),
             Route("/file/bot{token}/{file_path:path}", self.download, methods=["GET"]),
             Route("/_users/{user_id:int}/alerts", self.alerts, methods=["GET"]),
+            Route("/_users/{user_id:int}/inline", self.user_inline, methods=["POST"]),
+            Route("/_users/{user_id:int}/inline", self.inline_answers, methods=["GET"]),
         ]
 
     async def bot_api(self, request: Request) -> Response:
@@ -159,6 +161,13 @@ class FakeTelegramRoutes:
         update = self.fake.callback_update(_user_id(request), body)
         outcome = await self._deliver_copies(update, attempts, copies)
         return JSONResponse({**outcome, "callback_query_id": update["callback_query"]["id"]})
+
+    async def user_inline(self, request: Request) -> Response:
+        body = await _json_object(request)
+        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
+        update = self.fake.inline_update(_user_id(request), body)
+        outcome = await self._deliver_copies(update, attempts, copies)
+        return JSONResponse({**outcome, "inline_query_id": update["inline_query"]["id"]})
 
     async def user_photo(self, request: Request) -> Response:
         body = await _json_object(request)
@@ -239,6 +248,14 @@ class FakeTelegramRoutes:
         wait = _wait_seconds(request)
         alerts = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
         return JSONResponse({"alerts": alerts})
+
+
+    async def inline_answers(self, request: Request) -> Response:
+        after = _query_number(request, "after", int, 0)
+        collect = self.fake.select_inline_answers(_user_id(request), after)
+        wait = _wait_seconds(request)
+        answers = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
+        return JSONResponse({"answers": answers})
 
 
 def _response(answer: Answer) -> Response:

@@ -252,6 +252,9 @@ class FakeTelegram:
     def callback_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
         return self._users.callback_update(user_id, body)
 
+    def inline_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
+        return self._users.inline_update(user_id, body)
+
     def register_raw_update(self, update: Mapping[str, Any]) -> None:
         """Make a crafted update's callback query answerable, as if the fake had sent it."""
         self._users.register_raw_update(update)
@@ -286,6 +289,13 @@ class FakeTelegram:
                 for entry in (chat.feed if chat else [])
                 if entry["message_id"] > after_message_id and entry["seq"] > after_seq
             ]
+
+        return collect
+
+    def select_inline_answers(self, user_id: int, after: int) -> Callable[[], list[JsonDict]]:
+        def collect() -> list[JsonDict]:
+            chat = self.chats.get(user_id)
+            return [answer for answer in (chat.inline_answers if chat else []) if answer["seq"] > after]
 
         return collect
 

@@ -1,5 +1,6 @@
 """Simulated users: the Updates Telegram would send when a user writes, sends a photo or a
-file, or presses a button; and which callback queries are waiting for the bot's answer."""
+file, presses a button or types an inline query (``@bot stats``); and which callback and
+inline queries are waiting for the bot's answer."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ from devkit.fake_telegram.files import FileStore, NotAnImage
 from devkit.fake_telegram.params import MAX_CAPTION_LENGTH
 
 BOT_COMMAND_RE = re.compile(r"^/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]+)?")
+MAX_INLINE_QUERY_LENGTH = 256  # Telegram's limit on the text after @bot
+# Where an inline query is typed (InlineQuery.chat_type): "sender" is the user's chat with the bot.
+INLINE_CHAT_TYPES = frozenset({"sender", "private", "group", "supergroup", "channel"})
 
 
 def _decode_base64(value: object, name: str) -> bytes:
@@ -48,6 +52,7 @@ class SimulatedUsers:
         self._update_ids = itertools.count(random.randint(100_000, 900_000))
         self._callback_ids = itertools.count(random.randint(10**17, 9 * 10**17))
         self._open_callbacks: dict[str, int] = {}  # callback_query id -> user id, until answered
+        self._open_inline: dict[str, int] = {}  # inline_query id -> user id, until answered
 
     def next_update_id(self) -> int:
         return next(self._update_ids)
@@ -55,6 +60,10 @@ class SimulatedUsers:
     def answer_callback(self, query_id: str) -> int | None:
         """The user whose callback query ``query_id`` is open, closing it; None if none is."""
         return self._open_callbacks.pop(query_id, None)
+
+    def answer_inline(self, query_id: str) -> int | None:
+        """The user whose inline query ``query_id`` is open, closing it; None if none is."""
+        return self._open_inline.pop(query_id, None)
 
     def _user_message(
         self, user_id: int, body: Mapping[str, Any], content: JsonDict
@@ -131,11 +140,26 @@ class SimulatedUsers:
         }
         return {"update_id": self.next_update_id(), "callback_query": callback}
 
+    def inline_update(self, user_id: int, body: Mapping[str, Any]) -> JsonDict:
+        """An ``inline_query`` Update as Telegram sends it while the user types ``@bot <query>``
+        (or presses a button that types it, ``switch_inline_query``)."""
+        query, chat_type = body.get("query"), body.get("chat_type", "sender")
+        if not isinstance(query, str) or len(query) > MAX_INLINE_QUERY_LENGTH:
+            raise RequestError(f"query must be a string of at most {MAX_INLINE_QUERY_LENGTH} characters")
+        if chat_type not in INLINE_CHAT_TYPES:
+            raise RequestError(f"chat_type must be one of {', '.join(sorted(INLINE_CHAT_TYPES))}")
+        profile = self.chats.profile(user_id, body)
+        query_id = str(next(self._callback_ids))
+        self._open_inline[query_id] = user_id
+        inline = {"id": query_id, "from": profile.as_user(), "query": query, "offset": "", "chat_type": chat_type}
+        return {"update_id": self.next_update_id(), "inline_query": inline}
+
     def register_raw_update(self, update: Mapping[str, Any]) -> None:
-        """Make a crafted update's callback query answerable, as if the fake had sent it."""
-        callback = update.get("callback_query")
-        if isinstance(callback, dict) and "id" in callback:
-            sender = callback.get("from")
-            user_id = sender.get("id") if isinstance(sender, dict) else None
-            if isinstance(user_id, int):
-                self._open_callbacks[str(callback["id"])] = user_id
+        """Make a crafted update's callback or inline query answerable, as if the fake had sent it."""
+        for kind, open_queries in (("callback_query", self._open_callbacks), ("inline_query", self._open_inline)):
+            query = update.get(kind)
+            if isinstance(query, dict) and "id" in query:
+                sender = query.get("from")
+                user_id = sender.get("id") if isinstance(sender, dict) else None
+                if isinstance(user_id, int):
+                    open_queries[str(query["id"])] = user_id

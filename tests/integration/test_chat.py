@@ -1,6 +1,7 @@
 """The terminal chat (``python -m devkit.chat``) as a player runs it, against a real fake Telegram:
-the photos and documents the bot sends are saved and their path is shown where they appear, and
-the stack's hint for a second chat works exactly as printed."""
+the photos and documents the bot sends are saved and their path is shown where they appear,
+inline queries (``@bot stats``, the Share button) show the cards the bot answers, and the
+stack's hint for a second chat works exactly as printed."""
 
 from __future__ import annotations
 
@@ -19,6 +20,10 @@ from pathlib import Path
 import httpx
 import pytest
 from PIL import Image
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
 from devkit.chat.cli import build_parser
 from devkit.fake_telegram import FakeTelegramConfig, create_app
@@ -58,8 +63,8 @@ class Bot:
 
 
 @contextlib.asynccontextmanager
-async def fake_telegram(port: int | None = None) -> AsyncIterator[tuple[str, Bot]]:
-    app = create_app(FakeTelegramConfig(token=TOKEN))
+async def fake_telegram(port: int | None = None, webhook: str | None = None) -> AsyncIterator[tuple[str, Bot]]:
+    app = create_app(FakeTelegramConfig(token=TOKEN, webhook_url=webhook))
     async with serving(app, port or free_port()) as url, httpx.AsyncClient(base_url=url, timeout=30) as http:
         yield url, Bot(http)
 
@@ -164,6 +169,42 @@ async def test_the_bots_photos_and_documents_are_saved_and_their_path_shown(tmp_
     assert (received / "pokertracker-2024-05-01-2.csv").read_bytes() == csv_again
     assert (received / f"photo-{resent['message_id']}.jpg").read_bytes() == base64.b64decode(held["data_base64"])
     assert sum("saved to" in line for line in chat.lines) == 4
+
+
+async def test_inline_queries_typed_or_from_a_share_button_show_the_bots_cards(tmp_path: Path) -> None:
+    uid, updates = random_user_id(), asyncio.Queue[dict]()
+
+    async def hook(request: Request) -> Response:
+        await updates.put(await request.json())
+        return Response()
+
+    card = {"type": "article", "id": "all", "title": "📊 My stats: all time", "description": "Played 3",
+            "input_message_content": {"message_text": "📊 My poker tournaments, all time\n🎲 Played: 3"}}  # fmt: skip
+    receiver = Starlette(routes=[Route("/hook", hook, methods=["POST"])])
+    env = chat_env(with_this_code=True)
+    async with serving(receiver, free_port()) as hook_url, fake_telegram(webhook=f"{hook_url}/hook") as (url, bot), \
+            chat_process(chat_argv(url, uid, "--lang", "ru"), tmp_path, env) as chat:  # fmt: skip
+        await chat.expect("@bot stats")  # the banner says how
+        assert chat.process.stdin is not None
+        chat.process.stdin.write(b"@pokertracker_dev_bot stats\n")
+        inline = (await asyncio.wait_for(updates.get(), 20))["inline_query"]
+        assert (inline["query"], inline["from"]["id"], inline["from"]["language_code"]) == ("stats", uid, "ru")
+        assert inline["chat_type"] == "sender"
+        await bot.call("answerInlineQuery", inline_query_id=inline["id"], results=[card], cache_time=10)
+        assert "[inline «@bot stats»] 1 card(s)" in await chat.expect("[inline")
+        assert (await chat.expect("(1)")).strip() == "(1) 📊 My stats: all time — Played 3"
+        assert (await chat.expect("Played: 3")).strip() == "🎲 Played: 3"
+
+        share = {"inline_keyboard": [[{"text": "📤 Share", "switch_inline_query": "result 7"}]]}
+        await bot.call("sendMessage", chat_id=uid, text="Result saved", reply_markup=share)
+        await chat.expect("[1] 📤 Share")
+        chat.process.stdin.write(b"#1\n")
+        inline = (await asyncio.wait_for(updates.get(), 20))["inline_query"]
+        assert inline["query"] == "result 7"
+        await bot.call("answerInlineQuery", inline_query_id=inline["id"], results=[])
+        assert (await chat.expect("[inline")).endswith("[inline «@bot result 7»] no cards")
+        assert updates.empty()  # nothing was sent to the chat as a message
+        assert await chat.quit() == 0
 
 
 async def test_received_dir_chooses_the_folder_and_a_file_name_cannot_leave_it(tmp_path: Path) -> None:
