@@ -52,7 +52,7 @@ async def converse_through_the_flows(user: BotUser) -> list[Any]:
     main, turbo = ids["Main"], ids["Turbo"]
     script.append(await user.send("/result"))
     script.append(await user.press(script[-1].button("Main")))
-    script.append(await user.send("2 | 1000 | 200"))
+    script.append(await user.send("2 | $1 000 | 200"))  # the result gives Main its currency
     script.append(await user.press(f"res:{main}"))  # already has a result
     script.append(await user.send("/result"))
     script.append(await user.send("/edit"))

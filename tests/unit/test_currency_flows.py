@@ -153,6 +153,25 @@ async def test_edit_result_tournaments_and_export_keep_the_currency(store: Memor
     assert rows[0]["currency"] == "EUR" and rows[0]["buy_in"] == "100" and rows[0]["rebuys"] == "50"
 
 
+@pytest.mark.parametrize(("language", "score", "currency", "expected"), [
+    ("en", "3 | $850", "USD", ["Payout: $850", "Cost: $100", "Profit: +$750"]),
+    ("ru", "3 | 850 руб", "RUB", ["Выплата: 850 ₽", "Затраты: 100 ₽", "Прибыль: +750 ₽"]),
+])  # fmt: skip
+async def test_a_result_with_a_currency_gives_it_to_a_tournament_without_one(
+    store: MemoryStore, language: str, score: str, currency: str, expected: list[str]
+) -> None:
+    """Registered without a currency (the question left unanswered), then a result typed with
+    one: the tournament keeps it, and so do its cost and the reply."""
+    user = BotUser(store, language=language)
+    tid = await user.register("Sunday | 01.06.2025 | 100 | Casino")
+    reply = await user.finish(tid, score)
+    for line in expected:
+        assert line in reply.text.replace("\u00a0", " "), (line, reply.text)
+    t = await user.tournament(tid)
+    assert t is not None and t.result is not None
+    assert (t.currency, t.buy_in, t.result.prize, t.result.place) == (currency, Decimal(100), Decimal(850), 3)
+
+
 async def test_edit_profit_keeps_its_currency_in_russian(store: MemoryStore) -> None:
     user = BotUser(store, language="ru")
     await user.send("/currency EUR")

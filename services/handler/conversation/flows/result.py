@@ -1,10 +1,13 @@
 """/result: pick a tournament by button, then type ``place | prize [| bounty]``.
 
 The amounts may carry a currency (``3 | $850``): the tournament's, or the result is refused
-naming it and the step stays open.  A tournament without a currency takes a result in any.
+naming it and the step stays open.  A tournament without a currency takes the one its result
+is written in.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from services.handler.conversation import keyboards
 from services.handler.conversation.context import Context, fmt_date
@@ -65,6 +68,9 @@ async def on_score(ctx: Context) -> None:
     if outcome is RecordOutcome.ALREADY_RECORDED:
         ctx.say(ctx.texts.result_already.format(name=t.name))
         return
+    if score.currency and not t.currency:  # the result says what the registration did not
+        fields = dataclasses.replace(t.editable, currency=score.currency)
+        t = await ctx.tracker.save(ctx.user_id, t.id, fields, parsed, ctx.incoming.update_id) or t
     cost = stats.cost(t)
     profit = stats.winnings(parsed) - cost
     ctx.say(
