@@ -6,6 +6,7 @@ import asyncio
 import base64
 import mimetypes
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -109,22 +110,23 @@ class Chat:
         return [f"{INDENT}saved to {shown_path(path)}"]
 
     async def poll_alerts(self) -> None:
-        while True:
-            params = {"after": self.state.after_alert, "wait": self.options.poll_seconds}
-            data = await self._poll(f"{self.user_path}/alerts", params)
-            for alert in data.get("alerts", []):
-                self.state.after_alert = max(self.state.after_alert, alert["seq"])
-                self.screen.show(render_alert(alert))
-                self.state.activity.set()
+        await self._follow("alerts", "alerts", self.state.after_alert, render_alert)
 
     async def poll_inline(self) -> None:
+        def show(answer: JsonDict) -> list[str]:
+            query = self.state.inline_queries.pop(answer["inline_query_id"], "")
+            return render_inline_answer(query, answer)
+
+        await self._follow("inline", "answers", self.state.after_inline, show)
+
+    async def _follow(self, route: str, key: str, after: int, show: Callable[[JsonDict], list[str]]) -> None:
+        """Long-poll ``/_users/{id}/<route>`` for entries (under ``key``) recorded after ``after``
+        and show each as it comes."""
         while True:
-            params = {"after": self.state.after_inline, "wait": self.options.poll_seconds}
-            data = await self._poll(f"{self.user_path}/inline", params)
-            for answer in data.get("answers", []):
-                self.state.after_inline = max(self.state.after_inline, answer["seq"])
-                query = self.state.inline_queries.pop(answer["inline_query_id"], "")
-                self.screen.show(render_inline_answer(query, answer))
+            data = await self._poll(f"{self.user_path}/{route}", {"after": after, "wait": self.options.poll_seconds})
+            for entry in data.get(key, []):
+                after = max(after, entry["seq"])
+                self.screen.show(show(entry))
                 self.state.activity.set()
 
     async def _poll(self, path: str, params: JsonDict) -> JsonDict:

@@ -7,10 +7,10 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from functools import partial
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -140,50 +140,43 @@ class FakeTelegramRoutes:
             request.query_params.get("method") or None,
             request.query_params.get("chat_id") or None,
         )
-        wait = _wait_seconds(request)
-        calls = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
-        return JSONResponse({"calls": calls})
+        return JSONResponse({"calls": await self._long_poll(request, collect)})
 
     async def reset(self, request: Request) -> Response:
         await self.fake.reset()
         return JSONResponse({"ok": True})
 
-    async def user_message(self, request: Request) -> Response:
+    async def _user_update(
+        self, request: Request, build: Callable[[int, Mapping[str, Any]], JsonDict]
+    ) -> tuple[JsonDict, JsonDict]:
+        """The update ``build`` makes of the user's request body, and the outcome of delivering it
+        (``copies`` times, each with up to ``max_attempts``)."""
         body = await _json_object(request)
         attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
-        update = self.fake.user_message_update(_user_id(request), body)
-        outcome = await self._deliver_copies(update, attempts, copies)
+        update = build(_user_id(request), body)
+        return update, await self._deliver_copies(update, attempts, copies)
+
+    async def user_message(self, request: Request) -> Response:
+        update, outcome = await self._user_update(request, self.fake.user_message_update)
         return JSONResponse({**outcome, "message_id": update["message"]["message_id"]})
 
     async def user_callback(self, request: Request) -> Response:
-        body = await _json_object(request)
-        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
-        update = self.fake.callback_update(_user_id(request), body)
-        outcome = await self._deliver_copies(update, attempts, copies)
+        update, outcome = await self._user_update(request, self.fake.callback_update)
         return JSONResponse({**outcome, "callback_query_id": update["callback_query"]["id"]})
 
     async def user_inline(self, request: Request) -> Response:
-        body = await _json_object(request)
-        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
-        update = self.fake.inline_update(_user_id(request), body)
-        outcome = await self._deliver_copies(update, attempts, copies)
+        update, outcome = await self._user_update(request, self.fake.inline_update)
         return JSONResponse({**outcome, "inline_query_id": update["inline_query"]["id"]})
 
     async def user_photo(self, request: Request) -> Response:
-        body = await _json_object(request)
-        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
-        update = self.fake.user_photo_update(_user_id(request), body)
-        outcome = await self._deliver_copies(update, attempts, copies)
+        update, outcome = await self._user_update(request, self.fake.user_photo_update)
         photo = update["message"]["photo"]
         return JSONResponse({**outcome, "message_id": update["message"]["message_id"],
                              "file_id": photo[-1]["file_id"],
                              "file_ids": [size["file_id"] for size in photo]})  # fmt: skip
 
     async def user_document(self, request: Request) -> Response:
-        body = await _json_object(request)
-        attempts, copies = _max_attempts(body.get("max_attempts")), _copies(body.get("copies"))
-        update = self.fake.user_document_update(_user_id(request), body)
-        outcome = await self._deliver_copies(update, attempts, copies)
+        update, outcome = await self._user_update(request, self.fake.user_document_update)
         return JSONResponse({**outcome, "message_id": update["message"]["message_id"],
                              "file_id": update["message"]["document"]["file_id"]})  # fmt: skip
 
@@ -238,24 +231,19 @@ class FakeTelegramRoutes:
             _query_number(request, "after", int, 0),
             _query_number(request, "after_seq", int, 0),
         )
-        wait = _wait_seconds(request)
-        messages = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
-        return JSONResponse({"messages": messages})
+        return JSONResponse({"messages": await self._long_poll(request, collect)})
 
     async def alerts(self, request: Request) -> Response:
-        after = _query_number(request, "after", int, 0)
-        collect = self.fake.select_alerts(_user_id(request), after)
-        wait = _wait_seconds(request)
-        alerts = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
-        return JSONResponse({"alerts": alerts})
-
+        collect = self.fake.select_alerts(_user_id(request), _query_number(request, "after", int, 0))
+        return JSONResponse({"alerts": await self._long_poll(request, collect)})
 
     async def inline_answers(self, request: Request) -> Response:
-        after = _query_number(request, "after", int, 0)
-        collect = self.fake.select_inline_answers(_user_id(request), after)
-        wait = _wait_seconds(request)
-        answers = await self.fake.wait_for(collect, wait, partial(_client_gone, request))
-        return JSONResponse({"answers": answers})
+        collect = self.fake.select_inline_answers(_user_id(request), _query_number(request, "after", int, 0))
+        return JSONResponse({"answers": await self._long_poll(request, collect)})
+
+    async def _long_poll(self, request: Request, collect: Callable[[], list[JsonDict]]) -> list[JsonDict]:
+        """What ``collect`` finds, waiting up to the request's ``wait`` seconds for something."""
+        return await self.fake.wait_for(collect, _wait_seconds(request), partial(_client_gone, request))
 
 
 def _response(answer: Answer) -> Response:

@@ -256,7 +256,7 @@ class FakeTelegram:
         return self._users.inline_update(user_id, body)
 
     def register_raw_update(self, update: Mapping[str, Any]) -> None:
-        """Make a crafted update's callback query answerable, as if the fake had sent it."""
+        """Make a crafted update's callback or inline query answerable, as if the fake had sent it."""
         self._users.register_raw_update(update)
 
     async def deliver(self, update: JsonDict, max_attempts: int) -> JsonDict:
@@ -292,17 +292,20 @@ class FakeTelegram:
 
         return collect
 
-    def select_inline_answers(self, user_id: int, after: int) -> Callable[[], list[JsonDict]]:
-        def collect() -> list[JsonDict]:
-            chat = self.chats.get(user_id)
-            return [answer for answer in (chat.inline_answers if chat else []) if answer["seq"] > after]
-
-        return collect
-
     def select_alerts(self, user_id: int, after: int) -> Callable[[], list[JsonDict]]:
+        return self._select_after(user_id, after, lambda chat: chat.alerts)
+
+    def select_inline_answers(self, user_id: int, after: int) -> Callable[[], list[JsonDict]]:
+        return self._select_after(user_id, after, lambda chat: chat.inline_answers)
+
+    def _select_after(
+        self, user_id: int, after: int, entries: Callable[[Chat], list[JsonDict]]
+    ) -> Callable[[], list[JsonDict]]:
+        """The user's chat's ``entries`` recorded after sequence number ``after``."""
+
         def collect() -> list[JsonDict]:
             chat = self.chats.get(user_id)
-            return [alert for alert in (chat.alerts if chat else []) if alert["seq"] > after]
+            return [entry for entry in (entries(chat) if chat else []) if entry["seq"] > after]
 
         return collect
 
