@@ -149,7 +149,7 @@ async def test_help_and_start_name_every_command_the_bot_knows(user: BotUser) ->
 def test_the_readmes_command_table_names_every_command() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     table = readme.split("## What the bot understands", 1)[1].split("\n\n", 2)[1]
-    rows = {m for m in re.findall(r"^\| `/([a-z]+)", table, re.MULTILINE)}
+    rows = set(re.findall(r"^\| `/([a-z]+)", table, re.MULTILINE))
     named = set(re.findall(r"`/([a-z]+)", table))
     assert set(COMMANDS) - {"start"} <= named and "start" in rows
 

@@ -1,4 +1,3 @@
-import re
 import string
 from dataclasses import fields
 
@@ -43,13 +42,14 @@ def test_every_field_game_and_format_has_a_name_and_a_hint() -> None:
 
 
 def test_the_command_menu_is_every_command_but_start_in_one_order() -> None:
+    from devkit.fake_telegram.commands import COMMAND_RE, MAX_DESCRIPTION_LENGTH
     from services.handler.conversation.dispatcher import COMMANDS
 
     assert set(EN.command_menu) == set(COMMANDS) - {"start"}
     assert list(RU.command_menu) == list(EN.command_menu)
-    for catalogue in (EN, RU):  # Telegram's BotCommand rules
+    for catalogue in (EN, RU):  # Telegram's BotCommand rules, as the fake Telegram checks them
         for command, description in catalogue.command_menu.items():
-            assert re.fullmatch(r"[a-z0-9_]{1,32}", command) and 0 < len(description) <= 256
+            assert COMMAND_RE.fullmatch(command) and 0 < len(description) <= MAX_DESCRIPTION_LENGTH
 
 
 def test_language_choice() -> None:

@@ -32,7 +32,6 @@ ROUGH_USD: Mapping[str, Decimal] = {
 }  # fmt: skip
 
 
-
 def parse_rate(text: str) -> Decimal | None:
     """A rate between ``MIN_RATE`` and ``MAX_RATE`` with at most 8 decimals; ``None`` if not one."""
     s = text.strip()
